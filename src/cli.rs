@@ -1,0 +1,165 @@
+//! The command line, declared with clap derive. Parsing only: no logic lives here,
+//! so the help text, the completions in `completions/` and the README stay one
+//! source of truth.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "compliance",
+    version,
+    about = "Scan, score and report AWS compliance (EC2, S3, RDS, IAM) against rules in TOML",
+    long_about = "Scan, score and report AWS compliance (EC2, S3, RDS, IAM) against rules in TOML.\n\n\
+        Exit codes: 0 compliant (nothing failing at or above --fail-on), 1 findings at or above \
+        --fail-on, 2 usage or input error, 3 AWS or runtime error.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Extra rule directory; its rules are added, or replace built-in ones with the same id
+    #[arg(long = "rules", global = true, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Parameters, exemptions and scoring settings [default: ./compliance.toml when present]
+    #[arg(long, global = true, value_name = "FILE", env = "COMPLIANCE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Never draw progress bars (they are drawn only on a terminal anyway)
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate resources against the rules and print findings
+    Scan(ScanArgs),
+    /// Score a findings file, overall and by group
+    Score(ScoreArgs),
+    /// Render a findings file as a report
+    Report(ReportArgs),
+    /// List, explain, validate and test rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Severity threshold for exit code 1; `none` never fails on findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines); repeatable
+    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshot: Vec<PathBuf>,
+    /// Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub resources: Vec<String>,
+    /// Only these rules (ids or globs); repeatable
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a non-compliant or error finding has this severity or higher
+    #[arg(long, value_enum, default_value_t = FailOn::Critical)]
+    pub fail_on: FailOn,
+    /// In the table, also list compliant and not-applicable findings
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// A findings file written by `scan --format json`
+    #[arg(long, value_name = "FILE", required = true)]
+    pub input: PathBuf,
+    /// Group the score: service, severity, category, framework or rule; repeatable
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "GROUP",
+        default_value = "service"
+    )]
+    pub by: Vec<String>,
+    /// Score threshold [default: the one in the findings file, else compliance.toml]
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A findings file written by `scan --format json`
+    #[arg(long, value_name = "FILE", required = true)]
+    pub input: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// In the table, also list compliant and not-applicable findings
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules in force (built-in plus --rules)
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show a rule's purpose, check, parameters, fix and AWS Config mapping
+    Explain {
+        /// Rule id
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Check rule files for errors [default: the built-in rules]
+    Validate {
+        /// Directory of rule files
+        dir: Option<PathBuf>,
+    },
+    /// Run the rules' inline tests; exit 1 when one fails [default: the built-in rules]
+    Test {
+        /// Directory of rule files
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,329 @@
+//! The rule engine: evaluates the compiled catalogue against configuration items.
+//!
+//! Rules are indexed by resource type once, so each item meets only the rules that
+//! concern it; a 100,000-item snapshot costs one pass. A rule that cannot be
+//! compiled with the operator's parameters (say an SSM parameter in an offline
+//! scan) still yields one `error` finding per resource it would have judged, so a
+//! broken rule is visible and never reads as compliant.
+
+use crate::core::condition::{Found, Truth, Witness};
+use crate::core::finding::{Evidence, Finding, Status};
+use crate::core::resource::ConfigItem;
+use crate::core::rule::{CompiledRule, Rule, RuleError};
+use crate::core::settings::Settings;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A rule ready to run, or the reason it cannot.
+#[derive(Debug, Clone)]
+enum Entry {
+    Ready(Box<CompiledRule>),
+    Broken { rule: Arc<Rule>, error: RuleError },
+}
+
+impl Entry {
+    fn rule(&self) -> &Rule {
+        match self {
+            Entry::Ready(c) => &c.rule,
+            Entry::Broken { rule, .. } => rule,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    entries: Vec<Entry>,
+    by_type: HashMap<String, Vec<usize>>,
+    settings: Settings,
+}
+
+impl Engine {
+    /// Compiles every enabled rule with its parameters from `settings`.
+    pub fn new(rules: &[Arc<Rule>], settings: &Settings) -> Engine {
+        let mut entries = Vec::new();
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        for rule in rules.iter().filter(|r| settings.is_enabled(&r.id)) {
+            let mut rule = rule.clone();
+            if let Some(severity) = settings.rules.get(&rule.id).and_then(|r| r.severity) {
+                Arc::make_mut(&mut rule).severity = severity;
+            }
+            let entry = match rule.compile(settings.params_for(&rule.id)) {
+                Ok(compiled) => Entry::Ready(Box::new(compiled)),
+                Err(error) => Entry::Broken { rule, error },
+            };
+            for t in &entry.rule().resource_types {
+                by_type.entry(t.clone()).or_default().push(entries.len());
+            }
+            entries.push(entry);
+        }
+        Engine {
+            entries,
+            by_type,
+            settings: settings.clone(),
+        }
+    }
+
+    /// Rules that could not be compiled, with the reason.
+    pub fn broken_rules(&self) -> Vec<&RuleError> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Broken { error, .. } => Some(error),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Evaluates every applicable rule on one item, appending to `out`.
+    pub fn evaluate_into(&self, item: &ConfigItem, out: &mut Vec<Finding>) {
+        let Some(indexes) = self.by_type.get(&item.resource_type) else {
+            return;
+        };
+        let criticality = self
+            .settings
+            .scoring
+            .criticality_of(item.tag(&self.settings.scoring.criticality_tag));
+        for &i in indexes {
+            out.push(evaluate_entry(&self.entries[i], item, criticality));
+        }
+    }
+
+    pub fn evaluate(&self, items: &[ConfigItem]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for item in items {
+            self.evaluate_into(item, &mut out);
+        }
+        out
+    }
+}
+
+fn evaluate_entry(entry: &Entry, item: &ConfigItem, criticality: f64) -> Finding {
+    let (status, evidence) = match entry {
+        Entry::Broken { error, .. } => (
+            Status::Error,
+            Evidence::note(
+                "-",
+                "a rule that compiles",
+                format!("rule cannot run: {error}"),
+            ),
+        ),
+        Entry::Ready(compiled) => judge(compiled, item),
+    };
+    let rule = entry.rule();
+    Finding {
+        rule_id: Arc::from(rule.id.as_str()),
+        title: rule.title.clone(),
+        severity: rule.severity,
+        category: rule.category.clone(),
+        frameworks: rule.frameworks.clone(),
+        service: item.service(),
+        resource_type: item.resource_type.clone(),
+        resource_id: item.resource_id.clone(),
+        resource_name: item.resource_name.clone(),
+        arn: item.arn.clone(),
+        region: item.region.clone(),
+        account: item.account.clone(),
+        status,
+        criticality,
+        evidence,
+        remediation: rule.remediation.clone(),
+        exemption: None,
+        source: Some(item.source.to_string()),
+    }
+}
+
+/// The status and evidence of one compiled rule on one item.
+pub fn judge(compiled: &CompiledRule, item: &ConfigItem) -> (Status, Evidence) {
+    if item.is_deleted() {
+        return (
+            Status::NotApplicable,
+            Evidence::note(
+                "configurationItemStatus",
+                "an existing resource",
+                format!(
+                    "resource is {}",
+                    item.status.as_deref().unwrap_or("without configuration")
+                ),
+            ),
+        );
+    }
+    if let Some(scope) = &compiled.applies_when {
+        match scope.eval(&item.body) {
+            Err(e) => return (Status::Error, error_evidence(e)),
+            Ok(out) if out.truth != Truth::True => {
+                let mut evidence = to_evidence(out.witness);
+                evidence.note = Some("outside the rule's scope".into());
+                return (Status::NotApplicable, evidence);
+            }
+            Ok(_) => {}
+        }
+    }
+    match compiled.check.eval(&item.body) {
+        Err(e) => (Status::Error, error_evidence(e)),
+        Ok(out) => {
+            let status = match out.truth {
+                Truth::True => Status::Compliant,
+                Truth::False => Status::NonCompliant,
+                Truth::Missing => compiled.rule.on_missing,
+            };
+            let mut evidence = to_evidence(out.witness);
+            if out.truth == Truth::Missing {
+                evidence.note = Some(format!(
+                    "{} is not present in the configuration item",
+                    evidence.path
+                ));
+            }
+            (status, evidence)
+        }
+    }
+}
+
+fn error_evidence(e: crate::core::condition::EvalError) -> Evidence {
+    Evidence {
+        path: e.path,
+        found: Some(e.found),
+        missing: false,
+        expected: "a value of the type the rule compares".into(),
+        note: Some(e.message),
+    }
+}
+
+fn to_evidence(w: Witness<'_>) -> Evidence {
+    let (found, missing) = match w.found {
+        Found::Missing => (None, true),
+        Found::Element(e) => (Some(e.clone()), false),
+        Found::Values(mut values) => match values.len() {
+            0 => (Some(Value::Array(Vec::new())), false),
+            1 => (Some(values.pop().expect("one").clone()), false),
+            _ => (
+                Some(Value::Array(values.into_iter().cloned().collect())),
+                false,
+            ),
+        },
+    };
+    Evidence {
+        path: w.path.to_string(),
+        found,
+        missing,
+        expected: w.expected.to_string(),
+        note: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::normalize::normalize_item;
+    use serde_json::json;
+
+    const RULE: &str = r#"
+id = "rds-backup"
+title = "RDS keeps backups"
+resource_types = ["AWS::RDS::DBInstance"]
+severity = "high"
+category = "resilience"
+[params]
+min = 7
+[applies_when]
+path = "configuration.engine"
+not_equals = "aurora"
+[check]
+path = "configuration.backupRetentionPeriod"
+gte = "$min"
+[docs]
+why = "w"
+fix = "f"
+"#;
+
+    fn item(config: Value) -> ConfigItem {
+        let body = normalize_item(json!({
+            "resourceType": "AWS::RDS::DBInstance", "resourceId": "db-1", "awsRegion": "eu-west-1",
+            "tags": {"Criticality": "high"}, "configuration": config
+        }))
+        .unwrap();
+        ConfigItem::from_body(body, Arc::from("test"))
+    }
+
+    fn engine(settings: &Settings) -> Engine {
+        Engine::new(
+            &[Arc::new(Rule::parse("rds-backup.toml", RULE).unwrap())],
+            settings,
+        )
+    }
+
+    #[test]
+    fn outcomes_and_evidence() {
+        let e = engine(&Settings::default());
+        let f = e.evaluate(&[
+            item(json!({"engine": "postgres", "backupRetentionPeriod": 1})),
+            item(json!({"engine": "postgres", "backupRetentionPeriod": 7})),
+            item(json!({"engine": "aurora", "backupRetentionPeriod": 1})),
+            item(json!({"engine": "postgres"})),
+            item(json!({"engine": "postgres", "backupRetentionPeriod": "weekly"})),
+        ]);
+        let statuses: Vec<Status> = f.iter().map(|f| f.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                Status::NonCompliant,
+                Status::Compliant,
+                Status::NotApplicable,
+                Status::NonCompliant,
+                Status::Error
+            ]
+        );
+        assert_eq!(f[0].evidence.found, Some(json!(1)));
+        assert_eq!(
+            f[0].evidence.expected,
+            "configuration.backupRetentionPeriod >= 7"
+        );
+        assert_eq!(f[0].criticality, 3.0);
+        assert!(f[3].evidence.missing);
+        assert!(f[4]
+            .evidence
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("needs a number"));
+    }
+
+    #[test]
+    fn settings_override_params_and_broken_rules_error() {
+        let mut s = Settings::parse("c.toml", "[rules.rds-backup.params]\nmin = 1\n").unwrap();
+        let f = engine(&s).evaluate(&[item(
+            json!({"engine": "postgres", "backupRetentionPeriod": 1}),
+        )]);
+        assert_eq!(f[0].status, Status::Compliant);
+        s.rules
+            .get_mut("rds-backup")
+            .unwrap()
+            .params
+            .insert("min".into(), json!("ssm:/compliance/min"));
+        let e = engine(&s);
+        assert_eq!(e.broken_rules().len(), 1);
+        let f = e.evaluate(&[item(
+            json!({"engine": "postgres", "backupRetentionPeriod": 30}),
+        )]);
+        assert_eq!(f[0].status, Status::Error);
+        assert!(f[0].evidence.note.as_deref().unwrap().contains("SSM"));
+        s.rules.get_mut("rds-backup").unwrap().enabled = false;
+        assert!(engine(&s).evaluate(&[item(json!({}))]).is_empty());
+    }
+
+    #[test]
+    fn deleted_resources_are_not_applicable() {
+        let body = normalize_item(
+            json!({"resourceType": "AWS::RDS::DBInstance", "resourceId": "db-2",
+            "configurationItemStatus": "ResourceDeleted", "configuration": null}),
+        )
+        .unwrap();
+        let f =
+            engine(&Settings::default()).evaluate(&[ConfigItem::from_body(body, Arc::from("t"))]);
+        assert_eq!(f[0].status, Status::NotApplicable);
+    }
+}

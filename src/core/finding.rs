@@ -1,0 +1,212 @@
+//! Findings: the outcome of one rule on one resource, with its evidence.
+//!
+//! This is the unit everything downstream consumes (scores, tables, JSON, history,
+//! alerts), so it is self-contained: it carries the rule's severity, category and
+//! frameworks and the resource's criticality, and a findings file can be scored or
+//! re-rendered without the rules or the resources that produced it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The scoring weight DESIGN.md fixes: critical 10, high 5, medium 3, low 1, info 0.
+    pub fn weight(self) -> f64 {
+        match self {
+            Severity::Critical => 10.0,
+            Severity::High => 5.0,
+            Severity::Medium => 3.0,
+            Severity::Low => 1.0,
+            Severity::Info => 0.0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}` (critical, high, medium, low, info)"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Compliant,
+    NonCompliant,
+    NotApplicable,
+    Error,
+    Exempted,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::NonCompliant,
+        Status::Error,
+        Status::Exempted,
+        Status::Compliant,
+        Status::NotApplicable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Compliant => "compliant",
+            Status::NonCompliant => "non_compliant",
+            Status::NotApplicable => "not_applicable",
+            Status::Error => "error",
+            Status::Exempted => "exempted",
+        }
+    }
+
+    /// Non-compliant and error findings need attention; an error is never a pass.
+    pub fn is_failing(self) -> bool {
+        matches!(self, Status::NonCompliant | Status::Error)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown status `{s}`"))
+    }
+}
+
+/// What was observed and what the rule wanted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The path that decided the outcome.
+    pub path: String,
+    /// The value found there; absent when the path was missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing: bool,
+    pub expected: String,
+    /// Extra explanation: an error message, the exemption applied, why not applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Evidence {
+    pub fn note(
+        path: impl Into<String>,
+        expected: impl Into<String>,
+        note: impl Into<String>,
+    ) -> Evidence {
+        Evidence {
+            path: path.into(),
+            found: None,
+            missing: false,
+            expected: expected.into(),
+            note: Some(note.into()),
+        }
+    }
+
+    /// One line for tables.
+    pub fn summary(&self) -> String {
+        let found = if self.missing {
+            "missing".to_string()
+        } else {
+            match &self.found {
+                Some(v) => crate::core::value::short(v, 120),
+                None => "-".to_string(),
+            }
+        };
+        let mut text = format!("{}: found {found}; expected {}", self.path, self.expected);
+        if let Some(note) = &self.note {
+            text.push_str(&format!(" ({note})"));
+        }
+        text
+    }
+}
+
+/// The exemption that turned a non-compliant finding into `exempted`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedExemption {
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: Arc<str>,
+    pub title: Arc<str>,
+    pub severity: Severity,
+    pub category: Arc<str>,
+    #[serde(default)]
+    pub frameworks: Arc<[String]>,
+    pub service: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    pub arn: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub status: Status,
+    /// Resource criticality multiplier (high 3, medium 2, low 1 by default).
+    pub criticality: f64,
+    pub evidence: Evidence,
+    pub remediation: Option<Arc<str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<AppliedExemption>,
+    /// Where the resource came from (file and position, or the live collector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Finding {
+    /// The scoring weight: severity weight × resource criticality.
+    pub fn weight(&self) -> f64 {
+        self.severity.weight() * self.criticality
+    }
+}

@@ -1,0 +1,269 @@
+//! The findings document (`compliance.findings/v1`): what `scan --format json`
+//! writes and what `score`, `report` (and later history and remediation) read.
+//!
+//! Other tools parse this, so its shape is a contract: fields are only ever added
+//! in v1, never renamed or removed; a breaking change gets a new schema string.
+//! Reading checks the schema so an unrelated JSON file is rejected by name.
+
+use crate::core::exemption::ExpiredExemption;
+use crate::core::finding::{Finding, Severity, Status};
+use crate::core::normalize::Skipped;
+use crate::core::score::{score, ScoreCard};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA: &str = "compliance.findings/v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanReport {
+    pub schema: String,
+    pub scan_id: String,
+    pub generated_at: String,
+    pub tool: Tool,
+    pub source: Source,
+    pub score: ScoreCard,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    /// What could not be read or evaluated; a non-empty list means a partial result.
+    pub errors: Vec<ScanError>,
+    #[serde(default)]
+    pub expired_exemptions: Vec<ExpiredExemption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// `snapshot` or `live`.
+    pub kind: String,
+    /// Files read, or account/regions scanned.
+    pub inputs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub resources: usize,
+    pub rules: usize,
+    pub evaluations: usize,
+    pub by_status: BTreeMap<String, usize>,
+    /// Failing (non-compliant or error) findings per severity.
+    pub failing_by_severity: BTreeMap<String, usize>,
+}
+
+/// Something the scan could not read or evaluate. Live-scan errors fill the AWS
+/// fields (service, region, operation, error code, request id).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanError {
+    pub source: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl From<Skipped> for ScanError {
+    fn from(s: Skipped) -> Self {
+        ScanError {
+            source: s.source,
+            message: s.reason,
+            ..ScanError::default()
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReportError {
+    #[error("{file}:{line}:{column}: not a findings file: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: schema `{found}` is not supported (this version reads `{SCHEMA}`)")]
+    Schema { file: String, found: String },
+}
+
+/// Everything needed to assemble a report besides the findings.
+pub struct Meta {
+    pub scan_id: String,
+    pub generated_at: String,
+    pub version: String,
+    pub source: Source,
+    pub resources: usize,
+    pub rules: usize,
+    pub threshold: f64,
+}
+
+impl ScanReport {
+    pub fn build(
+        meta: Meta,
+        findings: Vec<Finding>,
+        errors: Vec<ScanError>,
+        expired: Vec<ExpiredExemption>,
+    ) -> ScanReport {
+        let card = score(&findings, meta.threshold);
+        let summary = summarise(&findings, meta.resources, meta.rules);
+        ScanReport {
+            schema: SCHEMA.to_string(),
+            scan_id: meta.scan_id,
+            generated_at: meta.generated_at,
+            tool: Tool {
+                name: "compliance".into(),
+                version: meta.version,
+            },
+            source: meta.source,
+            score: card,
+            summary,
+            findings,
+            errors,
+            expired_exemptions: expired,
+        }
+    }
+
+    pub fn parse(file: &str, text: &str) -> Result<ScanReport, ReportError> {
+        let invalid = |e: serde_json::Error| ReportError::Invalid {
+            file: file.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: match e.to_string().find(" at line ") {
+                Some(i) => e.to_string()[..i].to_string(),
+                None => e.to_string(),
+            },
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
+        match value.get("schema").and_then(|s| s.as_str()) {
+            Some(SCHEMA) => {}
+            Some(other) => {
+                return Err(ReportError::Schema {
+                    file: file.to_string(),
+                    found: other.to_string(),
+                })
+            }
+            None => {
+                return Err(ReportError::Invalid {
+                    file: file.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!("no `schema` field (expected \"{SCHEMA}\", as written by `compliance scan --format json`)"),
+                })
+            }
+        }
+        // Re-parse from text so errors in the body carry line and column.
+        serde_json::from_str(text).map_err(invalid)
+    }
+
+    /// Recomputes score and summary, e.g. after a different threshold.
+    pub fn rescore(&mut self, threshold: f64) {
+        self.score = score(&self.findings, threshold);
+        self.summary = summarise(&self.findings, self.summary.resources, self.summary.rules);
+    }
+
+    /// Failing findings at or above `fail_on`: the ones that make the exit code 1.
+    pub fn failing_at(&self, fail_on: Option<Severity>) -> usize {
+        match fail_on {
+            None => 0,
+            Some(min) => self
+                .findings
+                .iter()
+                .filter(|f| f.status.is_failing() && f.severity >= min)
+                .count(),
+        }
+    }
+}
+
+fn summarise(findings: &[Finding], resources: usize, rules: usize) -> Summary {
+    let mut by_status: BTreeMap<String, usize> =
+        Status::ALL.iter().map(|s| (s.to_string(), 0)).collect();
+    let mut failing: BTreeMap<String, usize> =
+        Severity::ALL.iter().map(|s| (s.to_string(), 0)).collect();
+    for f in findings {
+        *by_status.entry(f.status.to_string()).or_default() += 1;
+        if f.status.is_failing() {
+            *failing.entry(f.severity.to_string()).or_default() += 1;
+        }
+    }
+    Summary {
+        resources,
+        rules,
+        evaluations: findings.len(),
+        by_status,
+        failing_by_severity: failing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> ScanReport {
+        ScanReport::build(
+            Meta {
+                scan_id: "s".into(),
+                generated_at: "2026-11-22T00:00:00.000Z".into(),
+                version: "0.1.0".into(),
+                source: Source {
+                    kind: "snapshot".into(),
+                    inputs: vec!["a.json".into()],
+                },
+                resources: 0,
+                rules: 0,
+                threshold: 70.0,
+            },
+            vec![],
+            vec![],
+            vec![],
+        )
+    }
+
+    #[test]
+    fn round_trips_and_checks_schema() {
+        let r = report();
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(ScanReport::parse("f.json", &text).unwrap(), r);
+        let other = text.replace(SCHEMA, "compliance.findings/v9");
+        assert!(matches!(
+            ScanReport::parse("f.json", &other),
+            Err(ReportError::Schema { .. })
+        ));
+        assert!(matches!(
+            ScanReport::parse("f.json", "{}"),
+            Err(ReportError::Invalid { .. })
+        ));
+        let e = ScanReport::parse(
+            "f.json",
+            "{\n\"schema\": \"compliance.findings/v1\", \"scan_id\": 3}",
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("f.json:2:"), "{e}");
+    }
+
+    #[test]
+    fn shape_has_the_documented_keys() {
+        let v = serde_json::to_value(report()).unwrap();
+        for key in [
+            "schema",
+            "scan_id",
+            "generated_at",
+            "score",
+            "findings",
+            "errors",
+        ] {
+            assert!(v.get(key).is_some(), "{key}");
+        }
+        for key in ["overall", "threshold", "by_service", "by_severity"] {
+            assert!(v["score"].get(key).is_some(), "{key}");
+        }
+    }
+}

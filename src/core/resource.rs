@@ -1,0 +1,185 @@
+//! The resource model: one AWS Config configuration item in canonical form.
+//!
+//! Every source (snapshot files, notifications, API responses, live collectors)
+//! ends up as a [`ConfigItem`], so rules are written once against the documented
+//! AWS Config schema. The whole item stays a JSON document for rule paths; the
+//! identifying fields are lifted out once so that filtering, scoring and output do
+//! not walk JSON for every finding.
+
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A configuration item in the canonical notification form (`ARN`,
+/// `awsAccountId`, objects inline, supplementary values and IAM documents parsed).
+#[derive(Debug, Clone)]
+pub struct ConfigItem {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub resource_name: Option<String>,
+    pub arn: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    /// `configurationItemStatus`; `ResourceDeleted` and `ResourceNotRecorded` mean
+    /// there is no configuration to judge.
+    pub status: Option<String>,
+    /// Where the item came from (file name and position, or `live:ec2:eu-west-1`).
+    pub source: Arc<str>,
+    /// The full canonical document that rule paths address.
+    pub body: Value,
+}
+
+impl ConfigItem {
+    /// Builds the lifted fields from a canonical body.
+    pub fn from_body(body: Value, source: Arc<str>) -> ConfigItem {
+        let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+        ConfigItem {
+            resource_type: text("resourceType").unwrap_or_default(),
+            resource_id: text("resourceId").unwrap_or_default(),
+            resource_name: text("resourceName"),
+            arn: text("ARN"),
+            region: text("awsRegion"),
+            account: text("awsAccountId"),
+            status: text("configurationItemStatus"),
+            source,
+            body,
+        }
+    }
+
+    /// Whether the item describes a resource that no longer exists or was not recorded.
+    pub fn is_deleted(&self) -> bool {
+        matches!(
+            self.status.as_deref(),
+            Some("ResourceDeleted")
+                | Some("ResourceDeletedNotRecorded")
+                | Some("ResourceNotRecorded")
+        ) || self.body.get("configuration").is_some_and(Value::is_null)
+    }
+
+    /// The service a resource type belongs to, lower case: `AWS::EC2::Volume` → `ec2`.
+    pub fn service(&self) -> String {
+        service_of(&self.resource_type)
+    }
+
+    pub fn tags(&self) -> Option<&Map<String, Value>> {
+        self.body.get("tags").and_then(Value::as_object)
+    }
+
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags()?.get(key)?.as_str()
+    }
+
+    /// A stable label for messages: the ARN when known, else type and id.
+    pub fn label(&self) -> String {
+        match &self.arn {
+            Some(arn) => arn.clone(),
+            None => format!("{} {}", self.resource_type, self.resource_id),
+        }
+    }
+}
+
+/// `AWS::EC2::SecurityGroup` → `ec2`; anything unexpected → the whole text lower-cased.
+pub fn service_of(resource_type: &str) -> String {
+    let mut parts = resource_type.split("::");
+    match (parts.next(), parts.next()) {
+        (Some(_), Some(service)) => service.to_ascii_lowercase(),
+        _ => resource_type.to_ascii_lowercase(),
+    }
+}
+
+/// The resource types the catalogue and collectors know, with AWS's casing, so
+/// that sloppy spellings in documentation examples (`AWS::EC2::VOLUME`) are fixed.
+pub const KNOWN_TYPES: &[&str] = &[
+    "AWS::EC2::Instance",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::Volume",
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::NetworkInterface",
+    "AWS::EC2::EIP",
+    "AWS::S3::Bucket",
+    "AWS::S3::AccountPublicAccessBlock",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::IAM::User",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Group",
+    "AWS::IAM::AccountPasswordPolicy",
+    "AWS::IAM::AccountSummary",
+    "AWS::CloudFormation::Stack",
+    "AWS::SNS::Topic",
+    "AWS::KMS::Key",
+];
+
+/// The resource kinds `--resources` accepts and the Config types each covers.
+pub const KINDS: &[(&str, &[&str])] = &[
+    (
+        "ec2",
+        &[
+            "AWS::EC2::Instance",
+            "AWS::EC2::SecurityGroup",
+            "AWS::EC2::Volume",
+        ],
+    ),
+    ("sg", &["AWS::EC2::SecurityGroup"]),
+    ("ebs", &["AWS::EC2::Volume"]),
+    (
+        "s3",
+        &["AWS::S3::Bucket", "AWS::S3::AccountPublicAccessBlock"],
+    ),
+    ("rds", &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"]),
+    (
+        "iam",
+        &[
+            "AWS::IAM::User",
+            "AWS::IAM::Role",
+            "AWS::IAM::Policy",
+            "AWS::IAM::Group",
+            "AWS::IAM::AccountPasswordPolicy",
+            "AWS::IAM::AccountSummary",
+        ],
+    ),
+    ("cfn", &["AWS::CloudFormation::Stack"]),
+];
+
+/// The Config types of a `--resources` kind, or `None` for an unknown kind.
+pub fn types_for_kind(kind: &str) -> Option<&'static [&'static str]> {
+    KINDS
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(kind.trim()))
+        .map(|(_, t)| *t)
+}
+
+/// The canonical casing of a resource type, when it is one we know.
+pub fn canonical_type(t: &str) -> String {
+    KNOWN_TYPES
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(t))
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lifted_fields_and_helpers() {
+        let item = ConfigItem::from_body(
+            json!({"resourceType": "AWS::EC2::Volume", "resourceId": "vol-1", "awsRegion": "eu-west-1",
+                   "tags": {"Criticality": "high"}, "configuration": {"encrypted": false}}),
+            Arc::from("t"),
+        );
+        assert_eq!(item.service(), "ec2");
+        assert_eq!(item.tag("Criticality"), Some("high"));
+        assert!(!item.is_deleted());
+        assert_eq!(item.label(), "AWS::EC2::Volume vol-1");
+        assert_eq!(canonical_type("AWS::EC2::VOLUME"), "AWS::EC2::Volume");
+        let gone = ConfigItem::from_body(
+            json!({"resourceType": "AWS::S3::Bucket", "resourceId": "b", "configurationItemStatus": "ResourceDeleted", "configuration": null}),
+            Arc::from("t"),
+        );
+        assert!(gone.is_deleted());
+    }
+}

@@ -1,0 +1,12 @@
+//! `compliance`: continuous AWS compliance monitoring in one binary.
+//!
+//! Layers (see ../shared/DESIGN.md and docs/architecture.md): `cli` parses, `commands`
+//! glue the pure `core` to the outside world, and adapters (`output`, `embedded`)
+//! sit behind small interfaces. The library exists so integration tests and the
+//! benchmark use the same code as the binary.
+
+pub mod cli;
+pub mod commands;
+pub mod core;
+pub mod embedded;
+pub mod output;

@@ -1,0 +1,6 @@
+//! Output adapters: how reports, scores and rules are shown. Each format is one
+//! file; commands choose a format and never format text themselves.
+
+pub mod json;
+pub mod progress;
+pub mod table;
