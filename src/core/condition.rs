@@ -315,7 +315,10 @@ impl Compiler<'_> {
                 if c.match_mode.is_some() {
                     return Err(err("`match` applies to operators, not to item quantifiers".into()));
                 }
-                let desc = format!("{word} of {path} where {}", inner.desc);
+                let desc = match inner.kind {
+                    Kind::All(_) | Kind::Any(_) => format!("{word} of {path} where ({})", inner.desc),
+                    _ => format!("{word} of {path} where {}", inner.desc),
+                };
                 Ok(Condition {
                     kind: Kind::Quant {
                         path,

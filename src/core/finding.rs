@@ -160,7 +160,16 @@ impl Evidence {
                 None => "-".to_string(),
             }
         };
-        let mut text = format!("{}: found {found}; expected {}", self.path, self.expected);
+        // The expectation usually restates the path; say it once.
+        let expected = self
+            .expected
+            .strip_prefix(self.path.as_str())
+            .map(str::trim_start)
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(&self.expected);
+        let expected = expected.replace(&format!(" of {} where", self.path), " where");
+        let expected = crate::core::value::short(&Value::String(expected), 160);
+        let mut text = format!("{}: found {found}; expected {expected}", self.path);
         if let Some(note) = &self.note {
             text.push_str(&format!(" ({note})"));
         }

@@ -133,6 +133,27 @@ pub struct CompiledRule {
     pub check: Condition,
 }
 
+/// A TOML error message on one line, with a "did you mean" for unknown keys.
+pub fn toml_message(e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', "; ");
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((unknown, expected)) = rest.split_once("`, expected one of ") else {
+        return message;
+    };
+    let best = expected
+        .split(", ")
+        .map(|k| k.trim_matches('`'))
+        .map(|k| (strsim::damerau_levenshtein(unknown, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min();
+    match best {
+        Some((_, k)) => format!("unknown key `{unknown}` (did you mean `{k}`?); expected one of {expected}"),
+        None => format!("unknown key `{unknown}`; expected one of {expected}"),
+    }
+}
+
 /// Line and column (1-based) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -162,7 +183,7 @@ impl Rule {
             }
         };
         let raw: RawRule = toml::from_str(text)
-            .map_err(|e| error_at(e.span(), None, e.message().trim().to_string()))?;
+            .map_err(|e| error_at(e.span(), None, toml_message(&e)))?;
         let id = raw.id.get_ref().clone();
         let id_span = raw.id.span();
         let fail =
@@ -427,6 +448,7 @@ resource = { resourceType = "AWS::S3::Bucket", resourceId = "b" }
         assert_eq!(e.file, "x/demo-rule.toml");
         assert_eq!(e.line, 5);
         assert!(e.message.contains("severty"), "{}", e.message);
+        assert!(e.message.contains("did you mean `severity`?"), "{}", e.message);
 
         let e = Rule::parse(
             "x/demo-rule.toml",

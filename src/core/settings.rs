@@ -150,7 +150,7 @@ impl Settings {
                 file: file.to_string(),
                 line,
                 column,
-                message: e.message().trim().to_string(),
+                message: crate::core::rule::toml_message(&e),
             }
         })?;
         // The n-th `[[exemptions]]` header, so a message points at the entry at fault.

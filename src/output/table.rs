@@ -16,6 +16,10 @@ fn table() -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
+    // On a pipe there is no terminal width; wrap at a width that still reads well.
+    if t.width().is_none() {
+        t.set_width(160);
+    }
     t
 }
 
@@ -118,8 +122,10 @@ pub fn render_report(report: &ScanReport, all: bool) -> String {
     if !failing.is_empty() {
         let _ = writeln!(out, "Failing: {}", failing.join(" · "));
     }
-    out.push('\n');
-    out.push_str(&render_groups("Service", &report.score.by_service));
+    if !report.score.by_service.is_empty() {
+        out.push('\n');
+        out.push_str(&render_groups("Service", &report.score.by_service));
+    }
 
     let shown: Vec<&Finding> = report
         .findings

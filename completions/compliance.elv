@@ -1,0 +1,229 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[compliance] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'compliance'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'compliance'= {
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand scan 'Evaluate resources against the rules and print findings'
+            cand score 'Score a findings file, overall and by group'
+            cand report 'Render a findings file as a report'
+            cand rules 'List, explain, validate and test rules'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'compliance;scan'= {
+            cand --snapshot 'AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines); repeatable'
+            cand --resources 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn'
+            cand --rule 'Only these rules (ids or globs); repeatable'
+            cand --format 'format'
+            cand --out 'Write the report to FILE instead of stdout'
+            cand --fail-on 'Exit 1 when a non-compliant or error finding has this severity or higher'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --all 'In the table, also list compliant and not-applicable findings'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;score'= {
+            cand --input 'A findings file written by `scan --format json`'
+            cand --by 'Group the score: service, severity, category, framework or rule; repeatable'
+            cand --threshold 'Score threshold [default: the one in the findings file, else compliance.toml]'
+            cand --format 'format'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;report'= {
+            cand --input 'A findings file written by `scan --format json`'
+            cand --format 'format'
+            cand --out 'Write the report to FILE instead of stdout'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --all 'In the table, also list compliant and not-applicable findings'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;rules'= {
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the rules in force (built-in plus --rules)'
+            cand explain 'Show a rule''s purpose, check, parameters, fix and AWS Config mapping'
+            cand validate 'Check rule files for errors [default: the built-in rules]'
+            cand test 'Run the rules'' inline tests; exit 1 when one fails [default: the built-in rules]'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'compliance;rules;list'= {
+            cand --format 'format'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;rules;explain'= {
+            cand --format 'format'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;rules;validate'= {
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;rules;test'= {
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;rules;help'= {
+            cand list 'List the rules in force (built-in plus --rules)'
+            cand explain 'Show a rule''s purpose, check, parameters, fix and AWS Config mapping'
+            cand validate 'Check rule files for errors [default: the built-in rules]'
+            cand test 'Run the rules'' inline tests; exit 1 when one fails [default: the built-in rules]'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'compliance;rules;help;list'= {
+        }
+        &'compliance;rules;help;explain'= {
+        }
+        &'compliance;rules;help;validate'= {
+        }
+        &'compliance;rules;help;test'= {
+        }
+        &'compliance;rules;help;help'= {
+        }
+        &'compliance;completions'= {
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'compliance;help'= {
+            cand scan 'Evaluate resources against the rules and print findings'
+            cand score 'Score a findings file, overall and by group'
+            cand report 'Render a findings file as a report'
+            cand rules 'List, explain, validate and test rules'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'compliance;help;scan'= {
+        }
+        &'compliance;help;score'= {
+        }
+        &'compliance;help;report'= {
+        }
+        &'compliance;help;rules'= {
+            cand list 'List the rules in force (built-in plus --rules)'
+            cand explain 'Show a rule''s purpose, check, parameters, fix and AWS Config mapping'
+            cand validate 'Check rule files for errors [default: the built-in rules]'
+            cand test 'Run the rules'' inline tests; exit 1 when one fails [default: the built-in rules]'
+        }
+        &'compliance;help;rules;list'= {
+        }
+        &'compliance;help;rules;explain'= {
+        }
+        &'compliance;help;rules;validate'= {
+        }
+        &'compliance;help;rules;test'= {
+        }
+        &'compliance;help;completions'= {
+        }
+        &'compliance;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,149 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_compliance_global_optspecs
+    string join \n rules= config= v/verbose q/quiet no-progress h/help V/version
+end
+
+function __fish_compliance_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_compliance_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_compliance_using_subcommand
+    set -l cmd (__fish_compliance_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c compliance -n "__fish_compliance_needs_command" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_needs_command" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_needs_command" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c compliance -n "__fish_compliance_needs_command" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "score" -d 'Score a findings file, overall and by group'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "rules" -d 'List, explain, validate and test rules'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l snapshot -d 'AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines); repeatable' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l resources -d 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rule -d 'Only these rules (ids or globs); repeatable' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l out -d 'Write the report to FILE instead of stdout' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l fail-on -d 'Exit 1 when a non-compliant or error finding has this severity or higher' -r -f -a "critical\t''
+high\t''
+medium\t''
+low\t''
+info\t''
+none\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l all -d 'In the table, also list compliant and not-applicable findings'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l input -d 'A findings file written by `scan --format json`' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l by -d 'Group the score: service, severity, category, framework or rule; repeatable' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l threshold -d 'Score threshold [default: the one in the findings file, else compliance.toml]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand score" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand score" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand score" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand score" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l input -d 'A findings file written by `scan --format json`' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l out -d 'Write the report to FILE instead of stdout' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l all -d 'In the table, also list compliant and not-applicable findings'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -f -a "list" -d 'List the rules in force (built-in plus --rules)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -f -a "explain" -d 'Show a rule\'s purpose, check, parameters, fix and AWS Config mapping'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -f -a "validate" -d 'Check rule files for errors [default: the built-in rules]'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -f -a "test" -d 'Run the rules\' inline tests; exit 1 when one fails [default: the built-in rules]'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the rules in force (built-in plus --rules)'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Show a rule\'s purpose, check, parameters, fix and AWS Config mapping'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check rule files for errors [default: the built-in rules]'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the rules\' inline tests; exit 1 when one fails [default: the built-in rules]'
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "score" -d 'Score a findings file, overall and by group'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "rules" -d 'List, explain, validate and test rules'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules in force (built-in plus --rules)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "explain" -d 'Show a rule\'s purpose, check, parameters, fix and AWS Config mapping'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "validate" -d 'Check rule files for errors [default: the built-in rules]'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "test" -d 'Run the rules\' inline tests; exit 1 when one fails [default: the built-in rules]'
