@@ -389,10 +389,16 @@ impl Compiler<'_> {
     }
 }
 
+/// Joins descriptions, bracketing nested compound parts so precedence reads unambiguously.
 fn join(parts: &[Condition], sep: &str) -> String {
+    let many = parts.len() > 1;
     parts
         .iter()
-        .map(|p| p.desc.as_str())
+        .map(|p| match &p.kind {
+            Kind::All(x) | Kind::Any(x) if many && x.len() > 1 => format!("({})", p.desc),
+            Kind::Quant { .. } if many => format!("({})", p.desc),
+            _ => p.desc.clone(),
+        })
         .collect::<Vec<_>>()
         .join(sep)
 }
