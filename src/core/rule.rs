@@ -149,7 +149,9 @@ pub fn toml_message(e: &toml::de::Error) -> String {
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
         .min();
     match best {
-        Some((_, k)) => format!("unknown key `{unknown}` (did you mean `{k}`?); expected one of {expected}"),
+        Some((_, k)) => {
+            format!("unknown key `{unknown}` (did you mean `{k}`?); expected one of {expected}")
+        }
         None => format!("unknown key `{unknown}`; expected one of {expected}"),
     }
 }
@@ -182,8 +184,8 @@ impl Rule {
                 message,
             }
         };
-        let raw: RawRule = toml::from_str(text)
-            .map_err(|e| error_at(e.span(), None, toml_message(&e)))?;
+        let raw: RawRule =
+            toml::from_str(text).map_err(|e| error_at(e.span(), None, toml_message(&e)))?;
         let id = raw.id.get_ref().clone();
         let id_span = raw.id.span();
         let fail =
@@ -448,7 +450,11 @@ resource = { resourceType = "AWS::S3::Bucket", resourceId = "b" }
         assert_eq!(e.file, "x/demo-rule.toml");
         assert_eq!(e.line, 5);
         assert!(e.message.contains("severty"), "{}", e.message);
-        assert!(e.message.contains("did you mean `severity`?"), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean `severity`?"),
+            "{}",
+            e.message
+        );
 
         let e = Rule::parse(
             "x/demo-rule.toml",
