@@ -182,10 +182,7 @@ impl Parser<'_> {
             }
         }
         let mut expect_key = true;
-        loop {
-            let Some(&(pos, c)) = self.chars.peek() else {
-                break;
-            };
+        while let Some(&(pos, c)) = self.chars.peek() {
             if in_filter && (c == '=' || c == '!' || c == ']' || c.is_whitespace()) {
                 break;
             }

@@ -224,7 +224,7 @@ mod tests {
             "one finding counts once per framework"
         );
         assert!(card.by_framework.contains_key("PCI-DSS-4.0"));
-        assert_eq!(score(&findings, 80.0).below_threshold, true);
+        assert!(score(&findings, 80.0).below_threshold);
     }
 
     #[test]

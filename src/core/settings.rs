@@ -21,23 +21,13 @@ pub struct SettingsError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub scoring: Scoring,
     /// Per-rule switches and parameter overrides, by rule id.
     pub rules: BTreeMap<String, RuleSettings>,
     pub exemptions: Vec<ExemptionSpec>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            scoring: Scoring::default(),
-            rules: BTreeMap::new(),
-            exemptions: Vec::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
