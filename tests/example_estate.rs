@@ -226,7 +226,10 @@ fn table_output_fails_on_critical_findings() {
     }
     // Critical rules are headed as such.
     assert!(stdout.contains("CRITICAL s3-no-public-read"), "{stdout}");
-    assert!(stdout.contains("CRITICAL iam-root-no-access-keys"), "{stdout}");
+    assert!(
+        stdout.contains("CRITICAL iam-root-no-access-keys"),
+        "{stdout}"
+    );
 }
 
 #[test]

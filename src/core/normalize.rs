@@ -237,7 +237,7 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         ("configurationItemMD5Hash", "configurationStateMd5Hash"),
         ("configurationStateID", "configurationStateId"),
         ("availibilityZone", "availabilityZone"),
-        ("configurationItemState", "configurationItemStatus"),
+        ("configurationItemState", "configurationStateId"),
     ] {
         if let Some(v) = ci.remove(from) {
             ci.entry(to.to_string()).or_insert(v);
@@ -341,10 +341,20 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         }
     }
     if ci.get("awsRegion").and_then(Value::as_str).is_none() {
+        // Only a part that looks like a region counts: 2014 documentation examples
+        // carry ARNs with an availability zone or nothing in that place.
         let region = if global {
             Some("global".to_string())
         } else {
             arn_part(&ci, 3)
+                .filter(|r| looks_like_region(r))
+                .or_else(|| {
+                    ci.get("availabilityZone")
+                        .and_then(Value::as_str)
+                        .and_then(|az| az.get(..az.len().saturating_sub(1)))
+                        .filter(|r| looks_like_region(r))
+                        .map(str::to_string)
+                })
         };
         if let Some(region) = region {
             ci.insert("awsRegion".into(), Value::String(region));
@@ -413,6 +423,17 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         }
     }
     Ok(Value::Object(ci))
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-2`: letters, dashes, a final number.
+fn looks_like_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let lower = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase());
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1].iter().all(lower)
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
 }
 
 /// Parses JSON held in strings, repeatedly: the S3 ACL arrives encoded twice in
@@ -613,6 +634,17 @@ mod tests {
             "*"
         );
         assert_eq!(ci["awsRegion"], "global");
+    }
+
+    #[test]
+    fn regions_come_only_from_region_shaped_parts() {
+        assert!(looks_like_region("eu-west-1") && looks_like_region("us-gov-west-1"));
+        assert!(!looks_like_region("us-west-2b") && !looks_like_region("123456789012"));
+        let ci = one(
+            json!({"resourceType": "AWS::EC2::Volume", "resourceId": "vol-1",
+            "arn": "arn:aws:us-west-2b:123456789012:volume/vol-1", "availabilityZone": "us-west-2b"}),
+        );
+        assert_eq!(ci["awsRegion"], "us-west-2");
     }
 
     #[test]
