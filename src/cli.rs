@@ -39,6 +39,15 @@ pub struct GlobalArgs {
     /// Never draw progress bars (they are drawn only on a terminal anyway)
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// AWS profile (default: the SDK's credential chain: environment, profile, SSO, IMDS)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region [default: the profile's or AWS_REGION]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (an AWS-compatible API such as moto)
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +63,21 @@ pub enum Command {
     Rules(RulesCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Print the least-privilege IAM policy a command needs
+    IamPolicy(IamPolicyArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFor {
+    /// Read-only access for `compliance scan`
+    Scan,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// The command to grant
+    #[arg(long = "for", value_enum)]
+    pub for_command: PolicyFor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,9 +99,32 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines); repeatable
-    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    /// Read resources from an AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines) instead of the live account; repeatable
+    #[arg(long, value_name = "FILE", num_args = 1..)]
     pub snapshot: Vec<PathBuf>,
+    /// Regions to scan (comma-separated, or `all` for every enabled region) [default: --region]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGIONS",
+        conflicts_with = "snapshot"
+    )]
+    pub regions: Vec<String>,
+    /// Concurrent API calls per service and region
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Give up on a live scan after this many seconds; what was read by then is still reported
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    pub timeout: u64,
+    /// Give up on one API call (retries included) after this many seconds
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub call_timeout: u64,
+    /// Attempts per API call, with adaptive backoff on throttling
+    #[arg(long, default_value_t = 5, env = "AWS_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Page size of list calls (tests of pagination only)
+    #[arg(long, hide = true)]
+    pub page_size: Option<i32>,
     /// Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub resources: Vec<String>,

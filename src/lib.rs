@@ -5,6 +5,7 @@
 //! sit behind small interfaces. The library exists so integration tests and the
 //! benchmark use the same code as the binary.
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod core;

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(&cli.global, args),
         Command::Rules(command) => commands::rules::run(&cli.global, command),
         Command::Completions(args) => commands::completions::run(args),
+        Command::IamPolicy(args) => commands::iam_policy::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -46,8 +47,11 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("COMPLIANCE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("compliance={level}")));
+    use std::io::IsTerminal;
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(color)
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()

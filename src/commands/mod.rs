@@ -6,6 +6,7 @@
 //! in their input, 3 for runtime failures).
 
 pub mod completions;
+pub mod iam_policy;
 pub mod report;
 pub mod rules;
 pub mod scan;

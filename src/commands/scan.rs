@@ -1,103 +1,61 @@
 //! `compliance scan`: evaluate resources against the catalogue and report findings.
 //!
-//! This release reads resources from files (`--snapshot`): AWS Config snapshot and
-//! history files, notifications, rule events and API responses, so the whole engine
-//! works offline and on evidence an auditor already holds. Each file is parsed,
-//! normalised and evaluated in turn and then dropped, so memory follows the largest
-//! file, not the sum.
+//! Resources come either from files (`--snapshot`: AWS Config snapshot and history
+//! files, notifications, rule events, API responses), so the engine works offline
+//! on evidence an auditor already holds, or from the live account through the AWS
+//! SDK (the default). Both paths feed the same engine and the same report.
+//!
+//! A live scan never stops at the first failure: what could be read is judged,
+//! what could not is listed in `errors` and marked `error` in the findings, and the
+//! exit code is 3 so automation notices the scan was partial.
 
+use crate::aws::collect::{collect_all, ec2::enabled_regions, Plan};
+use crate::aws::error::AwsError;
+use crate::aws::{ssm, Aws, Connection};
 use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs};
 use crate::commands::{
     emit, exit, load_catalogue, load_settings, progress_enabled, read_input, InputError,
 };
+use crate::core::catalogue::Catalogue;
 use crate::core::engine::Engine;
 use crate::core::exemption;
-use crate::core::finding::Severity;
+use crate::core::finding::{Finding, Severity};
 use crate::core::normalize::load_document;
 use crate::core::report::{Meta, ScanError, ScanReport, Source};
 use crate::core::resource::types_for_kind;
+use crate::core::rule::Rule;
+use crate::core::settings::Settings;
 use crate::core::timestamp;
 use crate::output;
 use anyhow::Result;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What either source produced, before exemptions and scoring.
+struct Scanned {
+    findings: Vec<Finding>,
+    errors: Vec<ScanError>,
+    resources: usize,
+    rules: usize,
+    source: Source,
+    /// Something could not be read from AWS: the exit code is 3.
+    partial: bool,
+}
 
 pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     let catalogue = load_catalogue(global)?;
     let settings = load_settings(global, Some(&catalogue))?;
+    let rules = select_rules(&catalogue, &args.rule)?;
+    let wanted = wanted_types(&args.resources)?;
 
-    let mut rules = catalogue.rules();
-    if !args.rule.is_empty() {
-        let mut matchers = Vec::new();
-        for pattern in &args.rule {
-            let glob = globset::Glob::new(pattern)
-                .map_err(|e| InputError(format!("--rule {pattern}: {e}")))?
-                .compile_matcher();
-            if !rules.iter().any(|r| glob.is_match(&r.id)) {
-                let similar = catalogue.similar(pattern);
-                return Err(InputError(format!(
-                    "--rule {pattern}: no rule matches{}",
-                    if similar.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (did you mean {}?)", similar.join(", "))
-                    }
-                ))
-                .into());
-            }
-            matchers.push(glob);
-        }
-        rules.retain(|r| matchers.iter().any(|m| m.is_match(&r.id)));
-    }
-
-    let wanted: Option<HashSet<&str>> = if args.resources.is_empty() {
-        None
+    let scanned = if args.snapshot.is_empty() {
+        scan_live(global, args, &rules, settings.clone(), wanted.as_ref())?
     } else {
-        let mut types = HashSet::new();
-        for kind in &args.resources {
-            let found = types_for_kind(kind).ok_or_else(|| {
-                InputError(format!(
-                    "--resources: unknown kind `{kind}` (ec2, sg, ebs, s3, rds, iam, cfn)"
-                ))
-            })?;
-            types.extend(found.iter().copied());
-        }
-        Some(types)
+        scan_files(global, args, &rules, &settings, wanted.as_ref())?
     };
 
-    let engine = Engine::new(&rules, &settings);
-    for broken in engine.broken_rules() {
-        tracing::warn!("{broken}");
-    }
-
-    let bar = output::progress::bar(
-        args.snapshot.len() as u64,
-        "files",
-        progress_enabled(global),
-    );
-    let mut findings = Vec::new();
-    let mut errors: Vec<ScanError> = Vec::new();
-    let mut resources = 0usize;
-    for path in &args.snapshot {
-        let name = path.display().to_string();
-        bar.set_message(name.clone());
-        let text = read_input(path)?;
-        let loaded = load_document(&name, &text)?;
-        drop(text);
-        errors.extend(loaded.skipped.into_iter().map(ScanError::from));
-        for item in &loaded.items {
-            if wanted
-                .as_ref()
-                .is_some_and(|w| !w.contains(item.resource_type.as_str()))
-            {
-                continue;
-            }
-            resources += 1;
-            engine.evaluate_into(item, &mut findings);
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-
+    let mut findings = scanned.findings;
     let now = chrono::Utc::now();
     let expired = exemption::apply(&settings.exemptions, &mut findings, now.date_naive());
     for e in &expired {
@@ -114,20 +72,13 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
             scan_id: uuid::Uuid::now_v7().to_string(),
             generated_at: timestamp::format(&now),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            source: Source {
-                kind: "snapshot".into(),
-                inputs: args
-                    .snapshot
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect(),
-            },
-            resources,
-            rules: engine.rule_count(),
+            source: scanned.source,
+            resources: scanned.resources,
+            rules: scanned.rules,
             threshold: settings.scoring.threshold,
         },
         findings,
-        errors,
+        scanned.errors,
         expired,
     );
 
@@ -136,10 +87,232 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         Format::Table => output::table::render_report(&report, args.all),
     };
     emit(args.out.as_deref(), &text)?;
+    if scanned.partial {
+        eprintln!(
+            "error: the scan is partial: {} AWS call(s) failed (listed under errors); affected rules are marked error",
+            report.errors.len()
+        );
+        return Ok(exit::RUNTIME);
+    }
     Ok(if report.failing_at(fail_on(args.fail_on)) > 0 {
         exit::FINDINGS
     } else {
         exit::OK
+    })
+}
+
+fn select_rules(catalogue: &Catalogue, patterns: &[String]) -> Result<Vec<Arc<Rule>>> {
+    let mut rules = catalogue.rules();
+    if patterns.is_empty() {
+        return Ok(rules);
+    }
+    let mut matchers = Vec::new();
+    for pattern in patterns {
+        let glob = globset::Glob::new(pattern)
+            .map_err(|e| InputError(format!("--rule {pattern}: {e}")))?
+            .compile_matcher();
+        if !rules.iter().any(|r| glob.is_match(&r.id)) {
+            let similar = catalogue.similar(pattern);
+            return Err(InputError(format!(
+                "--rule {pattern}: no rule matches{}",
+                if similar.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", similar.join(", "))
+                }
+            ))
+            .into());
+        }
+        matchers.push(glob);
+    }
+    rules.retain(|r| matchers.iter().any(|m| m.is_match(&r.id)));
+    Ok(rules)
+}
+
+fn wanted_types(kinds: &[String]) -> Result<Option<HashSet<&'static str>>> {
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    let mut types = HashSet::new();
+    for kind in kinds {
+        let found = types_for_kind(kind).ok_or_else(|| {
+            InputError(format!(
+                "--resources: unknown kind `{kind}` (ec2, sg, ebs, s3, rds, iam, cfn)"
+            ))
+        })?;
+        types.extend(found.iter().copied());
+    }
+    Ok(Some(types))
+}
+
+fn scan_files(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    rules: &[Arc<Rule>],
+    settings: &Settings,
+    wanted: Option<&HashSet<&'static str>>,
+) -> Result<Scanned> {
+    let engine = Engine::new(rules, settings);
+    for broken in engine.broken_rules() {
+        tracing::warn!("{broken}");
+    }
+    let bar = output::progress::bar(
+        args.snapshot.len() as u64,
+        "files",
+        progress_enabled(global),
+    );
+    let mut findings = Vec::new();
+    let mut errors: Vec<ScanError> = Vec::new();
+    let mut resources = 0usize;
+    for path in &args.snapshot {
+        let name = path.display().to_string();
+        bar.set_message(name.clone());
+        let text = read_input(path)?;
+        let loaded = load_document(&name, &text)?;
+        drop(text);
+        errors.extend(loaded.skipped.into_iter().map(ScanError::from));
+        for item in &loaded.items {
+            if wanted.is_some_and(|w| !w.contains(item.resource_type.as_str())) {
+                continue;
+            }
+            resources += 1;
+            engine.evaluate_into(item, &mut findings);
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(Scanned {
+        findings,
+        errors,
+        resources,
+        rules: engine.rule_count(),
+        source: Source {
+            kind: "snapshot".into(),
+            inputs: args
+                .snapshot
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        },
+        partial: false,
+    })
+}
+
+fn scan_live(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    rules: &[Arc<Rule>],
+    mut settings: Settings,
+    wanted: Option<&HashSet<&'static str>>,
+) -> Result<Scanned> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let aws = Aws::connect(&Connection {
+            profile: global.profile.clone(),
+            region: global.region.clone(),
+            endpoint_url: global.endpoint_url.clone(),
+            max_attempts: args.max_attempts,
+            call_timeout: Duration::from_secs(args.call_timeout.max(1)),
+        })
+        .await;
+        let home = match aws.default_region() {
+            Some(r) => r,
+            None => match args.regions.iter().find(|r| r.as_str() != "all") {
+                Some(r) => r.clone(),
+                None => {
+                    return Err(InputError(
+                        "no AWS region: pass --region or --regions, or set AWS_REGION or a region in the profile".into(),
+                    )
+                    .into())
+                }
+            },
+        };
+
+        let mut errors: Vec<AwsError> = Vec::new();
+        let regions: Vec<String> = if args.regions.iter().any(|r| r == "all") {
+            enabled_regions(&aws, &home).await?
+        } else if args.regions.is_empty() {
+            vec![home.clone()]
+        } else {
+            let mut seen = BTreeSet::new();
+            args.regions.iter().filter(|r| seen.insert(r.as_str())).cloned().collect()
+        };
+        for r in &regions {
+            if r.is_empty() || !r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                return Err(InputError(format!("--regions: `{r}` is not a region name")).into());
+            }
+        }
+
+        let account = match aws.sts(&home).get_caller_identity().send().await {
+            Ok(id) => id.account().map(str::to_string),
+            Err(e) => {
+                errors.push(AwsError::from_sdk("sts", &home, "GetCallerIdentity", &e));
+                None
+            }
+        };
+        let resolved = ssm::resolve(&aws, &home, rules, &mut settings).await.map_err(|e| match e {
+            ssm::SsmError::Missing { .. } => anyhow::Error::from(InputError(e.to_string())),
+            ssm::SsmError::Aws { .. } => anyhow::Error::from(e),
+        })?;
+        if resolved > 0 {
+            tracing::info!("read {resolved} rule parameter(s) from SSM Parameter Store");
+        }
+
+        let engine = Engine::new(rules, &settings);
+        for broken in engine.broken_rules() {
+            tracing::warn!("{broken}");
+        }
+        let types: BTreeSet<String> = engine
+            .resource_types()
+            .into_iter()
+            .filter(|t| wanted.is_none_or(|w| w.contains(t.as_str())))
+            .collect();
+        let plan = Plan {
+            regions: regions.clone(),
+            types,
+            paths: engine.paths(),
+            concurrency: usize::from(args.concurrency),
+            account: account.clone(),
+            page_size: args.page_size,
+        };
+        let progress = progress_enabled(global).then(indicatif::MultiProgress::new);
+        let started = std::time::Instant::now();
+        let collected = collect_all(&aws, &plan, Duration::from_secs(args.timeout.max(1)), progress.as_ref()).await;
+        if let Some(p) = &progress {
+            let _ = p.clear();
+        }
+        tracing::info!(
+            "read {} resources with {} API calls in {:.1} s",
+            collected.items.len(),
+            collected.calls,
+            started.elapsed().as_secs_f64()
+        );
+
+        let mut findings = Vec::new();
+        for item in &collected.items {
+            engine.evaluate_into(item, &mut findings);
+        }
+        for u in &collected.unlisted {
+            findings.extend(engine.unlisted_findings(&u.resource_type, &u.region, &u.error.reason()));
+        }
+        errors.extend(collected.errors);
+        Ok(Scanned {
+            partial: !errors.is_empty(),
+            findings,
+            errors: errors.iter().map(AwsError::to_scan_error).collect(),
+            resources: collected.items.len(),
+            rules: engine.rule_count(),
+            source: Source {
+                kind: "live".into(),
+                inputs: vec![format!(
+                    "aws:{}:{}",
+                    account.as_deref().unwrap_or("unknown-account"),
+                    regions.join(",")
+                )],
+            },
+        })
     })
 }
 

@@ -546,6 +546,23 @@ impl Condition {
         &self.desc
     }
 
+    /// The item paths this condition reads (paths inside quantifiers are relative
+    /// and covered by the quantifier's own path). Collectors use them to make only
+    /// the calls the selected rules need; the engine to spot unreadable parts.
+    pub fn paths(&self, out: &mut Vec<String>) {
+        match &self.kind {
+            Kind::All(parts) | Kind::Any(parts) | Kind::None(parts) => {
+                parts.iter().for_each(|p| p.paths(out))
+            }
+            Kind::Not(inner) => inner.paths(out),
+            Kind::Quant { path, .. } | Kind::Leaf { path, .. } => {
+                if !path.is_self() {
+                    out.push(path.as_str().to_string());
+                }
+            }
+        }
+    }
+
     /// Evaluates against `root` (a whole item, or an element inside a quantifier).
     pub fn eval<'a>(&'a self, root: &'a Value) -> Result<Outcome<'a>, EvalError> {
         match &self.kind {

@@ -79,6 +79,72 @@ impl Engine {
         self.entries.len()
     }
 
+    /// The resource types at least one rule judges.
+    pub fn resource_types(&self) -> Vec<String> {
+        let mut types: Vec<String> = self.by_type.keys().cloned().collect();
+        types.sort();
+        types
+    }
+
+    /// Every item path the compiled rules read, for collectors that fetch only those.
+    pub fn paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Ready(c) => Some(c.paths()),
+                Entry::Broken { .. } => None,
+            })
+            .flatten()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// One `error` finding per rule for a resource type that could not be listed
+    /// in a region: the rule's outcome there is unknown, never compliant.
+    pub fn unlisted_findings(
+        &self,
+        resource_type: &str,
+        region: &str,
+        reason: &str,
+    ) -> Vec<Finding> {
+        let Some(indexes) = self.by_type.get(resource_type) else {
+            return Vec::new();
+        };
+        indexes
+            .iter()
+            .map(|&i| {
+                let rule = self.entries[i].rule();
+                Finding {
+                    rule_id: Arc::from(rule.id.as_str()),
+                    title: rule.title.clone(),
+                    severity: rule.severity,
+                    category: rule.category.clone(),
+                    frameworks: rule.frameworks.clone(),
+                    service: crate::core::resource::service_of(resource_type),
+                    resource_type: resource_type.to_string(),
+                    resource_id: "*".into(),
+                    resource_name: None,
+                    arn: None,
+                    region: Some(region.to_string()),
+                    account: None,
+                    status: Status::Error,
+                    criticality: self.settings.scoring.criticality_of(None),
+                    evidence: Evidence::note(
+                        "-",
+                        "a readable list of resources",
+                        format!("could not list {resource_type} in {region}: {reason}"),
+                    ),
+                    remediation: rule.remediation.clone(),
+                    exemption: None,
+                    source: None,
+                }
+            })
+            .collect()
+    }
+
     /// Evaluates every applicable rule on one item, appending to `out`.
     pub fn evaluate_into(&self, item: &ConfigItem, out: &mut Vec<Finding>) {
         let Some(indexes) = self.by_type.get(&item.resource_type) else {
@@ -151,6 +217,18 @@ pub fn judge(compiled: &CompiledRule, item: &ConfigItem) -> (Status, Evidence) {
                 ),
             ),
         );
+    }
+    if !item.unreadable.is_empty() {
+        if let Some(u) = compiled.paths().iter().find_map(|p| item.unreadable_at(p)) {
+            return (
+                Status::Error,
+                Evidence::note(
+                    u.path.clone(),
+                    "a readable value",
+                    format!("could not be read: {}", u.reason),
+                ),
+            );
+        }
     }
     if let Some(scope) = &compiled.applies_when {
         match scope.eval(&item.body) {
@@ -313,6 +391,23 @@ fix = "f"
         assert!(f[0].evidence.note.as_deref().unwrap().contains("SSM"));
         s.rules.get_mut("rds-backup").unwrap().enabled = false;
         assert!(engine(&s).evaluate(&[item(json!({}))]).is_empty());
+    }
+
+    #[test]
+    fn unreadable_parts_make_errors_not_findings() {
+        let mut it = item(json!({"engine": "postgres"}));
+        it.unreadable.push(crate::core::resource::Unreadable {
+            path: "configuration".into(),
+            reason: "AccessDenied (request id 1)".into(),
+        });
+        let f = engine(&Settings::default()).evaluate(&[it]);
+        assert_eq!(f[0].status, Status::Error);
+        assert!(f[0]
+            .evidence
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("AccessDenied"));
     }
 
     #[test]

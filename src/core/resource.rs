@@ -26,6 +26,18 @@ pub struct ConfigItem {
     pub source: Arc<str>,
     /// The full canonical document that rule paths address.
     pub body: Value,
+    /// Parts a live collector could not read (say GetBucketPolicy was denied).
+    /// Rules that look there get an `error` finding instead of judging a gap.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A part of an item that could not be read, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    /// Path prefix in the canonical item, e.g. `supplementaryConfiguration.BucketPolicy`.
+    pub path: String,
+    /// The reason, with the AWS error code and request id when there is one.
+    pub reason: String,
 }
 
 impl ConfigItem {
@@ -42,7 +54,13 @@ impl ConfigItem {
             status: text("configurationItemStatus"),
             source,
             body,
+            unreadable: Vec::new(),
         }
+    }
+
+    /// Why the part at `path` (or a part inside or around it) could not be read.
+    pub fn unreadable_at(&self, path: &str) -> Option<&Unreadable> {
+        self.unreadable.iter().find(|u| overlaps(&u.path, path))
     }
 
     /// Whether the item describes a resource that no longer exists or was not recorded.
@@ -75,6 +93,16 @@ impl ConfigItem {
             None => format!("{} {}", self.resource_type, self.resource_id),
         }
     }
+}
+
+/// Whether one path is a prefix of the other at a segment boundary.
+fn overlaps(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.starts_with(short)
+        && matches!(
+            long.as_bytes().get(short.len()),
+            None | Some(b'.') | Some(b'[')
+        )
 }
 
 /// `AWS::EC2::SecurityGroup` → `ec2`; anything unexpected → the whole text lower-cased.
@@ -181,5 +209,20 @@ mod tests {
             Arc::from("t"),
         );
         assert!(gone.is_deleted());
+        let mut partial = item.clone();
+        partial.unreadable.push(Unreadable {
+            path: "supplementaryConfiguration.BucketPolicy".into(),
+            reason: "AccessDenied".into(),
+        });
+        assert!(partial
+            .unreadable_at("supplementaryConfiguration.BucketPolicy.policyText.Statement[*]")
+            .is_some());
+        assert!(partial
+            .unreadable_at("supplementaryConfiguration")
+            .is_some());
+        assert!(partial
+            .unreadable_at("supplementaryConfiguration.BucketPolicyStatus")
+            .is_none());
+        assert!(partial.unreadable_at("configuration.name").is_none());
     }
 }

@@ -402,6 +402,18 @@ impl CompiledRule {
     pub fn id(&self) -> &str {
         &self.rule.id
     }
+
+    /// Every item path the check and scope read.
+    pub fn paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.check.paths(&mut out);
+        if let Some(scope) = &self.applies_when {
+            scope.paths(&mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 #[cfg(test)]
