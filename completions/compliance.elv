@@ -20,6 +20,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance'= {
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -34,10 +37,17 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand report 'Render a findings file as a report'
             cand rules 'List, explain, validate and test rules'
             cand completions 'Print a shell completion script'
+            cand iam-policy 'Print the least-privilege IAM policy a command needs'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'compliance;scan'= {
-            cand --snapshot 'AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines); repeatable'
+            cand --snapshot 'Read resources from an AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines) instead of the live account; repeatable'
+            cand --regions 'Regions to scan (comma-separated, or `all` for every enabled region) [default: --region]'
+            cand --concurrency 'Concurrent API calls per service and region'
+            cand --timeout 'Give up on a live scan after this many seconds; what was read by then is still reported'
+            cand --call-timeout 'Give up on one API call (retries included) after this many seconds'
+            cand --max-attempts 'Attempts per API call, with adaptive backoff on throttling'
+            cand --page-size 'Page size of list calls (tests of pagination only)'
             cand --resources 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn'
             cand --rule 'Only these rules (ids or globs); repeatable'
             cand --format 'format'
@@ -45,6 +55,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --fail-on 'Exit 1 when a non-compliant or error finding has this severity or higher'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand --all 'In the table, also list compliant and not-applicable findings'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
@@ -63,6 +76,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --format 'format'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -79,6 +95,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --out 'Write the report to FILE instead of stdout'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand --all 'In the table, also list compliant and not-applicable findings'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
@@ -93,6 +112,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;rules'= {
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -112,6 +134,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --format 'format'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -126,6 +151,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --format 'format'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -139,6 +167,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;rules;validate'= {
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -152,6 +183,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;rules;test'= {
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -182,6 +216,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;completions'= {
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -192,12 +229,30 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'compliance;iam-policy'= {
+            cand --for 'The command to grant'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'compliance;help'= {
             cand scan 'Evaluate resources against the rules and print findings'
             cand score 'Score a findings file, overall and by group'
             cand report 'Render a findings file as a report'
             cand rules 'List, explain, validate and test rules'
             cand completions 'Print a shell completion script'
+            cand iam-policy 'Print the least-privilege IAM policy a command needs'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'compliance;help;scan'= {
@@ -221,6 +276,8 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;help;rules;test'= {
         }
         &'compliance;help;completions'= {
+        }
+        &'compliance;help;iam-policy'= {
         }
         &'compliance;help;help'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_compliance_global_optspecs
-    string join \n rules= config= v/verbose q/quiet no-progress h/help V/version
+    string join \n rules= config= v/verbose q/quiet no-progress profile= region= endpoint-url= h/help V/version
 end
 
 function __fish_compliance_needs_command
@@ -26,6 +26,9 @@ end
 
 complete -c compliance -n "__fish_compliance_needs_command" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_needs_command" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_needs_command" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_needs_command" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_needs_command" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_needs_command" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -36,8 +39,15 @@ complete -c compliance -n "__fish_compliance_needs_command" -f -a "score" -d 'Sc
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "report" -d 'Render a findings file as a report'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "rules" -d 'List, explain, validate and test rules'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c compliance -n "__fish_compliance_using_subcommand scan" -l snapshot -d 'AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines); repeatable' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l snapshot -d 'Read resources from an AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines) instead of the live account; repeatable' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l regions -d 'Regions to scan (comma-separated, or `all` for every enabled region) [default: --region]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l concurrency -d 'Concurrent API calls per service and region' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l timeout -d 'Give up on a live scan after this many seconds; what was read by then is still reported' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l call-timeout -d 'Give up on one API call (retries included) after this many seconds' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l max-attempts -d 'Attempts per API call, with adaptive backoff on throttling' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l page-size -d 'Page size of list calls (tests of pagination only)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l resources -d 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rule -d 'Only these rules (ids or globs); repeatable' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l format -r -f -a "table\t''
@@ -51,6 +61,9 @@ info\t''
 none\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l all -d 'In the table, also list compliant and not-applicable findings'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -s q -l quiet -d 'Only errors on stderr'
@@ -64,6 +77,9 @@ complete -c compliance -n "__fish_compliance_using_subcommand score" -l format -
 json\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand score" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -75,6 +91,9 @@ json\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l out -d 'Write the report to FILE instead of stdout' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l all -d 'In the table, also list compliant and not-applicable findings'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -s q -l quiet -d 'Only errors on stderr'
@@ -83,6 +102,9 @@ complete -c compliance -n "__fish_compliance_using_subcommand report" -s h -l he
 complete -c compliance -n "__fish_compliance_using_subcommand report" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -97,6 +119,9 @@ complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_
 json\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from list" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -106,6 +131,9 @@ complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_
 json\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -113,6 +141,9 @@ complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from explain" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -120,6 +151,9 @@ complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from test" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -132,17 +166,32 @@ complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand completions" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "score" -d 'Score a findings file, overall and by group'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "report" -d 'Render a findings file as a report'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "rules" -d 'List, explain, validate and test rules'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l for -d 'The command to grant' -r -f -a "scan\t'Read-only access for `compliance scan`'"
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "score" -d 'Score a findings file, overall and by group'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "rules" -d 'List, explain, validate and test rules'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "completions" -d 'Print a shell completion script'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules in force (built-in plus --rules)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "explain" -d 'Show a rule\'s purpose, check, parameters, fix and AWS Config mapping'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "validate" -d 'Check rule files for errors [default: the built-in rules]'

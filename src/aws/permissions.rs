@@ -56,3 +56,52 @@ pub fn scan_policy() -> Value {
         ]
     })
 }
+
+/// The IAM action that authorises an API operation, where the names differ.
+pub fn action_for(service: &str, operation: &str) -> String {
+    let renamed = match (service, operation) {
+        ("s3", "ListBuckets") => "ListAllMyBuckets",
+        ("s3", "GetBucketEncryption") => "GetEncryptionConfiguration",
+        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
+        ("s3", "GetBucketLifecycleConfiguration") => "GetLifecycleConfiguration",
+        (_, op) => op,
+    };
+    format!("{service}:{renamed}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Operation names as the collectors spell them in calls and error reports.
+    fn operations(source: &str) -> Vec<String> {
+        let re = regex::Regex::new(r#""((?:Get|List|Describe)[A-Za-z]+)""#).unwrap();
+        re.captures_iter(source).map(|c| c[1].to_string()).collect()
+    }
+
+    #[test]
+    fn every_call_a_collector_makes_is_in_the_scan_policy() {
+        let sources = [
+            ("ec2", include_str!("collect/ec2.rs")),
+            ("rds", include_str!("collect/rds.rs")),
+            ("s3", include_str!("collect/s3.rs")),
+            ("iam", include_str!("collect/iam.rs")),
+        ];
+        let mut checked = 0;
+        for (service, source) in sources {
+            for op in operations(source) {
+                let action = action_for(service, &op);
+                assert!(
+                    SCAN_ACTIONS.contains(&action.as_str()),
+                    "{action} (called in collect/{service}.rs) is missing from the scan policy"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked >= 15,
+            "found only {checked} operations; did the collectors change shape?"
+        );
+        assert!(SCAN_ACTIONS.contains(&"sts:GetCallerIdentity"));
+    }
+}

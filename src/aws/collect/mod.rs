@@ -131,8 +131,10 @@ struct Job {
 }
 
 /// Runs every collector the plan needs, concurrently, until all finish or the
-/// scan's deadline passes. Collectors still running at the deadline are reported
-/// as timed out (their types unlisted), and everything read so far is kept.
+/// scan's deadline passes. The results of finished collectors are kept; a
+/// collector still running at the deadline is reported as timed out and its
+/// types as unlisted in its region (their rules get `error` findings), since a
+/// half-read listing cannot say what it missed.
 pub async fn collect_all(
     aws: &Aws,
     plan: &Plan,
@@ -183,7 +185,7 @@ pub async fn collect_all(
             let b = bar(format!("ec2 {region}"));
             tasks.push(Box::pin(async move {
                 let c = ec2::collect(aws, plan, region, &b).await;
-                b.finish_with_message("done");
+                b.finish();
                 (i, c)
             }));
         }
@@ -197,7 +199,7 @@ pub async fn collect_all(
             let b = bar(format!("rds {region}"));
             tasks.push(Box::pin(async move {
                 let c = rds::collect(aws, plan, region, &b).await;
-                b.finish_with_message("done");
+                b.finish();
                 (i, c)
             }));
         }
@@ -212,7 +214,7 @@ pub async fn collect_all(
         let b = bar("s3".into());
         tasks.push(Box::pin(async move {
             let c = s3::collect(aws, plan, &b).await;
-            b.finish_with_message("done");
+            b.finish();
             (i, c)
         }));
     }
@@ -226,7 +228,7 @@ pub async fn collect_all(
         let b = bar("iam".into());
         tasks.push(Box::pin(async move {
             let c = iam::collect(aws, plan, &b).await;
-            b.finish_with_message("done");
+            b.finish();
             (i, c)
         }));
     }
