@@ -177,6 +177,20 @@ fn unknown_flags_values_and_rules_exit_2() {
     );
     assert_input_error(&["scan", "--frobnicate"], &["--frobnicate"]);
     assert_input_error(
+        &["--region", "us-east-1", "scan", "--regions", "EU West"],
+        &["EU West", "not a region name"],
+    );
+    assert_input_error(
+        &[
+            "scan",
+            "--regions",
+            "eu-west-1",
+            "--snapshot",
+            "examples/estate-snapshot.json",
+        ],
+        &["--regions"],
+    );
+    assert_input_error(
         &["rules", "explain", "s3-versioning"],
         &["no rule `s3-versioning`", "s3-versioning-enabled"],
     );

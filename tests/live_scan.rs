@@ -660,3 +660,137 @@ async fn an_access_denied_listing_is_reported_and_the_rest_is_judged() {
         "non_compliant".into()
     )));
 }
+
+#[tokio::test]
+async fn a_denied_bucket_policy_makes_only_the_rules_that_read_it_errors() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("a_denied_bucket_policy_makes_only_the_rules_that_read_it_errors");
+        return;
+    };
+    let s3 = support::s3_client(&config);
+    let bucket = support::unique_name("denied-policy");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let target = format!("/{bucket}/?policy");
+    let proxy = support::proxy::start(&support::endpoint_url().unwrap(), move |head, _body| {
+        let line = head.lines().next().unwrap_or_default();
+        (line.starts_with("GET ") && line.contains(&target))
+            .then(|| support::proxy::Fault::s3("AccessDenied", "req-injected-policy"))
+    });
+    let o = run(
+        &[
+            "--endpoint-url",
+            &proxy,
+            "scan",
+            "--regions",
+            "us-east-1",
+            "--resources",
+            "s3",
+            "--max-attempts",
+            "1",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        &[],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = json_of(&o);
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["operation"] == "GetBucketPolicy"
+            && e["code"] == "AccessDenied"
+            && e["request_id"] == "req-injected-policy"),
+        "{errors:#?}"
+    );
+    let ids: BTreeSet<String> = [bucket.clone()].into();
+    let outcomes = outcomes(&report, &ids);
+    for rule in ["s3-tls-only", "s3-no-public-read"] {
+        assert!(
+            outcomes.contains(&(rule.into(), bucket.clone(), "error".into())),
+            "{rule}: {outcomes:#?}"
+        );
+    }
+    // Rules that do not read the policy are still judged on what was read.
+    assert!(
+        outcomes.contains(&(
+            "s3-versioning-enabled".into(),
+            bucket.clone(),
+            "non_compliant".into()
+        )),
+        "{outcomes:#?}"
+    );
+    assert!(
+        outcomes.contains(&(
+            "s3-public-access-blocked".into(),
+            bucket.clone(),
+            "non_compliant".into()
+        )),
+        "{outcomes:#?}"
+    );
+}
+
+#[test]
+fn the_scan_time_limit_bounds_a_hanging_endpoint() {
+    if support::endpoint_url().is_none() && !support::moto_required() {
+        support::skipped("the_scan_time_limit_bounds_a_hanging_endpoint");
+        return;
+    }
+    // Accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let started = std::time::Instant::now();
+    let o = run(
+        &[
+            "--endpoint-url",
+            &url,
+            "scan",
+            "--regions",
+            "eu-west-1",
+            "--resources",
+            "ebs",
+            "--timeout",
+            "2",
+            "--max-attempts",
+            "1",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+    let report = json_of(&o);
+    let codes: BTreeSet<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains("Timeout") || codes.contains("ScanTimeout"),
+        "{codes:?}"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["status"] == "error"));
+}

@@ -208,13 +208,16 @@ fn scan_live(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let scan_limit = Duration::from_secs(args.timeout.max(1));
+    let deadline = std::time::Instant::now() + scan_limit;
     runtime.block_on(async {
         let aws = Aws::connect(&Connection {
             profile: global.profile.clone(),
             region: global.region.clone(),
             endpoint_url: global.endpoint_url.clone(),
             max_attempts: args.max_attempts,
-            call_timeout: Duration::from_secs(args.call_timeout.max(1)),
+            // No single call may outlive the scan's own limit.
+            call_timeout: Duration::from_secs(args.call_timeout.max(1)).min(scan_limit),
         })
         .await;
         let home = match aws.default_region() {
@@ -279,7 +282,8 @@ fn scan_live(
         };
         let progress = progress_enabled(global).then(indicatif::MultiProgress::new);
         let started = std::time::Instant::now();
-        let collected = collect_all(&aws, &plan, Duration::from_secs(args.timeout.max(1)), progress.as_ref()).await;
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        let collected = collect_all(&aws, &plan, remaining, progress.as_ref()).await;
         if let Some(p) = &progress {
             let _ = p.clear();
         }
