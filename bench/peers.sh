@@ -188,6 +188,19 @@ rm -f "$CACHE/compliance.json"
 run_tool compliance "" \
   "$BIN" scan --regions us-east-1 --format json --fail-on none --no-progress --out "$CACHE/compliance.json"
 
+# The same scan limited to the eleven rules the peers are compared on: the
+# like-for-like amount of work (Custodian runs only those eleven policies).
+compared=()
+for rule in s3-default-encryption s3-versioning-enabled s3-public-access-blocked sg-no-world-open-ssh \
+  ec2-required-tags ec2-instance-type-approved rds-backup-enabled rds-storage-encrypted rds-not-public \
+  iam-no-admin-policy iam-user-no-admin-attached; do
+  compared+=(--rule "$rule")
+done
+rm -f "$CACHE/compliance-compared.json"
+run_tool compliance-compared "" \
+  "$BIN" scan --regions us-east-1 "${compared[@]}" --format json --fail-on none --no-progress \
+  --out "$CACHE/compliance-compared.json"
+
 rm -rf "$CACHE/custodian-out" "$CACHE/custodian.cache"
 run_tool custodian "" \
   "$CACHE/venv-c7n/bin/custodian" run --cache "$CACHE/custodian.cache" \

@@ -188,7 +188,12 @@ def main():
             ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=perms)
         if kind in ("ssh-world", "ssh-world-v6"):
             flag("sg-no-world-open-ssh", name)
-    log(f"{N_SGS} security groups ({time.time() - t0:.1f}s)")
+    # One network interface per group, so every group is "in use": Prowler
+    # skips unused groups unless run with --scan-unused-services.
+    subnet_id = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"][0]["SubnetId"]
+    for sg in sg_ids:
+        ec2.create_network_interface(SubnetId=subnet_id, Groups=[sg], Description="bench")
+    log(f"{N_SGS} security groups, each on a network interface ({time.time() - t0:.1f}s)")
 
     # --- EC2 instances ------------------------------------------------------
     images = ec2.describe_images(Owners=["amazon"])["Images"]

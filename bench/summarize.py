@@ -87,10 +87,10 @@ def load_runs(cache):
     return runs
 
 
-def count_compliance(cache, is_seeded):
-    path = os.path.join(cache, "compliance.json")
+def count_compliance(cache, is_seeded, name="compliance.json"):
+    path = os.path.join(cache, name)
     if not os.path.exists(path):
-        return None, None, "no compliance.json"
+        return None, None, f"no {name}"
     with open(path) as f:
         doc = json.load(f)
     bad, errors = Counter(), Counter()
@@ -183,6 +183,7 @@ def main():
     runs = load_runs(cache)
 
     ours, our_errors, our_note = count_compliance(cache, is_seeded)
+    ours11, ours11_errors, _ = count_compliance(cache, is_seeded, "compliance-compared.json")
     custodian = count_custodian(cache, is_seeded)
     prowler, prowler_checks = count_prowler(cache, is_seeded)
 
@@ -221,11 +222,16 @@ def main():
         return cells
 
     lines.append("| compliance | " + " | ".join(run_cells("compliance") + check_cells(ours, our_errors)) + " |")
+    if "compliance-compared" in runs:
+        lines.append("| compliance, the 11 compared rules only | "
+                     + " | ".join(run_cells("compliance-compared") + check_cells(ours11, ours11_errors)) + " |")
     lines.append("| Cloud Custodian | " + " | ".join(run_cells("custodian") + check_cells(custodian)) + " |")
     if "prowler" in runs:
         lines.append("| Prowler | " + " | ".join(run_cells("prowler") + check_cells(prowler)) + " |")
     lines.append("")
-    lines.append("Counts are non-compliant resources among the seeded ones; – means the tool has no such check.")
+    lines.append("Counts are non-compliant resources among the seeded ones; – means the tool has no such check. "
+                 "The first compliance row runs the whole catalogue (the targets below are judged on it); "
+                 "the second runs only the eleven rules compared here, as Custodian does.")
     if our_note:
         lines.append(f"compliance: {our_note}")
     if "prowler" in runs:
@@ -242,12 +248,15 @@ def main():
     for c in CHECKS:
         t = truth["violations"][c]
         o = ours.get(c) if ours is not None else None
+        o11 = ours11.get(c) if ours11 is not None else o
         k = custodian.get(c) if custodian is not None else None
-        ok = o == t and k == t
+        ok = o == t and o11 == t and k == t
         mismatches += not ok
         extra = ""
         if our_errors and our_errors.get(c):
             extra = f" ({our_errors[c]} error findings)"
+        if o11 != o:
+            extra += f" (compared-rules run: {fmt_num(o11)})"
         lines.append(f"- {c}: compliance {fmt_num(o)}{extra}, Custodian {fmt_num(k)}, truth {t}: "
                      + ("MATCH" if ok else "MISMATCH"))
     lines.append("")
@@ -296,7 +305,7 @@ def main():
         f.write(text)
     print()
     print(text)
-    return 0 if mismatches == 0 else 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -35,13 +35,84 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create (or repair) the continuous-monitoring stack in one account and region')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what setup created and whether it drifted')
+            [CompletionResult]::new('teardown', 'teardown', [CompletionResultType]::ParameterValue, 'Remove exactly what setup created (plan only, unless --yes)')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Evaluate resources against the rules and print findings')
-            [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Score a findings file, overall and by group')
+            [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Score a findings file or a stored scan, overall and by group')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Stored scans and the score trend, or one resource''s history')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'New, resolved and persisting violations between two stored scans')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete stored scans older than a date from the local history store')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a findings file as a report')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List, explain, validate and test rules')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('iam-policy', 'iam-policy', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy a command needs')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'compliance;setup' {
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Subscribe this address to alerts; repeatable')
+            [CompletionResult]::new('--frequency', '--frequency', [CompletionResultType]::ParameterName, 'How often periodic Config rules run and snapshots are delivered: 1h, 3h, 6h, 12h, 24h')
+            [CompletionResult]::new('--sse', '--sse', [CompletionResultType]::ParameterName, 'Evidence bucket encryption')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Aggregate AWS Config data from these regions (creates a Config aggregator)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Extra tag on every resource (Owner=secops); repeatable; overrides [tags] in compliance.toml')
+            [CompletionResult]::new('--retain-days', '--retain-days', [CompletionResultType]::ParameterName, 'Expire history items after this many days (DynamoDB TTL)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (create / update / unchanged per resource) and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'compliance;status' {
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'suffix')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'compliance;teardown' {
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'suffix')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Really delete; without it teardown only prints what it would delete')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'compliance;scan' {
@@ -57,12 +128,41 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of stdout')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a non-compliant or error finding has this severity or higher')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--alert-on', '--alert-on', [CompletionResultType]::ParameterName, 'What sends an alert to the suffix''s topic (with --suffix); repeatable')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'In the table, also list compliant and not-applicable findings')
+            [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not store this scan in history')
+            [CompletionResult]::new('--realert', '--realert', [CompletionResultType]::ParameterName, 'Announce violations again even if the previous scan already had them')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'compliance;score' {
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'A findings file written by `scan --format json`')
+            [CompletionResult]::new('--scan', '--scan', [CompletionResultType]::ParameterName, 'A stored scan instead of a file: its id, or `latest`')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Group the score: service, severity, category, framework or rule; repeatable')
+            [CompletionResult]::new('--threshold', '--threshold', [CompletionResultType]::ParameterName, 'Score threshold [default: the one in the findings file, else compliance.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -74,11 +174,53 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'compliance;score' {
-            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'A findings file written by `scan --format json`')
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Group the score: service, severity, category, framework or rule; repeatable')
-            [CompletionResult]::new('--threshold', '--threshold', [CompletionResultType]::ParameterName, 'Score threshold [default: the one in the findings file, else compliance.toml]')
+        'compliance;history' {
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only scans since then: 7d, 24h, or a date (2026-11-01)')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'One resource''s history (its id or ARN) instead of the list of scans')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'compliance;diff' {
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The earlier scan [default: the one before --to]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The later scan [default: the latest]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'compliance;prune' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete scans older than this: 90d, 12h, or a date (2026-01-01)')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
@@ -267,8 +409,14 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             break
         }
         'compliance;help' {
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create (or repair) the continuous-monitoring stack in one account and region')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what setup created and whether it drifted')
+            [CompletionResult]::new('teardown', 'teardown', [CompletionResultType]::ParameterValue, 'Remove exactly what setup created (plan only, unless --yes)')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Evaluate resources against the rules and print findings')
-            [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Score a findings file, overall and by group')
+            [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Score a findings file or a stored scan, overall and by group')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Stored scans and the score trend, or one resource''s history')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'New, resolved and persisting violations between two stored scans')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete stored scans older than a date from the local history store')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a findings file as a report')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List, explain, validate and test rules')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -276,10 +424,28 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
+        'compliance;help;setup' {
+            break
+        }
+        'compliance;help;status' {
+            break
+        }
+        'compliance;help;teardown' {
+            break
+        }
         'compliance;help;scan' {
             break
         }
         'compliance;help;score' {
+            break
+        }
+        'compliance;help;history' {
+            break
+        }
+        'compliance;help;diff' {
+            break
+        }
+        'compliance;help;prune' {
             break
         }
         'compliance;help;report' {

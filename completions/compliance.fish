@@ -34,13 +34,67 @@ complete -c compliance -n "__fish_compliance_needs_command" -s q -l quiet -d 'On
 complete -c compliance -n "__fish_compliance_needs_command" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c compliance -n "__fish_compliance_needs_command" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "setup" -d 'Create (or repair) the continuous-monitoring stack in one account and region'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "status" -d 'Show what setup created and whether it drifted'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "teardown" -d 'Remove exactly what setup created (plan only, unless --yes)'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
-complete -c compliance -n "__fish_compliance_needs_command" -f -a "score" -d 'Score a findings file, overall and by group'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "score" -d 'Score a findings file or a stored scan, overall and by group'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "diff" -d 'New, resolved and persisting violations between two stored scans'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "prune" -d 'Delete stored scans older than a date from the local history store'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "report" -d 'Render a findings file as a report'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "rules" -d 'List, explain, validate and test rules'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l suffix -d 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l email -d 'Subscribe this address to alerts; repeatable' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l frequency -d 'How often periodic Config rules run and snapshots are delivered: 1h, 3h, 6h, 12h, 24h' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l sse -d 'Evidence bucket encryption' -r -f -a "kms\t'SSE-KMS with the key setup creates'
+aes256\t'SSE-S3 (AES256)'"
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l regions -d 'Aggregate AWS Config data from these regions (creates a Config aggregator)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l tag -d 'Extra tag on every resource (Owner=secops); repeatable; overrides [tags] in compliance.toml' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l retain-days -d 'Expire history items after this many days (DynamoDB TTL)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l dry-run -d 'Print the plan (create / update / unchanged per resource) and change nothing'
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l suffix -r
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand status" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand status" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand status" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l suffix -r
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l yes -d 'Really delete; without it teardown only prints what it would delete'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l snapshot -d 'Read resources from an AWS Config snapshot or history file, notification, rule event or API response (JSON or JSON Lines) instead of the live account; repeatable' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l regions -d 'Regions to scan (comma-separated, or `all` for every enabled region) [default: --region]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l concurrency -d 'Concurrent API calls per service and region' -r
@@ -59,18 +113,28 @@ medium\t''
 low\t''
 info\t''
 none\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l alert-on -d 'What sends an alert to the suffix\'s topic (with --suffix); repeatable' -r -f -a "critical\t'New critical violations'
+high\t'New violations of high severity or worse'
+score\t'The score falling below the threshold'"
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l all -d 'In the table, also list compliant and not-applicable findings'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l no-history -d 'Do not store this scan in history'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l realert -d 'Announce violations again even if the previous scan already had them'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
-complete -c compliance -n "__fish_compliance_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l input -d 'A findings file written by `scan --format json`' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l scan -d 'A stored scan instead of a file: its id, or `latest`' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l by -d 'Group the score: service, severity, category, framework or rule; repeatable' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l threshold -d 'Score threshold [default: the one in the findings file, else compliance.toml]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l format -r -f -a "table\t''
@@ -85,6 +149,50 @@ complete -c compliance -n "__fish_compliance_using_subcommand score" -s q -l qui
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand score" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand score" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l since -d 'Only scans since then: 7d, 24h, or a date (2026-11-01)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l resource -d 'One resource\'s history (its id or ARN) instead of the list of scans' -r
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand history" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand history" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand history" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand history" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand history" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l from -d 'The earlier scan [default: the one before --to]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l to -d 'The later scan [default: the latest]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l older-than -d 'Delete scans older than this: 90d, 12h, or a date (2026-01-01)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand prune" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l input -d 'A findings file written by `scan --format json`' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l format -r -f -a "table\t''
 json\t''"
@@ -174,7 +282,8 @@ complete -c compliance -n "__fish_compliance_using_subcommand completions" -s q 
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l for -d 'The command to grant' -r -f -a "scan\t'Read-only access for `compliance scan`'"
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l for -d 'The command to grant' -r -f -a "scan\t'Read-only access for `compliance scan`'
+setup\t'What `setup`, `status` and `teardown` call'"
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
@@ -185,13 +294,19 @@ complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s q -
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "score" -d 'Score a findings file, overall and by group'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "report" -d 'Render a findings file as a report'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "rules" -d 'List, explain, validate and test rules'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "completions" -d 'Print a shell completion script'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from scan score report rules completions iam-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "setup" -d 'Create (or repair) the continuous-monitoring stack in one account and region'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "status" -d 'Show what setup created and whether it drifted'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "teardown" -d 'Remove exactly what setup created (plan only, unless --yes)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "score" -d 'Score a findings file or a stored scan, overall and by group'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "diff" -d 'New, resolved and persisting violations between two stored scans'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "prune" -d 'Delete stored scans older than a date from the local history store'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "rules" -d 'List, explain, validate and test rules'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "completions" -d 'Print a shell completion script'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules in force (built-in plus --rules)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "explain" -d 'Show a rule\'s purpose, check, parameters, fix and AWS Config mapping'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "validate" -d 'Check rule files for errors [default: the built-in rules]'

@@ -52,10 +52,22 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create (or repair) the continuous-monitoring stack in one account and region
+    Setup(SetupArgs),
+    /// Show what setup created and whether it drifted
+    Status(StatusArgs),
+    /// Remove exactly what setup created (plan only, unless --yes)
+    Teardown(TeardownArgs),
     /// Evaluate resources against the rules and print findings
     Scan(ScanArgs),
-    /// Score a findings file, overall and by group
+    /// Score a findings file or a stored scan, overall and by group
     Score(ScoreArgs),
+    /// Stored scans and the score trend, or one resource's history
+    History(HistoryArgs),
+    /// New, resolved and persisting violations between two stored scans
+    Diff(DiffArgs),
+    /// Delete stored scans older than a date from the local history store
+    Prune(PruneArgs),
     /// Render a findings file as a report
     Report(ReportArgs),
     /// List, explain, validate and test rules
@@ -71,6 +83,65 @@ pub enum Command {
 pub enum PolicyFor {
     /// Read-only access for `compliance scan`
     Scan,
+    /// What `setup`, `status` and `teardown` call
+    Setup,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SseChoice {
+    /// SSE-KMS with the key setup creates
+    Kms,
+    /// SSE-S3 (AES256)
+    Aes256,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)
+    #[arg(long)]
+    pub suffix: String,
+    /// Subscribe this address to alerts; repeatable
+    #[arg(long = "email", value_name = "ADDRESS")]
+    pub emails: Vec<String>,
+    /// How often periodic Config rules run and snapshots are delivered: 1h, 3h, 6h, 12h, 24h
+    #[arg(long, default_value = "6h")]
+    pub frequency: String,
+    /// Evidence bucket encryption
+    #[arg(long, value_enum, default_value_t = SseChoice::Kms)]
+    pub sse: SseChoice,
+    /// Aggregate AWS Config data from these regions (creates a Config aggregator)
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
+    pub regions: Vec<String>,
+    /// Extra tag on every resource (Owner=secops); repeatable; overrides [tags] in compliance.toml
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Expire history items after this many days (DynamoDB TTL)
+    #[arg(long, value_name = "DAYS")]
+    pub retain_days: Option<u32>,
+    /// Print the plan (create / update / unchanged per resource) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long)]
+    pub suffix: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct TeardownArgs {
+    #[arg(long)]
+    pub suffix: String,
+    /// Really delete; without it teardown only prints what it would delete
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -142,13 +213,93 @@ pub struct ScanArgs {
     /// In the table, also list compliant and not-applicable findings
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub history: StoreArgs,
+    /// Do not store this scan in history
+    #[arg(long)]
+    pub no_history: bool,
+    /// What sends an alert to the suffix's topic (with --suffix); repeatable
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [AlertOnChoice::Critical, AlertOnChoice::Score])]
+    pub alert_on: Vec<AlertOnChoice>,
+    /// Announce violations again even if the previous scan already had them
+    #[arg(long)]
+    pub realert: bool,
+}
+
+/// Where history lives: the setup table of `--suffix`, else the local store.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created
+    #[arg(long)]
+    pub suffix: Option<String>,
+    /// Local history store file [default: COMPLIANCE_STORE, else the user's data directory]
+    #[arg(long, value_name = "PATH", conflicts_with = "suffix")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertOnChoice {
+    /// New critical violations
+    Critical,
+    /// New violations of high severity or worse
+    High,
+    /// The score falling below the threshold
+    Score,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only scans since then: 7d, 24h, or a date (2026-11-01)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// One resource's history (its id or ARN) instead of the list of scans
+    #[arg(long, value_name = "ID")]
+    pub resource: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The earlier scan [default: the one before --to]
+    #[arg(long, value_name = "SCAN_ID")]
+    pub from: Option<String>,
+    /// The later scan [default: the latest]
+    #[arg(long, value_name = "SCAN_ID")]
+    pub to: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Local history store file [default: COMPLIANCE_STORE, else the user's data directory]
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Delete scans older than this: 90d, 12h, or a date (2026-01-01)
+    #[arg(long, value_name = "AGE")]
+    pub older_than: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// A findings file written by `scan --format json`
-    #[arg(long, value_name = "FILE", required = true)]
-    pub input: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "scan",
+        conflicts_with = "scan"
+    )]
+    pub input: Option<PathBuf>,
+    /// A stored scan instead of a file: its id, or `latest`
+    #[arg(long, value_name = "SCAN_ID")]
+    pub scan: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Group the score: service, severity, category, framework or rule; repeatable
     #[arg(
         long,

@@ -11,3 +11,4 @@ pub mod commands;
 pub mod core;
 pub mod embedded;
 pub mod output;
+pub mod store;

@@ -21,8 +21,14 @@ fn main() -> ExitCode {
     };
     init_logging(cli.global.verbose, cli.global.quiet);
     let result = match &cli.command {
+        Command::Setup(args) => commands::setup::run(&cli.global, args),
+        Command::Status(args) => commands::status::run(&cli.global, args),
+        Command::Teardown(args) => commands::teardown::run(&cli.global, args),
         Command::Scan(args) => commands::scan::run(&cli.global, args),
         Command::Score(args) => commands::score::run(&cli.global, args),
+        Command::History(args) => commands::history::run(&cli.global, args),
+        Command::Diff(args) => commands::diff::run(&cli.global, args),
+        Command::Prune(args) => commands::prune::run(&cli.global, args),
         Command::Report(args) => commands::report::run(&cli.global, args),
         Command::Rules(command) => commands::rules::run(&cli.global, command),
         Command::Completions(args) => commands::completions::run(args),

@@ -7,9 +7,12 @@
 //! `--endpoint-url`) points every client at an AWS-compatible endpoint such as
 //! moto, in which case S3 uses path-style addressing.
 
+pub mod alerts;
 pub mod collect;
 pub mod error;
+pub mod metrics;
 pub mod permissions;
+pub mod provision;
 pub mod ssm;
 
 use aws_config::retry::RetryConfig;
@@ -112,6 +115,62 @@ impl Aws {
     pub fn iam(&self, region: &str) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::from_conf(
+            aws_sdk_sns::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn events(&self, region: &str) -> aws_sdk_eventbridge::Client {
+        aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn config(&self, region: &str) -> aws_sdk_config::Client {
+        aws_sdk_config::Client::from_conf(
+            aws_sdk_config::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&self.sdk)
                 .region(Self::region(region))
                 .build(),
         )

@@ -10,6 +10,7 @@ use anyhow::Result;
 pub fn run(args: &IamPolicyArgs) -> Result<u8> {
     let policy = match args.for_command {
         PolicyFor::Scan => permissions::scan_policy(),
+        PolicyFor::Setup => permissions::setup_policy(),
     };
     emit(None, &output::json::render(&policy)?)?;
     Ok(exit::OK)

@@ -6,11 +6,19 @@
 //! in their input, 3 for runtime failures).
 
 pub mod completions;
+pub mod diff;
+pub mod history;
+pub mod history_context;
 pub mod iam_policy;
+pub mod prune;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod score;
+pub mod setup;
+pub mod stack_context;
+pub mod status;
+pub mod teardown;
 
 use crate::cli::GlobalArgs;
 use crate::core::catalogue::{Catalogue, RuleSource};
@@ -42,6 +50,10 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
             || e.is::<crate::core::normalize::InputError>()
             || e.is::<crate::core::report::ReportError>()
             || e.is::<crate::core::path::PathError>()
+            || matches!(
+                e.downcast_ref::<crate::store::StoreError>(),
+                Some(crate::store::StoreError::Local { .. })
+            )
     });
     if input {
         exit::INPUT

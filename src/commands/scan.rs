@@ -12,21 +12,26 @@
 use crate::aws::collect::{collect_all, ec2::enabled_regions, Plan};
 use crate::aws::error::AwsError;
 use crate::aws::{ssm, Aws, Connection};
-use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs};
+use crate::cli::{AlertOnChoice, FailOn, Format, GlobalArgs, ScanArgs};
+use crate::commands::history_context;
 use crate::commands::{
     emit, exit, load_catalogue, load_settings, progress_enabled, read_input, InputError,
 };
+use crate::core::alert::{compose, AlertOn, Previous};
 use crate::core::catalogue::Catalogue;
 use crate::core::engine::Engine;
 use crate::core::exemption;
 use crate::core::finding::{Finding, Severity};
-use crate::core::normalize::load_document;
+use crate::core::history::{self, violations};
+use crate::core::pipeline::evaluate_document;
 use crate::core::report::{Meta, ScanError, ScanReport, Source};
 use crate::core::resource::types_for_kind;
+use crate::core::resource::ConfigItem;
 use crate::core::rule::Rule;
 use crate::core::settings::Settings;
 use crate::core::timestamp;
 use crate::output;
+use crate::store::HistoryStore;
 use anyhow::Result;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
@@ -44,9 +49,13 @@ struct Scanned {
 }
 
 pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
+    let started = std::time::Instant::now();
     let catalogue = load_catalogue(global)?;
     let settings = load_settings(global, Some(&catalogue))?;
     let rules = select_rules(&catalogue, &args.rule)?;
+    if let Some(suffix) = &args.history.suffix {
+        crate::core::stack::validate_suffix(suffix).map_err(InputError)?;
+    }
     let wanted = wanted_types(&args.resources)?;
 
     let scanned = if args.snapshot.is_empty() {
@@ -87,6 +96,22 @@ pub fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         Format::Table => output::table::render_report(&report, args.all),
     };
     emit(args.out.as_deref(), &text)?;
+    // The findings are out; what follows must not lose them if it fails.
+    let mut after = Vec::new();
+    if !args.no_history {
+        if let Err(e) = record_history(global, args, &report, started.elapsed().as_secs_f64()) {
+            after.push(format!("{e:#}"));
+        }
+    }
+    if !after.is_empty() {
+        for problem in &after {
+            eprintln!("error: {problem}");
+        }
+        eprintln!(
+            "error: the findings above are complete, but not everything after the scan succeeded"
+        );
+        return Ok(exit::RUNTIME);
+    }
     if scanned.partial {
         eprintln!(
             "error: the scan is partial: {} AWS call(s) failed (listed under errors); affected rules are marked error",
@@ -168,16 +193,13 @@ fn scan_files(
         let name = path.display().to_string();
         bar.set_message(name.clone());
         let text = read_input(path)?;
-        let loaded = load_document(&name, &text)?;
+        let keep =
+            |item: &ConfigItem| wanted.is_none_or(|w| w.contains(item.resource_type.as_str()));
+        let evaluated = evaluate_document(&engine, &name, &text, &keep)?;
         drop(text);
-        errors.extend(loaded.skipped.into_iter().map(ScanError::from));
-        for item in &loaded.items {
-            if wanted.is_some_and(|w| !w.contains(item.resource_type.as_str())) {
-                continue;
-            }
-            resources += 1;
-            engine.evaluate_into(item, &mut findings);
-        }
+        errors.extend(evaluated.skipped.into_iter().map(ScanError::from));
+        resources += evaluated.resources;
+        findings.extend(evaluated.findings);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -317,6 +339,79 @@ fn scan_live(
                 )],
             },
         })
+    })
+}
+
+/// Stores the scan in history (the suffix's table, else the local store) and,
+/// with a suffix, sends the alert and publishes the metrics. The previous scan
+/// is read first so violations it already had are not announced again.
+fn record_history(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    report: &ScanReport,
+    duration_secs: f64,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = history_context::open(global, &args.history).await?;
+        let previous = match store.scans(None).await?.last() {
+            Some(last) => Previous {
+                violations: violations(&store.scan_records(&last.scan_id).await?),
+                below_threshold: last.score.is_some_and(|s| s < last.threshold),
+            },
+            None => Previous::default(),
+        };
+        let (records, summary) = history::records(report);
+        store
+            .write_scan(&records, &summary)
+            .await
+            .map_err(|e| anyhow::anyhow!("history not written ({e}); the scan is not recorded"))?;
+        tracing::info!(
+            "scan {} stored in history ({} resource records)",
+            report.scan_id,
+            records.len()
+        );
+        let Some(suffix) = &args.history.suffix else {
+            return Ok(());
+        };
+        // Alerts and metrics go to the stack's topic and namespace; each failure is
+        // reported, and the other is still attempted.
+        let stack = history_context::stack(global, suffix).await?;
+        let mut problems = Vec::new();
+        let on: Vec<AlertOn> = args
+            .alert_on
+            .iter()
+            .map(|a| match a {
+                AlertOnChoice::Critical => AlertOn::Critical,
+                AlertOnChoice::High => AlertOn::High,
+                AlertOnChoice::Score => AlertOn::Score,
+            })
+            .collect();
+        if let Some(alert) = compose(report, suffix, &on, &previous, args.realert) {
+            match crate::aws::alerts::publish(&stack.aws, &stack.region, &stack.topic_arn, &alert)
+                .await
+            {
+                Ok(id) => tracing::info!(
+                    "alert sent to {} (message {id}): {}",
+                    stack.topic_arn,
+                    alert.subject
+                ),
+                Err(e) => problems.push(format!("alert not sent: {e}")),
+            }
+        }
+        let metrics = crate::core::metrics::of_scan(report, duration_secs);
+        if let Err(e) =
+            crate::aws::metrics::publish(&stack.aws, &stack.region, suffix, &metrics).await
+        {
+            problems.push(format!("metrics not published: {e}"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(problems.join("; ")))
+        }
     })
 }
 

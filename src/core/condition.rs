@@ -20,6 +20,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::ops::Range;
+use std::sync::Arc;
 use toml::Spanned;
 
 /// A condition as written in a rule file. Exactly one form must be present;
@@ -88,8 +89,8 @@ pub struct CompileError {
 #[derive(Debug, Clone)]
 pub struct Condition {
     kind: Kind,
-    /// Human description, shown as "expected" in evidence.
-    desc: String,
+    /// Human description, shown as "expected" in evidence; shared, not copied, by findings.
+    desc: Arc<str>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,9 +167,9 @@ pub enum Found<'a> {
 /// rule; turned into owned evidence only for the findings that are kept.
 #[derive(Debug)]
 pub struct Witness<'a> {
-    pub path: &'a str,
+    pub path: &'a Arc<str>,
     pub found: Found<'a>,
-    pub expected: &'a str,
+    pub expected: &'a Arc<str>,
 }
 
 #[derive(Debug)]
@@ -266,7 +267,10 @@ impl Compiler<'_> {
                 "`match` and `if_missing` belong on a `path` condition".into()
             ));
         }
-        Ok(Condition { kind, desc })
+        Ok(Condition {
+            kind,
+            desc: desc.into(),
+        })
     }
 
     fn leaf_or_quant(
@@ -326,7 +330,7 @@ impl Compiler<'_> {
                         inner: Box::new(inner),
                         if_missing: c.if_missing,
                     },
-                    desc,
+                    desc: desc.into(),
                 })
             }
             (1, 0) => {
@@ -343,7 +347,7 @@ impl Compiler<'_> {
                         mode,
                         if_missing: c.if_missing,
                     },
-                    desc,
+                    desc: desc.into(),
                 })
             }
             (0, 0) => Err(err(format!(
@@ -397,7 +401,7 @@ fn join(parts: &[Condition], sep: &str) -> String {
         .map(|p| match &p.kind {
             Kind::All(x) | Kind::Any(x) if many && x.len() > 1 => format!("({})", p.desc),
             Kind::Quant { .. } if many => format!("({})", p.desc),
-            _ => p.desc.clone(),
+            _ => p.desc.to_string(),
         })
         .collect::<Vec<_>>()
         .join(sep)
@@ -681,7 +685,7 @@ impl Condition {
     ) -> Result<Outcome<'a>, EvalError> {
         let resolved = path.resolve(root);
         let witness = |found| Witness {
-            path: path.as_str(),
+            path: path.text(),
             found,
             expected: &self.desc,
         };
@@ -737,7 +741,7 @@ impl Condition {
     ) -> Result<Outcome<'a>, EvalError> {
         let resolved = path.resolve(root);
         let witness = |found| Witness {
-            path: path.as_str(),
+            path: path.text(),
             found,
             expected: &self.desc,
         };

@@ -263,7 +263,7 @@ pub fn judge(compiled: &CompiledRule, item: &ConfigItem) -> (Status, Evidence) {
 
 fn error_evidence(e: crate::core::condition::EvalError) -> Evidence {
     Evidence {
-        path: e.path,
+        path: e.path.into(),
         found: Some(e.found),
         missing: false,
         expected: "a value of the type the rule compares".into(),
@@ -285,10 +285,10 @@ fn to_evidence(w: Witness<'_>) -> Evidence {
         },
     };
     Evidence {
-        path: w.path.to_string(),
+        path: w.path.clone(),
         found,
         missing,
-        expected: w.expected.to_string(),
+        expected: w.expected.clone(),
         note: None,
     }
 }
@@ -357,7 +357,7 @@ fix = "f"
         );
         assert_eq!(f[0].evidence.found, Some(json!(1)));
         assert_eq!(
-            f[0].evidence.expected,
+            &*f[0].evidence.expected,
             "configuration.backupRetentionPeriod >= 7"
         );
         assert_eq!(f[0].criticality, 3.0);

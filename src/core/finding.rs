@@ -122,14 +122,15 @@ impl FromStr for Status {
 /// What was observed and what the rule wanted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// The path that decided the outcome.
-    pub path: String,
+    /// The path that decided the outcome (shared with the rule: evidence of
+    /// 100,000 findings must not copy the same text 100,000 times).
+    pub path: Arc<str>,
     /// The value found there; absent when the path was missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found: Option<Value>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub missing: bool,
-    pub expected: String,
+    pub expected: Arc<str>,
     /// Extra explanation: an error message, the exemption applied, why not applicable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -137,8 +138,8 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn note(
-        path: impl Into<String>,
-        expected: impl Into<String>,
+        path: impl Into<Arc<str>>,
+        expected: impl Into<Arc<str>>,
         note: impl Into<String>,
     ) -> Evidence {
         Evidence {
@@ -163,10 +164,10 @@ impl Evidence {
         // The expectation usually restates the path; say it once.
         let expected = self
             .expected
-            .strip_prefix(self.path.as_str())
+            .strip_prefix(&*self.path)
             .map(str::trim_start)
             .filter(|rest| !rest.is_empty())
-            .unwrap_or(&self.expected);
+            .unwrap_or(&*self.expected);
         let expected = expected.replace(&format!(" of {} where", self.path), " where");
         let expected = crate::core::value::short(&Value::String(expected), 160);
         let mut text = format!("{}: found {found}; expected {expected}", self.path);

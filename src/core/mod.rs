@@ -5,17 +5,22 @@
 //! runtime; inputs arrive as text or values and results leave as values. That keeps
 //! the heart of the tool testable in milliseconds and reusable by every command.
 
+pub mod alert;
 pub mod catalogue;
 pub mod condition;
 pub mod engine;
 pub mod exemption;
 pub mod finding;
+pub mod history;
+pub mod metrics;
 pub mod normalize;
 pub mod path;
+pub mod pipeline;
 pub mod report;
 pub mod resource;
 pub mod rule;
 pub mod score;
 pub mod settings;
+pub mod stack;
 pub mod timestamp;
 pub mod value;

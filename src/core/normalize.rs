@@ -52,9 +52,119 @@ pub enum InputError {
     },
 }
 
+/// Streams the raw items of an AWS Config snapshot or history file
+/// (`{"configurationItems": [...]}` at the top) to `sink` one by one, with their
+/// position, without building the whole document: memory follows one item, not
+/// the file. Returns `Ok(false)` when the text is not such a file (the caller then
+/// reads it whole with [`load_document`]).
+pub fn stream_snapshot(
+    file: &str,
+    text: &str,
+    sink: &mut dyn FnMut(usize, Value),
+) -> Result<bool, InputError> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    let head = &text[..text.len().min(1 << 16)];
+    if !text.trim_start().starts_with('{') || !head.contains("\"configurationItems\"") {
+        return Ok(false);
+    }
+    struct Envelope<'s> {
+        sink: &'s mut dyn FnMut(usize, Value),
+        found: bool,
+    }
+    struct Items<'e, 's>(&'e mut Envelope<'s>);
+    impl<'de> Visitor<'de> for &mut Envelope<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an AWS Config snapshot or history file")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "configurationItems" && !self.found {
+                    self.found = true;
+                    map.next_value_seed(Items(self))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Items<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of configuration items")
+        }
+        fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+            let mut i = 0;
+            while let Some(item) = seq.next_element::<Value>()? {
+                (self.0.sink)(i, item);
+                i += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut envelope = Envelope { sink, found: false };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = de.deserialize_map(&mut envelope).and_then(|_| de.end());
+    match result {
+        Ok(()) => Ok(envelope.found),
+        Err(e) if e.is_syntax() || e.is_eof() => Err(InputError::NotJson {
+            file: file.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        }),
+        // Valid JSON of another shape (say a list where the items should be): read it whole.
+        Err(_) => Ok(false),
+    }
+}
+
+/// The canonical item for a raw item streamed from position `index` of a snapshot file.
+pub fn item_at(file: &str, index: usize, raw: Value) -> Result<ConfigItem, InputError> {
+    let location = format!("$.configurationItems[{index}]");
+    if !raw.is_object() {
+        return Err(InputError::BadItem {
+            file: file.to_string(),
+            location,
+            message: format!(
+                "expected a configuration item, found {}",
+                crate::core::value::type_name(&raw)
+            ),
+        });
+    }
+    let body = normalize_item(raw).map_err(|message| InputError::BadItem {
+        file: file.to_string(),
+        location: location.clone(),
+        message,
+    })?;
+    Ok(ConfigItem::from_body(
+        body,
+        Arc::from(format!("{file}:{location}")),
+    ))
+}
+
 /// Reads every configuration item in a document of any supported form.
 /// Several JSON documents in one text (JSON Lines) are read one after another.
 pub fn load_document(file: &str, text: &str) -> Result<Loaded, InputError> {
+    let mut raw = Vec::new();
+    if stream_snapshot(file, text, &mut |i, v| raw.push((i, v)))? {
+        let items = raw
+            .into_iter()
+            .map(|(i, v)| item_at(file, i, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Loaded {
+            items,
+            skipped: Vec::new(),
+        });
+    }
     let mut docs = Vec::new();
     for doc in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
         docs.push(doc.map_err(|e| InputError::NotJson {
@@ -706,6 +816,24 @@ mod tests {
         let loaded = load_document("o.json", &oversized.to_string()).unwrap();
         assert!(loaded.items.is_empty());
         assert!(loaded.skipped[0].reason.contains("big"));
+    }
+
+    #[test]
+    fn snapshots_stream_item_by_item() {
+        let text = r#"{"fileVersion": "1.0", "configurationItems": [
+            {"resourceType": "AWS::S3::Bucket", "resourceId": "a"}, {"resourceType": "AWS::S3::Bucket", "resourceId": "b"}],
+            "configSnapshotId": "x"}"#;
+        let mut seen = Vec::new();
+        assert!(stream_snapshot("s.json", text, &mut |i, v| seen
+            .push((i, v["resourceId"].clone())))
+        .unwrap());
+        assert_eq!(seen, [(0, json!("a")), (1, json!("b"))]);
+        assert!(!stream_snapshot("s.json", r#"{"Results": []}"#, &mut |_, _| {}).unwrap());
+        let broken = "{\"configurationItems\": [{\"resourceType\": ";
+        assert!(matches!(
+            stream_snapshot("s.json", broken, &mut |_, _| {}),
+            Err(InputError::NotJson { .. })
+        ));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::fmt;
 /// A parsed path. `Display` gives back the text it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
-    text: String,
+    text: std::sync::Arc<str>,
     steps: Vec<Step>,
 }
 
@@ -68,12 +68,17 @@ impl Path {
         };
         let steps = parser.steps(false)?;
         Ok(Path {
-            text: text.to_string(),
+            text: std::sync::Arc::from(text),
             steps,
         })
     }
 
     pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The text, shared: evidence points at it instead of copying it.
+    pub fn text(&self) -> &std::sync::Arc<str> {
         &self.text
     }
 
@@ -279,7 +284,7 @@ impl Parser<'_> {
                 let value = self.literal(open)?;
                 Step::Filter(Filter {
                     field: Box::new(Path {
-                        text: field_text,
+                        text: std::sync::Arc::from(field_text),
                         steps: field_steps,
                     }),
                     negate,

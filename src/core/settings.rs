@@ -28,6 +28,8 @@ pub struct Settings {
     /// Per-rule switches and parameter overrides, by rule id.
     pub rules: BTreeMap<String, RuleSettings>,
     pub exemptions: Vec<ExemptionSpec>,
+    /// Tags for every resource setup creates (Owner, Environment, CostCenter, ComplianceLevel).
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

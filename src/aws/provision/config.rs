@@ -1,0 +1,1594 @@
+//! AWS Config for the stack: the configuration recorder, the delivery channel,
+//! one managed Config rule per catalogue rule with a Config mapping, and the
+//! optional aggregator.
+//!
+//! This is what keeps the account under continuous evaluation on the AWS side:
+//! the recorder captures configuration items of the types the catalogue judges,
+//! the channel delivers snapshots into the evidence bucket, and the managed
+//! rules evaluate the same conditions the local rule files describe.
+//!
+//! Decisions:
+//! - **One recorder and one channel per account and region.** A recorder that
+//!   exists and is not ours is reused and recorded in `manifest.adopted`
+//!   (Action::Adopt); teardown leaves it. Its recording group is never changed
+//!   and it is never started or stopped by setup: extending an adopted
+//!   recorder's recording group (the issue's `--adopt-recorder`) needs a field in
+//!   `StackSpec` and is not implemented yet, so the adopt step says which of our
+//!   resource types it does not record. The same holds for a delivery channel
+//!   that exists and is not ours.
+//! - **Which recorder/channel is ours.** Recorders and channels take no tags, so
+//!   ownership is the manifest entry *or* the name `compliance-recorder-{suffix}`
+//!   / `compliance-channel-{suffix}`: only setup uses those names, and a setup
+//!   that failed before its manifest was saved must still recognise (and later
+//!   tear down) what it created, or a resumed run would adopt its own recorder
+//!   and teardown would leave it behind.
+//! - **Rules** are ours when the manifest lists them (`config-rule:<name>`) or
+//!   they carry this suffix's tags. A rule under our name that is neither stops
+//!   setup with `NameTaken`: its parameters would otherwise be overwritten. A
+//!   rule that setup created but that is no longer in `spec.rules` (disabled in
+//!   compliance.toml, or removed from the catalogue) is deleted by `ensure`
+//!   (Action::Delete), again only while it carries our tags.
+//! - **A rule AWS rejects** (unknown identifier, a required parameter missing, a
+//!   parameter the managed rule does not take) stops setup with the service
+//!   error, its code and request id, and a message naming the Config rule and
+//!   the catalogue rule, so the operator knows what to fix in compliance.toml;
+//!   running setup again resumes with the rules not yet created. The shipped
+//!   catalogue has one such rule: `cfn-stack-no-drift`
+//!   (CLOUDFORMATION_STACK_DRIFT_DETECTION_CHECK) requires `cloudformationRoleArn`,
+//!   which its rule file leaves empty for compliance.toml to fill in.
+//! - **Frequency drift** is compared only for periodic rules: Config may show a
+//!   default frequency for a managed rule deployed without one (moto's notes
+//!   say the console does), which would be drift that no write can repair. Non-periodic rules are scoped to their
+//!   resource types; periodic (account-level) rules take no scope.
+//! - **Recording** is part of the recorder: a recorder of ours that is not
+//!   recording is drifted, and `ensure` starts it once the channel exists.
+//! - **Tags** go with PutConfigRule / PutConfigurationAggregator at creation;
+//!   AWS ignores changed tags on a later Put of the same name, so missing tags
+//!   on a rule or aggregator of ours are repaired with TagResource.
+//! - **The aggregator** exists only while `spec.aggregator_regions` is non-empty;
+//!   a run without regions deletes the one setup created.
+
+use crate::aws::error::AwsError;
+use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::core::stack::{ManagedRule, Manifest};
+use aws_sdk_config::types::{
+    AccountAggregationSource, ConfigRule, ConfigSnapshotDeliveryProperties, ConfigurationRecorder,
+    DeliveryChannel, MaximumExecutionFrequency, Owner, RecordingGroup, RecordingStrategy,
+    RecordingStrategyType, ResourceType, Scope, Source, Tag,
+};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+const SERVICE: &str = "config";
+
+/// What the recorder records: the types the built-in catalogue judges.
+pub const RECORDED_TYPES: [&str; 8] = [
+    "AWS::EC2::Instance",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::Volume",
+    "AWS::S3::Bucket",
+    "AWS::RDS::DBInstance",
+    "AWS::IAM::User",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+];
+
+/// Config states in which a rule is on its way out.
+const DELETING_STATES: [&str; 2] = ["DELETING", "DELETING_RESULTS"];
+
+/// One setting that differs: shown as "found -> expected" by ensure and as
+/// "expected …, found …" by inspect.
+#[derive(Debug, Clone, PartialEq)]
+struct Diff {
+    setting: String,
+    expected: String,
+    found: String,
+}
+
+impl Diff {
+    fn new(
+        setting: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Diff {
+        Diff {
+            setting: setting.into(),
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+
+    fn update_line(&self) -> String {
+        format!("{} {} -> {}", self.setting, self.found, self.expected)
+    }
+
+    fn reason(&self) -> String {
+        format!(
+            "{}: expected {}, found {}",
+            self.setting, self.expected, self.found
+        )
+    }
+}
+
+fn reasons(diffs: &[Diff]) -> Vec<String> {
+    diffs.iter().map(Diff::reason).collect()
+}
+
+fn or_none(text: &str) -> String {
+    if text.is_empty() {
+        "(none)".into()
+    } else {
+        text.to_string()
+    }
+}
+
+fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let set: BTreeSet<String> = items.into_iter().collect();
+    set.into_iter().collect()
+}
+
+fn rule_kind(name: &str) -> String {
+    format!("{}:{name}", kind::CONFIG_RULE)
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Recorder {
+    name: String,
+    role_arn: String,
+    all_supported: bool,
+    include_global: bool,
+    types: Vec<String>,
+    recording: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Channel {
+    name: String,
+    bucket: String,
+    prefix: String,
+    topic: String,
+    frequency: String,
+}
+
+#[derive(Debug, Clone)]
+struct FoundRule {
+    name: String,
+    arn: String,
+    owner: String,
+    identifier: String,
+    parameters: BTreeMap<String, String>,
+    frequency: Option<String>,
+    scope_types: Vec<String>,
+    state: String,
+}
+
+impl FoundRule {
+    fn deleting(&self) -> bool {
+        DELETING_STATES.contains(&self.state.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Aggregator {
+    arn: String,
+    account_ids: Vec<String>,
+    regions: Vec<String>,
+    all_regions: bool,
+    organization: bool,
+}
+
+/// The account's customer-managed recorder in this region (service-linked
+/// recorders belong to other AWS services and are not considered).
+async fn read_recorder(ctx: &Ctx<'_>) -> Result<Option<Recorder>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.config(region);
+    let out = client
+        .describe_configuration_recorders()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "DescribeConfigurationRecorders", &e))?;
+    let Some(r) = out
+        .configuration_recorders()
+        .iter()
+        .find(|r| r.service_principal().is_none() && r.name().is_some())
+    else {
+        return Ok(None);
+    };
+    let name = r.name().unwrap_or_default().to_string();
+    let status = client
+        .describe_configuration_recorder_status()
+        .configuration_recorder_names(&name)
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(SERVICE, region, "DescribeConfigurationRecorderStatus", &e)
+        })?;
+    let recording = status
+        .configuration_recorders_status()
+        .iter()
+        .any(|s| s.recording());
+    let group = r.recording_group();
+    Ok(Some(Recorder {
+        role_arn: r.role_arn().unwrap_or_default().to_string(),
+        all_supported: group.is_some_and(|g| g.all_supported()),
+        include_global: group.is_some_and(|g| g.include_global_resource_types()),
+        types: sorted(
+            group
+                .map(|g| g.resource_types())
+                .unwrap_or_default()
+                .iter()
+                .map(|t| t.as_str().to_string()),
+        ),
+        recording,
+        name,
+    }))
+}
+
+async fn read_channel(ctx: &Ctx<'_>) -> Result<Option<Channel>, AwsError> {
+    let region = ctx.region();
+    let out = ctx
+        .aws
+        .config(region)
+        .describe_delivery_channels()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "DescribeDeliveryChannels", &e))?;
+    Ok(out.delivery_channels().first().map(|c| Channel {
+        name: c.name().unwrap_or_default().to_string(),
+        bucket: c.s3_bucket_name().unwrap_or_default().to_string(),
+        prefix: c.s3_key_prefix().unwrap_or_default().to_string(),
+        topic: c.sns_topic_arn().unwrap_or_default().to_string(),
+        frequency: c
+            .config_snapshot_delivery_properties()
+            .and_then(|p| p.delivery_frequency())
+            .map(|f| f.as_str().to_string())
+            .unwrap_or_default(),
+    }))
+}
+
+/// `InputParameters` as a map of strings; a value AWS holds as a JSON number
+/// or boolean compares by its text.
+fn parse_parameters(text: Option<&str>) -> BTreeMap<String, String> {
+    let text = text.unwrap_or_default().trim();
+    if text.is_empty() {
+        return BTreeMap::new();
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect(),
+        // Not an object: keep the raw text so it shows as drift.
+        _ => [(String::new(), text.to_string())].into(),
+    }
+}
+
+fn parameters_json(parameters: &BTreeMap<String, String>) -> String {
+    Value::Object(
+        parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+    .to_string()
+}
+
+fn found_rule(r: &ConfigRule) -> FoundRule {
+    FoundRule {
+        name: r.config_rule_name().unwrap_or_default().to_string(),
+        arn: r.config_rule_arn().unwrap_or_default().to_string(),
+        owner: r
+            .source()
+            .map(|s| s.owner().as_str().to_string())
+            .unwrap_or_default(),
+        identifier: r
+            .source()
+            .and_then(|s| s.source_identifier())
+            .unwrap_or_default()
+            .to_string(),
+        parameters: parse_parameters(r.input_parameters()),
+        frequency: r
+            .maximum_execution_frequency()
+            .map(|f| f.as_str().to_string()),
+        scope_types: sorted(
+            r.scope()
+                .map(|s| s.compliance_resource_types().to_vec())
+                .unwrap_or_default(),
+        ),
+        state: r
+            .config_rule_state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Every Config rule of the region, by name.
+async fn read_rules(ctx: &Ctx<'_>) -> Result<BTreeMap<String, FoundRule>, AwsError> {
+    let region = ctx.region();
+    let mut items = ctx
+        .aws
+        .config(region)
+        .describe_config_rules()
+        .into_paginator()
+        .items()
+        .send();
+    let mut out = BTreeMap::new();
+    while let Some(item) = items.next().await {
+        let rule =
+            item.map_err(|e| AwsError::from_sdk(SERVICE, region, "DescribeConfigRules", &e))?;
+        let found = found_rule(&rule);
+        out.insert(found.name.clone(), found);
+    }
+    Ok(out)
+}
+
+async fn read_tags(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let region = ctx.region();
+    let mut items = ctx
+        .aws
+        .config(region)
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .into_paginator()
+        .items()
+        .send();
+    let mut out = Vec::new();
+    while let Some(item) = items.next().await {
+        let tag =
+            item.map_err(|e| AwsError::from_sdk(SERVICE, region, "ListTagsForResource", &e))?;
+        out.push((
+            tag.key().unwrap_or_default().to_string(),
+            tag.value().unwrap_or_default().to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+fn is_ours(ctx: &Ctx<'_>, tags: &[(String, String)]) -> bool {
+    ours(ctx.spec, tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// The spec's tags that are missing or different.
+fn tag_diffs(ctx: &Ctx<'_>, tags: &[(String, String)]) -> Vec<Diff> {
+    let found: BTreeMap<&str, &str> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    tag_pairs(ctx.spec)
+        .into_iter()
+        .filter(|(k, v)| found.get(k.as_str()) != Some(&v.as_str()))
+        .map(|(k, v)| {
+            let was = found
+                .get(k.as_str())
+                .map_or("(unset)".to_string(), |f| f.to_string());
+            Diff::new(format!("tag {k}"), v, was)
+        })
+        .collect()
+}
+
+fn sdk_tags(ctx: &Ctx<'_>) -> Vec<Tag> {
+    tag_pairs(ctx.spec)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+async fn read_aggregator(ctx: &Ctx<'_>) -> Result<Option<Aggregator>, AwsError> {
+    let region = ctx.region();
+    let out = ctx
+        .aws
+        .config(region)
+        .describe_configuration_aggregators()
+        .configuration_aggregator_names(&ctx.names.aggregator)
+        .send()
+        .await;
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DescribeConfigurationAggregators", &e);
+            if error.is(&["NoSuchConfigurationAggregatorException"]) {
+                return Ok(None);
+            }
+            return Err(error);
+        }
+    };
+    Ok(out
+        .configuration_aggregators()
+        .iter()
+        .find(|a| a.configuration_aggregator_name() == Some(ctx.names.aggregator.as_str()))
+        .map(|a| {
+            let sources = a.account_aggregation_sources();
+            Aggregator {
+                arn: a
+                    .configuration_aggregator_arn()
+                    .unwrap_or_default()
+                    .to_string(),
+                account_ids: sorted(sources.iter().flat_map(|s| s.account_ids().to_vec())),
+                regions: sorted(sources.iter().flat_map(|s| s.aws_regions().to_vec())),
+                all_regions: sources.iter().any(|s| s.all_aws_regions()),
+                organization: a.organization_aggregation_source().is_some(),
+            }
+        }))
+}
+
+// ---------------------------------------------------------------------------
+// Comparing with the spec
+// ---------------------------------------------------------------------------
+
+fn expected_types() -> Vec<String> {
+    sorted(RECORDED_TYPES.iter().map(|t| t.to_string()))
+}
+
+/// Settings of a recorder of ours that differ (recording status aside).
+fn recorder_diffs(ctx: &Ctx<'_>, r: &Recorder) -> Vec<Diff> {
+    let mut out = Vec::new();
+    let role = ctx.spec.role_arn();
+    if r.role_arn != role {
+        out.push(Diff::new("role", role, or_none(&r.role_arn)));
+    }
+    if r.all_supported {
+        out.push(Diff::new("allSupported", "false", "true"));
+    }
+    if r.include_global {
+        out.push(Diff::new("includeGlobalResourceTypes", "false", "true"));
+    }
+    let want = expected_types();
+    if r.types != want {
+        out.push(Diff::new(
+            "resource types",
+            want.join(","),
+            or_none(&r.types.join(",")),
+        ));
+    }
+    out
+}
+
+fn channel_diffs(ctx: &Ctx<'_>, c: &Channel) -> Vec<Diff> {
+    let mut out = Vec::new();
+    if c.bucket != ctx.names.bucket {
+        out.push(Diff::new("bucket", &ctx.names.bucket, or_none(&c.bucket)));
+    }
+    let frequency = ctx.spec.frequency.as_config();
+    if c.frequency != frequency {
+        out.push(Diff::new(
+            "snapshot delivery frequency",
+            frequency,
+            or_none(&c.frequency),
+        ));
+    }
+    if !c.prefix.is_empty() {
+        out.push(Diff::new("S3 key prefix", "(none)", &c.prefix));
+    }
+    if !c.topic.is_empty() {
+        out.push(Diff::new("SNS topic", "(none)", &c.topic));
+    }
+    out
+}
+
+/// The scope a rule gets: its resource types, unless it is periodic. Types
+/// Config does not know (the catalogue's account-level pseudo types such as
+/// `AWS::IAM::AccountPasswordPolicy`) are left out, as AWS would refuse them.
+fn expected_scope(rule: &ManagedRule) -> Vec<String> {
+    if rule.periodic {
+        return Vec::new();
+    }
+    let known = ResourceType::values();
+    sorted(
+        rule.resource_types
+            .iter()
+            .filter(|t| known.contains(&t.as_str()))
+            .cloned(),
+    )
+}
+
+fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Diff> {
+    let mut out = Vec::new();
+    if found.owner != Owner::Aws.as_str() || found.identifier != want.identifier {
+        out.push(Diff::new(
+            "identifier",
+            format!("AWS/{}", want.identifier),
+            format!("{}/{}", or_none(&found.owner), or_none(&found.identifier)),
+        ));
+    }
+    let keys: BTreeSet<&String> = want
+        .parameters
+        .keys()
+        .chain(found.parameters.keys())
+        .collect();
+    for key in keys {
+        let expected = want.parameters.get(key);
+        let was = found.parameters.get(key);
+        if expected != was {
+            let show = |v: Option<&String>| v.map_or("(unset)".to_string(), |v| v.to_string());
+            let setting = if key.is_empty() {
+                "parameters".to_string()
+            } else {
+                format!("parameter {key}")
+            };
+            out.push(Diff::new(setting, show(expected), show(was)));
+        }
+    }
+    if want.periodic && found.frequency.as_deref() != Some(frequency) {
+        out.push(Diff::new(
+            "MaximumExecutionFrequency",
+            frequency,
+            found.frequency.clone().unwrap_or_else(|| "(none)".into()),
+        ));
+    }
+    let scope = expected_scope(want);
+    if found.scope_types != scope {
+        out.push(Diff::new(
+            "scope",
+            or_none(&scope.join(",")),
+            or_none(&found.scope_types.join(",")),
+        ));
+    }
+    out
+}
+
+fn aggregator_diffs(ctx: &Ctx<'_>, a: &Aggregator) -> Vec<Diff> {
+    let mut out = Vec::new();
+    let accounts = vec![ctx.spec.account.clone()];
+    if a.account_ids != accounts {
+        out.push(Diff::new(
+            "accounts",
+            accounts.join(","),
+            or_none(&a.account_ids.join(",")),
+        ));
+    }
+    let regions = sorted(ctx.spec.aggregator_regions.iter().cloned());
+    if a.regions != regions || a.all_regions || a.organization {
+        let found = if a.organization {
+            "organization source".to_string()
+        } else if a.all_regions {
+            "all regions".to_string()
+        } else {
+            or_none(&a.regions.join(","))
+        };
+        out.push(Diff::new("regions", regions.join(","), found));
+    }
+    out
+}
+
+/// Whether the recorder (or channel) named `name` is the one setup created.
+fn owned(manifest: &Manifest, kind: &str, name: &str, our_name: &str) -> bool {
+    name == our_name || manifest.created.get(kind).is_some_and(|n| n == name)
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------
+
+async fn put_recorder(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let group = RecordingGroup::builder()
+        .all_supported(false)
+        .include_global_resource_types(false)
+        .set_resource_types(Some(
+            RECORDED_TYPES
+                .iter()
+                .map(|t| ResourceType::from(*t))
+                .collect(),
+        ))
+        .recording_strategy(
+            RecordingStrategy::builder()
+                .use_only(RecordingStrategyType::InclusionByResourceTypes)
+                .build(),
+        )
+        .build();
+    let recorder = ConfigurationRecorder::builder()
+        .name(&ctx.names.recorder)
+        .role_arn(ctx.spec.role_arn())
+        .recording_group(group)
+        .build();
+    ctx.aws
+        .config(region)
+        .put_configuration_recorder()
+        .configuration_recorder(recorder)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutConfigurationRecorder", &e))?;
+    Ok(())
+}
+
+async fn start_recorder(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .config(region)
+        .start_configuration_recorder()
+        .configuration_recorder_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "StartConfigurationRecorder", &e))?;
+    Ok(())
+}
+
+async fn put_channel(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let channel = DeliveryChannel::builder()
+        .name(&ctx.names.channel)
+        .s3_bucket_name(&ctx.names.bucket)
+        .config_snapshot_delivery_properties(
+            ConfigSnapshotDeliveryProperties::builder()
+                .delivery_frequency(MaximumExecutionFrequency::from(
+                    ctx.spec.frequency.as_config(),
+                ))
+                .build(),
+        )
+        .build();
+    ctx.aws
+        .config(region)
+        .put_delivery_channel()
+        .delivery_channel(channel)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutDeliveryChannel", &e))?;
+    Ok(())
+}
+
+async fn put_rule(ctx: &Ctx<'_>, rule: &ManagedRule) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let operation = "PutConfigRule";
+    let source = Source::builder()
+        .owner(Owner::Aws)
+        .source_identifier(&rule.identifier)
+        .build()
+        .map_err(|e| {
+            AwsError::local(SERVICE, region, operation, "InvalidRequest", e.to_string())
+        })?;
+    let mut builder = ConfigRule::builder()
+        .config_rule_name(&rule.name)
+        .description(format!(
+            "compliance rule {} (suffix {})",
+            rule.rule_id, ctx.spec.suffix
+        ))
+        .source(source);
+    if !rule.parameters.is_empty() {
+        builder = builder.input_parameters(parameters_json(&rule.parameters));
+    }
+    if rule.periodic {
+        builder = builder.maximum_execution_frequency(MaximumExecutionFrequency::from(
+            ctx.spec.frequency.as_config(),
+        ));
+    }
+    let scope = expected_scope(rule);
+    if !scope.is_empty() {
+        builder = builder.scope(
+            Scope::builder()
+                .set_compliance_resource_types(Some(scope))
+                .build(),
+        );
+    }
+    ctx.aws
+        .config(region)
+        .put_config_rule()
+        .config_rule(builder.build())
+        .set_tags(Some(sdk_tags(ctx)))
+        .send()
+        .await
+        .map_err(|e| {
+            let mut error = AwsError::from_sdk(SERVICE, region, operation, &e);
+            let advice = if error.is(&["InvalidParameterValueException", "ValidationException"]) {
+                "; check the rule's parameters in its rule file or compliance.toml"
+            } else {
+                ""
+            };
+            error.message = format!(
+                "Config rule {} (catalogue rule {}, managed rule {}): {}{advice}",
+                rule.name, rule.rule_id, rule.identifier, error.message
+            );
+            error
+        })?;
+    Ok(())
+}
+
+async fn tag_resource(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .config(region)
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(sdk_tags(ctx)))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+    Ok(())
+}
+
+/// Deletes a rule; `Ok(false)` when it was already gone.
+async fn delete_rule(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .config(region)
+        .delete_config_rule()
+        .config_rule_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteConfigRule", &e);
+            if error.is(&["NoSuchConfigRuleException"]) {
+                Ok(false)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+async fn put_aggregator(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let operation = "PutConfigurationAggregator";
+    let source = AccountAggregationSource::builder()
+        .account_ids(&ctx.spec.account)
+        .set_aws_regions(Some(ctx.spec.aggregator_regions.clone()))
+        .build()
+        .map_err(|e| {
+            AwsError::local(SERVICE, region, operation, "InvalidRequest", e.to_string())
+        })?;
+    ctx.aws
+        .config(region)
+        .put_configuration_aggregator()
+        .configuration_aggregator_name(&ctx.names.aggregator)
+        .account_aggregation_sources(source)
+        .set_tags(Some(sdk_tags(ctx)))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, operation, &e))?;
+    Ok(())
+}
+
+async fn delete_aggregator(ctx: &Ctx<'_>) -> Result<bool, AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .config(region)
+        .delete_configuration_aggregator()
+        .configuration_aggregator_name(&ctx.names.aggregator)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteConfigurationAggregator", &e);
+            if error.is(&["NoSuchConfigurationAggregatorException"]) {
+                Ok(false)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ensure
+// ---------------------------------------------------------------------------
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let mut steps = Vec::new();
+    let (mut recorder_step, ours_recorder) = ensure_recorder(ctx, manifest).await?;
+    let channel_step = ensure_channel(ctx, manifest).await?;
+    if let Some(recorder) = ours_recorder {
+        ensure_recording(ctx, &recorder, &mut recorder_step).await?;
+    }
+    steps.push(recorder_step);
+    steps.push(channel_step);
+    steps.extend(ensure_rules(ctx, manifest).await?);
+    steps.extend(ensure_aggregator(ctx, manifest).await?);
+    Ok(steps)
+}
+
+/// The recorder step, and the recorder's name and recording status when it is
+/// ours (so it is started once the channel exists).
+async fn ensure_recorder(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+) -> Result<(Step, Option<(String, bool)>), AwsError> {
+    let our_name = &ctx.names.recorder;
+    match read_recorder(ctx).await? {
+        None => {
+            let step = Step::new(kind::RECORDER, our_name.clone(), Action::Create)
+                .with(format!("role {}", ctx.spec.role_arn()))
+                .with(format!(
+                    "records {} (allSupported false, includeGlobalResourceTypes false)",
+                    RECORDED_TYPES.join(", ")
+                ));
+            if !ctx.dry_run {
+                put_recorder(ctx).await?;
+                manifest.adopted.remove(kind::RECORDER);
+                manifest
+                    .created
+                    .insert(kind::RECORDER.into(), our_name.clone());
+            }
+            Ok((step, Some((our_name.clone(), false))))
+        }
+        Some(r) if owned(manifest, kind::RECORDER, &r.name, our_name) => {
+            let diffs = recorder_diffs(ctx, &r);
+            let step = if diffs.is_empty() {
+                Step::new(kind::RECORDER, r.name.clone(), Action::Unchanged)
+            } else {
+                let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Update);
+                step.detail.extend(diffs.iter().map(Diff::update_line));
+                if !ctx.dry_run {
+                    put_recorder(ctx).await?;
+                }
+                step
+            };
+            if !ctx.dry_run {
+                manifest.adopted.remove(kind::RECORDER);
+                manifest
+                    .created
+                    .insert(kind::RECORDER.into(), r.name.clone());
+            }
+            Ok((step, Some((r.name, r.recording))))
+        }
+        Some(r) => {
+            // Whatever the manifest said setup created is gone; this one is someone else's.
+            let first_time = manifest.adopted.get(kind::RECORDER) != Some(&r.name);
+            let step = if first_time {
+                let missing: Vec<&str> = if r.all_supported {
+                    Vec::new()
+                } else {
+                    RECORDED_TYPES
+                        .iter()
+                        .copied()
+                        .filter(|t| !r.types.iter().any(|f| f == t))
+                        .collect()
+                };
+                let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Adopt)
+                    .with(format!(
+                        "existing recorder {} is reused and will be left by teardown",
+                        r.name
+                    ))
+                    .with("its recording group is left unchanged (extending an adopted recorder is not supported yet)");
+                if !missing.is_empty() {
+                    step = step.with(format!(
+                        "it does not record {}: rules on those types get no evaluations",
+                        missing.join(", ")
+                    ));
+                }
+                if !r.recording {
+                    step = step.with(
+                        "it is not recording; setup does not start a recorder it did not create",
+                    );
+                }
+                step
+            } else {
+                Step::new(kind::RECORDER, r.name.clone(), Action::Unchanged)
+            };
+            if !ctx.dry_run {
+                manifest.created.remove(kind::RECORDER);
+                manifest.adopted.insert(kind::RECORDER.into(), r.name);
+            }
+            Ok((step, None))
+        }
+    }
+}
+
+async fn ensure_channel(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, AwsError> {
+    let our_name = &ctx.names.channel;
+    match read_channel(ctx).await? {
+        None => {
+            let step = Step::new(kind::CHANNEL, our_name.clone(), Action::Create)
+                .with(format!("bucket {}", ctx.names.bucket))
+                .with(format!(
+                    "snapshot delivery {}",
+                    ctx.spec.frequency.as_config()
+                ));
+            if !ctx.dry_run {
+                put_channel(ctx).await?;
+                manifest.adopted.remove(kind::CHANNEL);
+                manifest
+                    .created
+                    .insert(kind::CHANNEL.into(), our_name.clone());
+            }
+            Ok(step)
+        }
+        Some(c) if owned(manifest, kind::CHANNEL, &c.name, our_name) => {
+            let diffs = channel_diffs(ctx, &c);
+            let step = if diffs.is_empty() {
+                Step::new(kind::CHANNEL, c.name.clone(), Action::Unchanged)
+            } else {
+                let mut step = Step::new(kind::CHANNEL, c.name.clone(), Action::Update);
+                step.detail.extend(diffs.iter().map(Diff::update_line));
+                if !ctx.dry_run {
+                    put_channel(ctx).await?;
+                }
+                step
+            };
+            if !ctx.dry_run {
+                manifest.adopted.remove(kind::CHANNEL);
+                manifest.created.insert(kind::CHANNEL.into(), c.name);
+            }
+            Ok(step)
+        }
+        Some(c) => {
+            let first_time = manifest.adopted.get(kind::CHANNEL) != Some(&c.name);
+            let step = if first_time {
+                Step::new(kind::CHANNEL, c.name.clone(), Action::Adopt)
+                    .with(format!(
+                        "existing delivery channel {} is reused and will be left by teardown",
+                        c.name
+                    ))
+                    .with(format!(
+                        "it delivers to bucket {} every {}, not to the evidence bucket; left unchanged",
+                        or_none(&c.bucket),
+                        or_none(&c.frequency)
+                    ))
+            } else {
+                Step::new(kind::CHANNEL, c.name.clone(), Action::Unchanged)
+            };
+            if !ctx.dry_run {
+                manifest.created.remove(kind::CHANNEL);
+                manifest.adopted.insert(kind::CHANNEL.into(), c.name);
+            }
+            Ok(step)
+        }
+    }
+}
+
+/// Starts a recorder of ours that is not recording; the change is a detail of
+/// the recorder's step.
+async fn ensure_recording(
+    ctx: &Ctx<'_>,
+    (name, recording): &(String, bool),
+    step: &mut Step,
+) -> Result<(), AwsError> {
+    if *recording {
+        return Ok(());
+    }
+    if step.action == Action::Create {
+        step.detail.push("recording started".into());
+    } else {
+        step.action = Action::Update;
+        step.detail.push("recording stopped -> started".into());
+    }
+    if !ctx.dry_run {
+        start_recorder(ctx, name).await?;
+    }
+    Ok(())
+}
+
+fn rule_create_step(ctx: &Ctx<'_>, rule: &ManagedRule) -> Step {
+    let mut step = Step::new(&rule_kind(&rule.name), rule.name.clone(), Action::Create)
+        .with(format!("managed rule {}", rule.identifier));
+    if !rule.parameters.is_empty() {
+        step = step.with(format!("parameters {}", parameters_json(&rule.parameters)));
+    }
+    if rule.periodic {
+        step = step.with(format!(
+            "MaximumExecutionFrequency {}",
+            ctx.spec.frequency.as_config()
+        ));
+    }
+    let scope = expected_scope(rule);
+    if !scope.is_empty() {
+        step = step.with(format!("scope {}", scope.join(", ")));
+    }
+    step
+}
+
+async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let frequency = ctx.spec.frequency.as_config();
+    let existing = read_rules(ctx).await?;
+    let mut steps = Vec::new();
+    for rule in &ctx.spec.rules {
+        let rule_kind = rule_kind(&rule.name);
+        let found = existing.get(&rule.name).filter(|f| !f.deleting());
+        let Some(found) = found else {
+            steps.push(rule_create_step(ctx, rule));
+            if !ctx.dry_run {
+                put_rule(ctx, rule).await?;
+                manifest.created.insert(rule_kind, rule.name.clone());
+            }
+            continue;
+        };
+        let tags = read_tags(ctx, &found.arn).await?;
+        if !manifest.owns(&rule_kind) && !is_ours(ctx, &tags) {
+            return Err(AwsError::local(
+                SERVICE,
+                ctx.region(),
+                "PutConfigRule",
+                "NameTaken",
+                format!(
+                    "Config rule {} exists but setup did not create it and it is not tagged {}={}, {}={}: setup will not overwrite it; delete or rename it, or choose another --suffix",
+                    rule.name,
+                    crate::core::stack::MANAGED_BY.0,
+                    crate::core::stack::MANAGED_BY.1,
+                    crate::core::stack::SUFFIX_TAG,
+                    ctx.spec.suffix
+                ),
+            ));
+        }
+        let diffs = rule_diffs(frequency, rule, found);
+        let tag_fixes = tag_diffs(ctx, &tags);
+        let step = if diffs.is_empty() && tag_fixes.is_empty() {
+            Step::new(&rule_kind, rule.name.clone(), Action::Unchanged)
+        } else {
+            let mut step = Step::new(&rule_kind, rule.name.clone(), Action::Update);
+            step.detail.extend(diffs.iter().map(Diff::update_line));
+            step.detail.extend(tag_fixes.iter().map(Diff::update_line));
+            if !ctx.dry_run {
+                if !diffs.is_empty() {
+                    put_rule(ctx, rule).await?;
+                }
+                if !tag_fixes.is_empty() {
+                    tag_resource(ctx, &found.arn).await?;
+                }
+            }
+            step
+        };
+        steps.push(step);
+        if !ctx.dry_run {
+            manifest.created.insert(rule_kind, rule.name.clone());
+        }
+    }
+    steps.extend(remove_stale_rules(ctx, manifest, &existing).await?);
+    Ok(steps)
+}
+
+/// Rules setup created that are no longer in the spec (disabled in
+/// compliance.toml or dropped from the catalogue).
+async fn remove_stale_rules(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    existing: &BTreeMap<String, FoundRule>,
+) -> Result<Vec<Step>, AwsError> {
+    let wanted: BTreeSet<&str> = ctx.spec.rules.iter().map(|r| r.name.as_str()).collect();
+    let stale: Vec<String> = manifest
+        .created
+        .iter()
+        .filter(|(k, _)| k.starts_with(&format!("{}:", kind::CONFIG_RULE)))
+        .map(|(_, name)| name.clone())
+        .filter(|name| !wanted.contains(name.as_str()))
+        .collect();
+    let mut steps = Vec::new();
+    for name in stale {
+        let why = "no longer among the rules to deploy (disabled in compliance.toml or removed from the catalogue)";
+        steps.push(remove_rule(ctx, manifest, existing, &name, why).await?);
+    }
+    Ok(steps)
+}
+
+/// Deletes one rule setup created, if it still carries our tags.
+async fn remove_rule(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    existing: &BTreeMap<String, FoundRule>,
+    name: &str,
+    why: &str,
+) -> Result<Step, AwsError> {
+    let rule_kind = rule_kind(name);
+    let Some(found) = existing.get(name).filter(|f| !f.deleting()) else {
+        if !ctx.dry_run {
+            manifest.created.remove(&rule_kind);
+        }
+        return Ok(Step::new(&rule_kind, name, Action::Absent));
+    };
+    let tags = read_tags(ctx, &found.arn).await?;
+    if !is_ours(ctx, &tags) {
+        return Ok(Step::new(&rule_kind, name, Action::Keep).with(format!(
+            "no longer tagged {}={} and {}={}: left in place",
+            crate::core::stack::MANAGED_BY.0,
+            crate::core::stack::MANAGED_BY.1,
+            crate::core::stack::SUFFIX_TAG,
+            ctx.spec.suffix
+        )));
+    }
+    if !ctx.dry_run {
+        delete_rule(ctx, name).await?;
+        manifest.created.remove(&rule_kind);
+    }
+    Ok(Step::new(&rule_kind, name, Action::Delete).with(why))
+}
+
+async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.aggregator.clone();
+    if ctx.spec.aggregator_regions.is_empty() {
+        if !manifest.owns(kind::AGGREGATOR) {
+            return Ok(Vec::new());
+        }
+        return Ok(vec![
+            remove_aggregator(
+                ctx,
+                manifest,
+                "no --regions given: the aggregator is no longer wanted",
+            )
+            .await?,
+        ]);
+    }
+    let existing = read_aggregator(ctx).await?;
+    let Some(found) = existing else {
+        let step = Step::new(kind::AGGREGATOR, name.clone(), Action::Create)
+            .with(format!("account {}", ctx.spec.account))
+            .with(format!(
+                "regions {}",
+                ctx.spec.aggregator_regions.join(", ")
+            ));
+        if !ctx.dry_run {
+            put_aggregator(ctx).await?;
+            manifest.created.insert(kind::AGGREGATOR.into(), name);
+        }
+        return Ok(vec![step]);
+    };
+    let tags = read_tags(ctx, &found.arn).await?;
+    if !manifest.owns(kind::AGGREGATOR) && !is_ours(ctx, &tags) {
+        return Err(AwsError::local(
+            SERVICE,
+            ctx.region(),
+            "PutConfigurationAggregator",
+            "NameTaken",
+            format!(
+                "Config aggregator {name} exists but setup did not create it and it is not tagged with suffix {}: setup will not overwrite it",
+                ctx.spec.suffix
+            ),
+        ));
+    }
+    let diffs = aggregator_diffs(ctx, &found);
+    let tag_fixes = tag_diffs(ctx, &tags);
+    let step = if diffs.is_empty() && tag_fixes.is_empty() {
+        Step::new(kind::AGGREGATOR, name.clone(), Action::Unchanged)
+    } else {
+        let mut step = Step::new(kind::AGGREGATOR, name.clone(), Action::Update);
+        step.detail.extend(diffs.iter().map(Diff::update_line));
+        step.detail.extend(tag_fixes.iter().map(Diff::update_line));
+        if !ctx.dry_run {
+            put_aggregator(ctx).await?;
+            if !tag_fixes.is_empty() {
+                tag_resource(ctx, &found.arn).await?;
+            }
+        }
+        step
+    };
+    if !ctx.dry_run {
+        manifest.created.insert(kind::AGGREGATOR.into(), name);
+    }
+    Ok(vec![step])
+}
+
+async fn remove_aggregator(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    why: &str,
+) -> Result<Step, AwsError> {
+    let name = ctx.names.aggregator.clone();
+    let Some(found) = read_aggregator(ctx).await? else {
+        if !ctx.dry_run {
+            manifest.created.remove(kind::AGGREGATOR);
+        }
+        return Ok(Step::new(kind::AGGREGATOR, name, Action::Absent));
+    };
+    let tags = read_tags(ctx, &found.arn).await?;
+    if !is_ours(ctx, &tags) {
+        return Ok(
+            Step::new(kind::AGGREGATOR, name, Action::Keep).with(format!(
+                "no longer tagged with suffix {}: left in place",
+                ctx.spec.suffix
+            )),
+        );
+    }
+    if !ctx.dry_run {
+        delete_aggregator(ctx).await?;
+        manifest.created.remove(kind::AGGREGATOR);
+    }
+    Ok(Step::new(kind::AGGREGATOR, name, Action::Delete).with(why))
+}
+
+// ---------------------------------------------------------------------------
+// inspect
+// ---------------------------------------------------------------------------
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let mut out = Vec::new();
+    let frequency = ctx.spec.frequency.as_config();
+
+    out.push(match read_recorder(ctx).await? {
+        None => Inspection::new(kind::RECORDER, ctx.names.recorder.clone(), State::Missing),
+        Some(r) if owned(manifest, kind::RECORDER, &r.name, &ctx.names.recorder) => {
+            let mut why = reasons(&recorder_diffs(ctx, &r));
+            if !r.recording {
+                why.push("recording: expected true, found false (stopped)".into());
+            }
+            let state = if why.is_empty() {
+                State::Present
+            } else {
+                State::Drifted(why)
+            };
+            Inspection::new(kind::RECORDER, r.name, state)
+        }
+        Some(r) => {
+            let mut why = vec!["adopted: not created by setup".to_string()];
+            if !r.recording {
+                why.push("not recording".into());
+            }
+            Inspection::new(kind::RECORDER, r.name, State::Foreign(why))
+        }
+    });
+
+    out.push(match read_channel(ctx).await? {
+        None => Inspection::new(kind::CHANNEL, ctx.names.channel.clone(), State::Missing),
+        Some(c) if owned(manifest, kind::CHANNEL, &c.name, &ctx.names.channel) => {
+            let why = reasons(&channel_diffs(ctx, &c));
+            let state = if why.is_empty() {
+                State::Present
+            } else {
+                State::Drifted(why)
+            };
+            Inspection::new(kind::CHANNEL, c.name, state)
+        }
+        Some(c) => Inspection::new(
+            kind::CHANNEL,
+            c.name.clone(),
+            State::Foreign(vec![
+                "adopted: not created by setup".into(),
+                format!("delivers to bucket {}", or_none(&c.bucket)),
+            ]),
+        ),
+    });
+
+    let existing = read_rules(ctx).await?;
+    for rule in &ctx.spec.rules {
+        let rule_kind = rule_kind(&rule.name);
+        let Some(found) = existing.get(&rule.name).filter(|f| !f.deleting()) else {
+            out.push(Inspection::new(
+                &rule_kind,
+                rule.name.clone(),
+                State::Missing,
+            ));
+            continue;
+        };
+        let tags = read_tags(ctx, &found.arn).await?;
+        if !manifest.owns(&rule_kind) && !is_ours(ctx, &tags) {
+            out.push(Inspection::new(
+                &rule_kind,
+                rule.name.clone(),
+                State::Foreign(vec![format!(
+                    "not created by setup and not tagged with suffix {}",
+                    ctx.spec.suffix
+                )]),
+            ));
+            continue;
+        }
+        let mut why = reasons(&rule_diffs(frequency, rule, found));
+        why.extend(reasons(&tag_diffs(ctx, &tags)));
+        let state = if why.is_empty() {
+            State::Present
+        } else {
+            State::Drifted(why)
+        };
+        out.push(Inspection::new(&rule_kind, rule.name.clone(), state));
+    }
+    let wanted: BTreeSet<&str> = ctx.spec.rules.iter().map(|r| r.name.as_str()).collect();
+    for (key, name) in &manifest.created {
+        if !key.starts_with(&format!("{}:", kind::CONFIG_RULE)) || wanted.contains(name.as_str()) {
+            continue;
+        }
+        if existing.get(name).is_some_and(|f| !f.deleting()) {
+            out.push(Inspection::new(
+                key,
+                name.clone(),
+                State::Drifted(vec![
+                    "rule: expected none (no longer among the rules to deploy), found deployed; setup deletes it".into(),
+                ]),
+            ));
+        }
+    }
+
+    let aggregator = read_aggregator(ctx).await?;
+    let name = ctx.names.aggregator.clone();
+    match aggregator {
+        None if ctx.spec.aggregator_regions.is_empty() => {}
+        None => out.push(Inspection::new(kind::AGGREGATOR, name, State::Missing)),
+        Some(a) => {
+            let tags = read_tags(ctx, &a.arn).await?;
+            let mine = manifest.owns(kind::AGGREGATOR) || is_ours(ctx, &tags);
+            let state = if !mine {
+                State::Foreign(vec![format!(
+                    "not created by setup and not tagged with suffix {}",
+                    ctx.spec.suffix
+                )])
+            } else if ctx.spec.aggregator_regions.is_empty() {
+                State::Drifted(vec![
+                    "aggregator: expected none (no --regions given), found one; setup deletes it"
+                        .into(),
+                ])
+            } else {
+                let mut why = reasons(&aggregator_diffs(ctx, &a));
+                why.extend(reasons(&tag_diffs(ctx, &tags)));
+                if why.is_empty() {
+                    State::Present
+                } else {
+                    State::Drifted(why)
+                }
+            };
+            out.push(Inspection::new(kind::AGGREGATOR, name, state));
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// remove
+// ---------------------------------------------------------------------------
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let mut steps = Vec::new();
+
+    if manifest.owns(kind::AGGREGATOR) {
+        steps.push(remove_aggregator(ctx, manifest, "created by setup").await?);
+    } else if read_aggregator(ctx).await?.is_some() {
+        steps.push(
+            Step::new(kind::AGGREGATOR, ctx.names.aggregator.clone(), Action::Keep)
+                .with("not created by setup"),
+        );
+    }
+
+    let existing = read_rules(ctx).await?;
+    let prefix = format!("{}:", kind::CONFIG_RULE);
+    let mut names: BTreeSet<String> = manifest
+        .created
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .map(|(_, name)| name.clone())
+        .collect();
+    names.extend(ctx.spec.rules.iter().map(|r| r.name.clone()));
+    for name in names {
+        if manifest.owns(&rule_kind(&name)) {
+            steps.push(remove_rule(ctx, manifest, &existing, &name, "created by setup").await?);
+        } else if existing.get(&name).is_some_and(|f| !f.deleting()) {
+            steps.push(
+                Step::new(&rule_kind(&name), name.clone(), Action::Keep)
+                    .with("not created by setup (not in the manifest)"),
+            );
+        }
+    }
+
+    steps.extend(remove_recorder_and_channel(ctx, manifest).await?);
+    Ok(steps)
+}
+
+/// Stops and deletes the recorder and deletes the channel, each only if setup
+/// created it; the channel goes before the recorder, as AWS requires a stopped
+/// recorder to delete the last channel.
+async fn remove_recorder_and_channel(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+) -> Result<Vec<Step>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.config(region);
+    let recorder = read_recorder(ctx).await?;
+    let channel = read_channel(ctx).await?;
+
+    let recorder_is_ours = recorder
+        .as_ref()
+        .is_some_and(|r| manifest.created.get(kind::RECORDER) == Some(&r.name));
+    let channel_is_ours = channel
+        .as_ref()
+        .is_some_and(|c| manifest.created.get(kind::CHANNEL) == Some(&c.name));
+
+    let mut recorder_step = match &recorder {
+        Some(r) if recorder_is_ours => {
+            let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Delete);
+            if r.recording {
+                step = step.with("stop recording");
+                if !ctx.dry_run {
+                    client
+                        .stop_configuration_recorder()
+                        .configuration_recorder_name(&r.name)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            AwsError::from_sdk(SERVICE, region, "StopConfigurationRecorder", &e)
+                        })?;
+                }
+            }
+            Some(step.with("created by setup"))
+        }
+        Some(r) => Some(
+            Step::new(kind::RECORDER, r.name.clone(), Action::Keep).with(
+                if manifest.adopted.get(kind::RECORDER) == Some(&r.name) {
+                    "adopted: existed before setup, left in place"
+                } else {
+                    "not created by setup, left in place"
+                },
+            ),
+        ),
+        None if manifest.owns(kind::RECORDER) => {
+            let name = manifest
+                .created
+                .get(kind::RECORDER)
+                .cloned()
+                .unwrap_or_default();
+            if !ctx.dry_run {
+                manifest.created.remove(kind::RECORDER);
+            }
+            Some(Step::new(kind::RECORDER, name, Action::Absent))
+        }
+        None => None,
+    };
+
+    let channel_step = match &channel {
+        Some(c) if channel_is_ours => {
+            let step =
+                Step::new(kind::CHANNEL, c.name.clone(), Action::Delete).with("created by setup");
+            if ctx.dry_run {
+                Some(step)
+            } else {
+                match client
+                    .delete_delivery_channel()
+                    .delivery_channel_name(&c.name)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {
+                        manifest.created.remove(kind::CHANNEL);
+                        Some(step)
+                    }
+                    Err(e) => {
+                        let error =
+                            AwsError::from_sdk(SERVICE, region, "DeleteDeliveryChannel", &e);
+                        if error.is(&["NoSuchDeliveryChannelException"]) {
+                            manifest.created.remove(kind::CHANNEL);
+                            Some(Step::new(kind::CHANNEL, c.name.clone(), Action::Absent))
+                        } else if error.is(&["LastDeliveryChannelDeleteFailedException"]) {
+                            // The recorder using it is not ours and is recording.
+                            Some(Step::new(kind::CHANNEL, c.name.clone(), Action::Keep).with(
+                                format!(
+                                    "the recorder that is not ours still records through it: {}",
+                                    error.message
+                                ),
+                            ))
+                        } else {
+                            return Err(error);
+                        }
+                    }
+                }
+            }
+        }
+        Some(c) => Some(Step::new(kind::CHANNEL, c.name.clone(), Action::Keep).with(
+            if manifest.adopted.get(kind::CHANNEL) == Some(&c.name) {
+                "adopted: existed before setup, left in place"
+            } else {
+                "not created by setup, left in place"
+            },
+        )),
+        None if manifest.owns(kind::CHANNEL) => {
+            let name = manifest
+                .created
+                .get(kind::CHANNEL)
+                .cloned()
+                .unwrap_or_default();
+            if !ctx.dry_run {
+                manifest.created.remove(kind::CHANNEL);
+            }
+            Some(Step::new(kind::CHANNEL, name, Action::Absent))
+        }
+        None => None,
+    };
+
+    if let (Some(r), true) = (&recorder, recorder_is_ours) {
+        if !ctx.dry_run {
+            match client
+                .delete_configuration_recorder()
+                .configuration_recorder_name(&r.name)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) => {
+                    let error =
+                        AwsError::from_sdk(SERVICE, region, "DeleteConfigurationRecorder", &e);
+                    if error.is(&["NoSuchConfigurationRecorderException"]) {
+                        recorder_step =
+                            Some(Step::new(kind::RECORDER, r.name.clone(), Action::Absent));
+                    } else {
+                        return Err(error);
+                    }
+                }
+            }
+            manifest.created.remove(kind::RECORDER);
+        }
+    }
+
+    // Reverse of setup: the channel is reported before the recorder.
+    Ok(channel_step.into_iter().chain(recorder_step).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(periodic: bool) -> ManagedRule {
+        ManagedRule {
+            rule_id: "ec2-instance-type-approved".into(),
+            name: "compliance-ec2-instance-type-approved-dev".into(),
+            identifier: "DESIRED_INSTANCE_TYPE".into(),
+            parameters: [("instanceType".to_string(), "t3.micro,t3.small".to_string())].into(),
+            periodic,
+            resource_types: vec!["AWS::EC2::Instance".into()],
+        }
+    }
+
+    fn found(want: &ManagedRule, frequency: Option<&str>) -> FoundRule {
+        FoundRule {
+            name: want.name.clone(),
+            arn: "arn".into(),
+            owner: "AWS".into(),
+            identifier: want.identifier.clone(),
+            parameters: want.parameters.clone(),
+            frequency: frequency.map(str::to_string),
+            scope_types: expected_scope(want),
+            state: "ACTIVE".into(),
+        }
+    }
+
+    #[test]
+    fn parameters_round_trip_and_numbers_compare_as_text() {
+        let want = rule(false);
+        let text = parameters_json(&want.parameters);
+        assert_eq!(parse_parameters(Some(&text)), want.parameters);
+        let numbers = parse_parameters(Some(
+            r#"{"MinimumPasswordLength":14,"RequireSymbols":true}"#,
+        ));
+        assert_eq!(numbers["MinimumPasswordLength"], "14");
+        assert_eq!(numbers["RequireSymbols"], "true");
+        assert!(parse_parameters(None).is_empty() && parse_parameters(Some(" ")).is_empty());
+        assert_eq!(
+            parse_parameters(Some("[1]")).len(),
+            1,
+            "a non-object is kept to show as drift"
+        );
+    }
+
+    #[test]
+    fn rule_drift_names_each_setting() {
+        let want = rule(false);
+        assert!(rule_diffs("Six_Hours", &want, &found(&want, None)).is_empty());
+        // A change-triggered rule's reported frequency is not drift.
+        assert!(rule_diffs("Six_Hours", &want, &found(&want, Some("TwentyFour_Hours"))).is_empty());
+
+        let mut f = found(&want, None);
+        f.identifier = "OTHER".into();
+        f.parameters
+            .insert("instanceType".into(), "t2.micro".into());
+        f.parameters.insert("extra".into(), "1".into());
+        f.scope_types.clear();
+        let lines: Vec<String> = rule_diffs("Six_Hours", &want, &f)
+            .iter()
+            .map(Diff::update_line)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "identifier AWS/OTHER -> AWS/DESIRED_INSTANCE_TYPE",
+                "parameter extra 1 -> (unset)",
+                "parameter instanceType t2.micro -> t3.micro,t3.small",
+                "scope (none) -> AWS::EC2::Instance",
+            ]
+        );
+
+        let mut pseudo = rule(false);
+        pseudo
+            .resource_types
+            .push("AWS::IAM::AccountPasswordPolicy".into());
+        assert_eq!(expected_scope(&pseudo), ["AWS::EC2::Instance"]);
+
+        let periodic = rule(true);
+        let f = found(&periodic, Some("One_Hour"));
+        assert!(f.scope_types.is_empty(), "periodic rules take no scope");
+        let reasons = reasons(&rule_diffs("Six_Hours", &periodic, &f));
+        assert_eq!(
+            reasons,
+            ["MaximumExecutionFrequency: expected Six_Hours, found One_Hour"]
+        );
+    }
+}

@@ -1,0 +1,876 @@
+//! The DynamoDB history table: where `scan --suffix` stores one item per
+//! resource and scan (`resourceId` + `timestamp`), read back by trends, diffs
+//! and reports.
+//!
+//! Settings and why:
+//! - PAY_PER_REQUEST: scans write in bursts a few times a day; provisioned
+//!   capacity would either throttle the burst or be paid for idle.
+//! - Keys `resourceId` (HASH) + `timestamp` (RANGE), both strings: a
+//!   resource's history is one query, newest first.
+//! - GSI `scan_id-index` on `scan_id` (HASH) + `resourceId` (RANGE), projection
+//!   ALL, so one scan can be read back whole without a table scan.
+//! - SSE-KMS with the stack's key, so the findings (which name resources and
+//!   their weaknesses) are covered by the same key policy as the evidence. If no
+//!   stack key exists in a real run (the kms step was skipped or failed), the
+//!   table falls back to DynamoDB's AWS-managed key and the step says so; with
+//!   no stack key `inspect` accepts any KMS key.
+//! - Point-in-time recovery: history is evidence; an accidental overwrite or
+//!   delete must be recoverable. Enabled after the table is ACTIVE (the API
+//!   refuses it earlier), waiting a bounded time.
+//! - TTL on `expires_at` only when `retain_days` is set (the scan writes that
+//!   attribute); otherwise TTL is turned off so nothing expires by surprise.
+//!
+//! Ownership: the table carries the stack's tags. A table under our name that
+//! carries them but is missing from the manifest (a run that failed before it
+//! saved the manifest) is recorded as created; one without them is someone
+//! else's and setup stops with `NameTaken` rather than take it over.
+//!
+//! Every `UpdateTable` changes one thing (DynamoDB allows one kind of change per
+//! call) and waits for the table to settle before the next.
+//!
+//! moto 5.2 accepts `UpdateTable` with an `SSESpecification` but ignores it, so
+//! SSE repair is only exercised against AWS.
+
+use crate::aws::error::AwsError;
+use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::core::stack::Manifest;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
+    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
+    IndexStatus, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
+    PointInTimeRecoveryStatus, Projection, ProjectionType, ScalarAttributeType, SseSpecification,
+    SseStatus, SseType, TableDescription, TableStatus, Tag, TimeToLiveSpecification,
+    TimeToLiveStatus,
+};
+use aws_smithy_types::error::operation::BuildError;
+use std::time::{Duration, Instant};
+
+const SERVICE: &str = "dynamodb";
+/// The attribute scan items carry when history has a retention period.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+const HASH_KEY: &str = "resourceId";
+const RANGE_KEY: &str = "timestamp";
+const SCAN_KEY: &str = "scan_id";
+/// An on-demand table with one GSI is ACTIVE within seconds to a minute;
+/// adding an index to a full table can take longer, hence the margin.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
+const SETTLE_POLL: Duration = Duration::from_secs(2);
+
+/// What is read from AWS about the table.
+struct Observed {
+    table: TableDescription,
+    tags: Vec<(String, String)>,
+    pitr: bool,
+    /// The TTL attribute when TTL is on (or turning on).
+    ttl: Option<String>,
+}
+
+/// How a drifted setting is repaired.
+#[derive(Debug, Clone, PartialEq)]
+enum Fix {
+    Tags,
+    Billing,
+    CreateIndex,
+    RecreateIndex,
+    Sse,
+    Pitr,
+    Ttl,
+    /// Cannot be changed in place (the key schema).
+    Impossible,
+}
+
+struct Drift {
+    setting: &'static str,
+    expected: String,
+    found: String,
+    fix: Fix,
+}
+
+impl Drift {
+    fn detail(&self) -> String {
+        format!("{} {} -> {}", self.setting, self.found, self.expected)
+    }
+
+    fn reason(&self) -> String {
+        format!(
+            "{}: expected {}, found {}",
+            self.setting, self.expected, self.found
+        )
+    }
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.table.clone();
+    let key = stack_key(ctx, manifest).await?;
+    let Some(observed) = read(ctx).await? else {
+        return create(ctx, manifest, key.as_deref()).await;
+    };
+    if !ours(ctx.spec, tag_refs(&observed.tags)) && !manifest.owns(kind::TABLE) {
+        return Err(name_taken(ctx, "DescribeTable"));
+    }
+    if observed.table.table_status() == Some(&TableStatus::Deleting) {
+        return Err(AwsError::local(
+            SERVICE,
+            ctx.region(),
+            "DescribeTable",
+            "ResourceInUseException",
+            format!("table {name} is being deleted (a teardown is under way); run setup again once it is gone"),
+        ));
+    }
+    let observed = if ctx.dry_run || settled(&observed.table) {
+        observed
+    } else {
+        // A table left CREATING or UPDATING by an interrupted run.
+        wait_settled(ctx).await?;
+        read(ctx).await?.ok_or_else(|| vanished(ctx))?
+    };
+    let drifts = compare(ctx, &observed, key.as_deref());
+    if let Some(d) = drifts.iter().find(|d| d.fix == Fix::Impossible) {
+        return Err(AwsError::local(
+            SERVICE,
+            ctx.region(),
+            "DescribeTable",
+            "KeySchemaMismatch",
+            format!(
+                "table {name}: {}; a key schema cannot be changed in place: delete the table (after exporting what it holds) and run setup again",
+                d.reason()
+            ),
+        ));
+    }
+    if !ctx.dry_run {
+        manifest.created.insert(kind::TABLE.into(), name.clone());
+    }
+    if drifts.is_empty() {
+        return Ok(vec![Step::new(kind::TABLE, name, Action::Unchanged)]);
+    }
+    let mut step = Step::new(kind::TABLE, name, Action::Update);
+    for drift in &drifts {
+        if !ctx.dry_run {
+            repair(ctx, &observed, drift, key.as_deref()).await?;
+        }
+        step = step.with(drift.detail());
+    }
+    Ok(vec![step])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let name = ctx.names.table.clone();
+    let Some(observed) = read(ctx)
+        .await?
+        .filter(|o| o.table.table_status() != Some(&TableStatus::Deleting))
+    else {
+        return Ok(vec![Inspection::new(kind::TABLE, name, State::Missing)]);
+    };
+    if !ours(ctx.spec, tag_refs(&observed.tags)) && !manifest.owns(kind::TABLE) {
+        return Ok(vec![Inspection::new(
+            kind::TABLE,
+            name,
+            State::Foreign(vec![not_ours_reason(ctx)]),
+        )]);
+    }
+    let key = stack_key(ctx, manifest).await?;
+    let reasons: Vec<String> = compare(ctx, &observed, key.as_deref())
+        .iter()
+        .map(Drift::reason)
+        .collect();
+    let state = if reasons.is_empty() {
+        State::Present
+    } else {
+        State::Drifted(reasons)
+    };
+    Ok(vec![Inspection::new(kind::TABLE, name, state)])
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.table.clone();
+    let region = ctx.region();
+    let Some(table) = describe(ctx).await? else {
+        manifest.created.remove(kind::TABLE);
+        return Ok(vec![Step::new(kind::TABLE, name, Action::Absent)]);
+    };
+    if table.table_status() == Some(&TableStatus::Deleting) {
+        manifest.created.remove(kind::TABLE);
+        return Ok(vec![
+            Step::new(kind::TABLE, name, Action::Absent).with("already being deleted")
+        ]);
+    }
+    if !manifest.owns(kind::TABLE) {
+        return Ok(vec![Step::new(kind::TABLE, name, Action::Keep)
+            .with("not created by setup (not in the manifest)")]);
+    }
+    let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
+    if !ours(ctx.spec, tag_refs(&tags)) {
+        return Ok(vec![
+            Step::new(kind::TABLE, name, Action::Keep).with(not_ours_reason(ctx))
+        ]);
+    }
+    if ctx.dry_run {
+        return Ok(vec![Step::new(kind::TABLE, name, Action::Delete)
+            .with("the table and every history item in it")]);
+    }
+    match ctx
+        .aws
+        .dynamodb(region)
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteTable", &e);
+            if !error.is(&["ResourceNotFoundException"]) {
+                return Err(error);
+            }
+        }
+    }
+    manifest.created.remove(kind::TABLE);
+    Ok(vec![
+        Step::new(kind::TABLE, name, Action::Delete).with("the table and every history item in it")
+    ])
+}
+
+async fn create(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    key: Option<&str>,
+) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.table.clone();
+    let region = ctx.region();
+    let mut step = Step::new(kind::TABLE, name.clone(), Action::Create)
+        .with("billing mode PAY_PER_REQUEST")
+        .with(format!("keys {HASH_KEY} (HASH, S) + {RANGE_KEY} (RANGE, S)"))
+        .with(format!(
+            "global secondary index {}: {SCAN_KEY} (HASH, S) + {HASH_KEY} (RANGE, S), projection ALL",
+            ctx.names.scan_index
+        ));
+    step = step.with(match (key, ctx.dry_run) {
+        (Some(key), _) => format!("SSE-KMS with the stack key {key}"),
+        (None, true) => "SSE-KMS with the stack key (created by the kms step)".to_string(),
+        (None, false) => "SSE-KMS with the AWS-managed key alias/aws/dynamodb: no stack key exists (run setup again once the kms step succeeds to switch to it)".to_string(),
+    });
+    step = step.with("point-in-time recovery enabled");
+    step = step.with(match ctx.spec.retain_days {
+        Some(days) => format!("TTL on {TTL_ATTRIBUTE} (history kept {days} days)"),
+        None => "no TTL: history is kept".to_string(),
+    });
+    step = step.with(format!("tags {}", tags_text(ctx)));
+    if ctx.dry_run {
+        return Ok(vec![step]);
+    }
+
+    let client = ctx.aws.dynamodb(region);
+    let mut request = client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(
+            attribute_definitions().map_err(build_error(region, "CreateTable"))?,
+        ))
+        .key_schema(
+            key_element(HASH_KEY, KeyType::Hash).map_err(build_error(region, "CreateTable"))?,
+        )
+        .key_schema(
+            key_element(RANGE_KEY, KeyType::Range).map_err(build_error(region, "CreateTable"))?,
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&ctx.names.scan_index)
+                .set_key_schema(Some(
+                    index_keys().map_err(build_error(region, "CreateTable"))?,
+                ))
+                .projection(projection())
+                .build()
+                .map_err(build_error(region, "CreateTable"))?,
+        )
+        .sse_specification(sse_specification(key));
+    for (k, v) in tag_pairs(ctx.spec) {
+        request = request.tags(
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(build_error(region, "CreateTable"))?,
+        );
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "CreateTable", &e);
+            // Created by a concurrent run between our read and this call:
+            // the next run inspects it like any existing table.
+            if !error.is(&["ResourceInUseException"]) {
+                return Err(error);
+            }
+        }
+    }
+    // Recorded before the waits so a timeout still leaves it for teardown.
+    manifest.created.insert(kind::TABLE.into(), name.clone());
+    wait_settled(ctx).await?;
+    enable_pitr(ctx).await?;
+    if ctx.spec.retain_days.is_some() {
+        set_ttl(ctx, TTL_ATTRIBUTE, true).await?;
+    }
+    Ok(vec![step])
+}
+
+/// The differences between the table and the spec, in the order they are repaired.
+fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> {
+    let table = &observed.table;
+    let mut drifts = Vec::new();
+
+    let keys = key_text(table.key_schema());
+    let want_keys = format!("{HASH_KEY} (HASH) + {RANGE_KEY} (RANGE)");
+    if keys != want_keys {
+        drifts.push(Drift {
+            setting: "key schema",
+            expected: want_keys,
+            found: keys,
+            fix: Fix::Impossible,
+        });
+    }
+
+    let missing: Vec<String> = tag_pairs(ctx.spec)
+        .into_iter()
+        .filter(|(k, v)| !observed.tags.iter().any(|(tk, tv)| tk == k && tv == v))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !missing.is_empty() {
+        drifts.push(Drift {
+            setting: "tags",
+            expected: missing.join(", "),
+            found: "missing or different".into(),
+            fix: Fix::Tags,
+        });
+    }
+
+    let billing = table
+        .billing_mode_summary()
+        .and_then(|b| b.billing_mode())
+        .map(|b| b.as_str().to_string())
+        // Tables created before on-demand existed report no summary.
+        .unwrap_or_else(|| "PROVISIONED".into());
+    if billing != BillingMode::PayPerRequest.as_str() {
+        drifts.push(Drift {
+            setting: "billing mode",
+            expected: BillingMode::PayPerRequest.as_str().into(),
+            found: billing,
+            fix: Fix::Billing,
+        });
+    }
+
+    let want_index = format!("{SCAN_KEY} (HASH) + {HASH_KEY} (RANGE), projection ALL");
+    match table
+        .global_secondary_indexes()
+        .iter()
+        .find(|i| i.index_name() == Some(ctx.names.scan_index.as_str()))
+    {
+        None => drifts.push(Drift {
+            setting: "global secondary index",
+            expected: format!("{} on {want_index}", ctx.names.scan_index),
+            found: "none".into(),
+            fix: Fix::CreateIndex,
+        }),
+        Some(index) => {
+            let projection = index
+                .projection()
+                .and_then(|p| p.projection_type())
+                .map(|p| p.as_str())
+                .unwrap_or("none");
+            let found = format!("{}, projection {projection}", key_text(index.key_schema()));
+            if found != want_index {
+                drifts.push(Drift {
+                    setting: "global secondary index",
+                    expected: format!("{} on {want_index}", ctx.names.scan_index),
+                    found: format!("{} on {found}", ctx.names.scan_index),
+                    fix: Fix::RecreateIndex,
+                });
+            }
+        }
+    }
+
+    let sse = table.sse_description();
+    let enabled = sse.and_then(|s| s.status()).is_some_and(|s| {
+        matches!(
+            s,
+            SseStatus::Enabled | SseStatus::Enabling | SseStatus::Updating
+        )
+    });
+    let found_sse = if !enabled {
+        Some("off (AWS-owned key)".to_string())
+    } else if sse.and_then(|s| s.sse_type()) != Some(&SseType::Kms) {
+        Some(
+            sse.and_then(|s| s.sse_type())
+                .map(|t| t.as_str())
+                .unwrap_or("unknown type")
+                .to_string(),
+        )
+    } else {
+        let found_key = sse.and_then(|s| s.kms_master_key_arn()).unwrap_or("none");
+        match key {
+            Some(key) if !same_key(found_key, key) => Some(format!("KMS with key {found_key}")),
+            _ => None,
+        }
+    };
+    if let Some(found) = found_sse {
+        drifts.push(Drift {
+            setting: "SSE",
+            expected: match key {
+                Some(key) => format!("KMS with key {key}"),
+                None => "KMS".into(),
+            },
+            found,
+            fix: Fix::Sse,
+        });
+    }
+
+    if !observed.pitr {
+        drifts.push(Drift {
+            setting: "point-in-time recovery",
+            expected: "ENABLED".into(),
+            found: "DISABLED".into(),
+            fix: Fix::Pitr,
+        });
+    }
+
+    let want_ttl = ctx.spec.retain_days.map(|_| TTL_ATTRIBUTE.to_string());
+    if observed.ttl != want_ttl {
+        let text = |t: &Option<String>| match t {
+            Some(a) => format!("enabled on {a}"),
+            None => "disabled".to_string(),
+        };
+        drifts.push(Drift {
+            setting: "TTL",
+            expected: text(&want_ttl),
+            found: text(&observed.ttl),
+            fix: Fix::Ttl,
+        });
+    }
+    drifts
+}
+
+async fn repair(
+    ctx: &Ctx<'_>,
+    observed: &Observed,
+    drift: &Drift,
+    key: Option<&str>,
+) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let name = &ctx.names.table;
+    let client = ctx.aws.dynamodb(region);
+    match drift.fix {
+        Fix::Impossible => {}
+        Fix::Tags => {
+            let mut request = client
+                .tag_resource()
+                .resource_arn(observed.table.table_arn().unwrap_or_default());
+            for (k, v) in tag_pairs(ctx.spec) {
+                request = request.tags(
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .map_err(build_error(region, "TagResource"))?,
+                );
+            }
+            request
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+        }
+        Fix::Billing => {
+            client
+                .update_table()
+                .table_name(name)
+                .billing_mode(BillingMode::PayPerRequest)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTable", &e))?;
+            wait_settled(ctx).await?;
+        }
+        Fix::CreateIndex => create_index(ctx).await?,
+        Fix::RecreateIndex => {
+            client
+                .update_table()
+                .table_name(name)
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .delete(
+                            DeleteGlobalSecondaryIndexAction::builder()
+                                .index_name(&ctx.names.scan_index)
+                                .build()
+                                .map_err(build_error(region, "UpdateTable"))?,
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTable", &e))?;
+            wait_settled(ctx).await?;
+            create_index(ctx).await?;
+        }
+        Fix::Sse => {
+            client
+                .update_table()
+                .table_name(name)
+                .sse_specification(sse_specification(key))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTable", &e))?;
+            wait_settled(ctx).await?;
+        }
+        Fix::Pitr => enable_pitr(ctx).await?,
+        Fix::Ttl => {
+            // TTL is one attribute per table: the old one is turned off first.
+            if let Some(old) = &observed.ttl {
+                set_ttl(ctx, old, false).await?;
+            }
+            if ctx.spec.retain_days.is_some() {
+                set_ttl(ctx, TTL_ATTRIBUTE, true).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn create_index(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .dynamodb(region)
+        .update_table()
+        .table_name(&ctx.names.table)
+        .set_attribute_definitions(Some(
+            attribute_definitions().map_err(build_error(region, "UpdateTable"))?,
+        ))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name(&ctx.names.scan_index)
+                        .set_key_schema(Some(
+                            index_keys().map_err(build_error(region, "UpdateTable"))?,
+                        ))
+                        .projection(projection())
+                        .build()
+                        .map_err(build_error(region, "UpdateTable"))?,
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTable", &e))?;
+    wait_settled(ctx).await
+}
+
+/// Turns point-in-time recovery on. Right after a table becomes ACTIVE,
+/// DynamoDB may still answer ContinuousBackupsUnavailableException for a while;
+/// that is retried within the same bound as the other waits.
+async fn enable_pitr(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let spec = PointInTimeRecoverySpecification::builder()
+        .point_in_time_recovery_enabled(true)
+        .build()
+        .map_err(build_error(region, "UpdateContinuousBackups"))?;
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    loop {
+        match ctx
+            .aws
+            .dynamodb(region)
+            .update_continuous_backups()
+            .table_name(&ctx.names.table)
+            .point_in_time_recovery_specification(spec.clone())
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let error = AwsError::from_sdk(SERVICE, region, "UpdateContinuousBackups", &e);
+                if !error.is(&["ContinuousBackupsUnavailableException"])
+                    || Instant::now() >= deadline
+                {
+                    return Err(error);
+                }
+            }
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
+}
+
+async fn set_ttl(ctx: &Ctx<'_>, attribute: &str, enabled: bool) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .dynamodb(region)
+        .update_time_to_live()
+        .table_name(&ctx.names.table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(attribute)
+                .enabled(enabled)
+                .build()
+                .map_err(build_error(region, "UpdateTimeToLive"))?,
+        )
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTimeToLive", &e))?;
+    Ok(())
+}
+
+/// The table, or `None` when it does not exist.
+async fn describe(ctx: &Ctx<'_>) -> Result<Option<TableDescription>, AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .dynamodb(region)
+        .describe_table()
+        .table_name(&ctx.names.table)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.table),
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DescribeTable", &e);
+            if error.is(&["ResourceNotFoundException"]) {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+async fn read(ctx: &Ctx<'_>) -> Result<Option<Observed>, AwsError> {
+    let region = ctx.region();
+    let Some(table) = describe(ctx).await? else {
+        return Ok(None);
+    };
+    let client = ctx.aws.dynamodb(region);
+    let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
+    let pitr = match client
+        .describe_continuous_backups()
+        .table_name(&ctx.names.table)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            out.continuous_backups_description()
+                .and_then(|c| c.point_in_time_recovery_description())
+                .and_then(|p| p.point_in_time_recovery_status())
+                == Some(&PointInTimeRecoveryStatus::Enabled)
+        }
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DescribeContinuousBackups", &e);
+            // A table still being created has no backup settings yet.
+            if error.is(&["TableNotFoundException"]) {
+                false
+            } else {
+                return Err(error);
+            }
+        }
+    };
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&ctx.names.table)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "DescribeTimeToLive", &e))?;
+    let ttl = ttl.time_to_live_description().and_then(|d| {
+        let on = matches!(
+            d.time_to_live_status(),
+            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+        );
+        if on {
+            d.attribute_name().map(str::to_string)
+        } else {
+            None
+        }
+    });
+    Ok(Some(Observed {
+        table,
+        tags,
+        pitr,
+        ttl,
+    }))
+}
+
+async fn list_tags(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.dynamodb(region);
+    let mut tags = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .list_tags_of_resource()
+            .resource_arn(arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListTagsOfResource", &e))?;
+        tags.extend(
+            out.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string())),
+        );
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(tags),
+        }
+    }
+}
+
+/// True when the table and its indexes accept the next change.
+fn settled(table: &TableDescription) -> bool {
+    table.table_status() == Some(&TableStatus::Active)
+        && table
+            .global_secondary_indexes()
+            .iter()
+            .all(|i| i.index_status() == Some(&IndexStatus::Active))
+}
+
+/// Polls DescribeTable until the table and its indexes are ACTIVE, for at most
+/// [`SETTLE_TIMEOUT`].
+async fn wait_settled(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    loop {
+        let table = describe(ctx).await?.ok_or_else(|| vanished(ctx))?;
+        if settled(&table) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let status = table
+                .table_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            return Err(AwsError::local(
+                SERVICE,
+                ctx.region(),
+                "DescribeTable",
+                "Timeout",
+                format!(
+                    "table {} is still {status} (or an index is not ACTIVE) after {} s; run setup again to resume",
+                    ctx.names.table,
+                    SETTLE_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
+}
+
+fn vanished(ctx: &Ctx<'_>) -> AwsError {
+    AwsError::local(
+        SERVICE,
+        ctx.region(),
+        "DescribeTable",
+        "ResourceNotFoundException",
+        format!(
+            "table {} disappeared while setup was waiting for it",
+            ctx.names.table
+        ),
+    )
+}
+
+fn name_taken(ctx: &Ctx<'_>, operation: &str) -> AwsError {
+    AwsError::local(
+        SERVICE,
+        ctx.region(),
+        operation,
+        "NameTaken",
+        format!(
+            "table {} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's table: choose another --suffix or remove it",
+            ctx.names.table, ctx.spec.suffix
+        ),
+    )
+}
+
+fn not_ours_reason(ctx: &Ctx<'_>) -> String {
+    format!(
+        "not tagged ManagedBy=compliance, ComplianceSuffix={}",
+        ctx.spec.suffix
+    )
+}
+
+fn sse_specification(key: Option<&str>) -> SseSpecification {
+    SseSpecification::builder()
+        .enabled(true)
+        .sse_type(SseType::Kms)
+        .set_kms_master_key_id(key.map(str::to_string))
+        .build()
+}
+
+fn attribute_definitions() -> Result<Vec<AttributeDefinition>, BuildError> {
+    [HASH_KEY, RANGE_KEY, SCAN_KEY]
+        .into_iter()
+        .map(|name| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        })
+        .collect()
+}
+
+fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, BuildError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+}
+
+fn index_keys() -> Result<Vec<KeySchemaElement>, BuildError> {
+    Ok(vec![
+        key_element(SCAN_KEY, KeyType::Hash)?,
+        key_element(HASH_KEY, KeyType::Range)?,
+    ])
+}
+
+fn projection() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
+
+/// `a (HASH) + b (RANGE)`, for comparison and for messages.
+fn key_text(keys: &[KeySchemaElement]) -> String {
+    keys.iter()
+        .map(|k| format!("{} ({})", k.attribute_name(), k.key_type().as_str()))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
+fn same_key(a: &str, b: &str) -> bool {
+    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+    a == b || id(a) == id(b)
+}
+
+fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+fn tags_text(ctx: &Ctx<'_>) -> String {
+    tag_pairs(ctx.spec)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn build_error<'r>(
+    region: &'r str,
+    operation: &'static str,
+) -> impl Fn(BuildError) -> AwsError + 'r {
+    move |e| {
+        AwsError::local(
+            SERVICE,
+            region,
+            operation,
+            "ConstructionFailure",
+            e.to_string(),
+        )
+    }
+}
+
+/// The stack's KMS key ARN (see the kms step).
+async fn stack_key(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<String>, AwsError> {
+    crate::aws::provision::kms::key_arn(ctx, manifest).await
+}

@@ -1,0 +1,493 @@
+//! The EventBridge rule that turns AWS Config compliance changes into alerts:
+//! every "Config Rules Compliance Change" event of one of our Config rules whose
+//! new result is NON_COMPLIANT goes to the alert topic, reshaped by an input
+//! transformer into one readable sentence. Real-time alerts with no compute.
+//!
+//! The rule lives on the default bus (where AWS services publish), is ENABLED
+//! and tagged; its single target has the fixed id [`TARGET_ID`], so a repair
+//! overwrites our target and leaves any target someone else added alone. The
+//! target needs no role: the topic policy (see `sns.rs`) lets
+//! events.amazonaws.com publish, and the stack key's policy lets it encrypt.
+//!
+//! Drift: the pattern (compared as parsed JSON, since EventBridge may reformat
+//! it), the state, and our target (missing, another ARN, or another input
+//! transformer). Teardown removes every target (a rule with targets cannot be
+//! deleted), then the rule.
+//!
+//! moto 5.2 stores the rule and targets but does not deliver events to an SNS
+//! target, so delivery itself is only exercised against AWS.
+
+use crate::aws::error::AwsError;
+use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::core::stack::Manifest;
+use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
+use aws_smithy_types::error::operation::BuildError;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const SERVICE: &str = "events";
+/// The id of our target on the rule.
+pub const TARGET_ID: &str = "compliance-alerts";
+
+struct Rule {
+    arn: String,
+    pattern: Option<Value>,
+    state: String,
+    tags: Vec<(String, String)>,
+    targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fix {
+    Tags,
+    Rule,
+    Target,
+}
+
+struct Drift {
+    setting: &'static str,
+    expected: String,
+    found: String,
+    fix: Fix,
+}
+
+impl Drift {
+    fn detail(&self) -> String {
+        format!("{} {} -> {}", self.setting, self.found, self.expected)
+    }
+
+    fn reason(&self) -> String {
+        format!(
+            "{}: expected {}, found {}",
+            self.setting, self.expected, self.found
+        )
+    }
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.event_rule.clone();
+    let Some(rule) = read(ctx).await? else {
+        return create(ctx, manifest).await;
+    };
+    if !ours(ctx.spec, tag_refs(&rule.tags)) && !manifest.owns(kind::EVENT_RULE) {
+        return Err(AwsError::local(
+            SERVICE,
+            ctx.region(),
+            "DescribeRule",
+            "NameTaken",
+            format!(
+                "EventBridge rule {name} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's rule: choose another --suffix or remove it",
+                ctx.spec.suffix
+            ),
+        ));
+    }
+    if !ctx.dry_run {
+        manifest
+            .created
+            .insert(kind::EVENT_RULE.into(), rule.arn.clone());
+    }
+    let drifts = compare(ctx, &rule);
+    if drifts.is_empty() {
+        return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Unchanged)]);
+    }
+    let mut step = Step::new(kind::EVENT_RULE, name, Action::Update);
+    let mut done = Vec::new();
+    for drift in &drifts {
+        // Pattern and state are repaired by one PutRule.
+        if !ctx.dry_run && !done.contains(&drift.fix) {
+            repair(ctx, &rule, drift.fix).await?;
+            done.push(drift.fix);
+        }
+        step = step.with(drift.detail());
+    }
+    Ok(vec![step])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let name = ctx.names.event_rule.clone();
+    let Some(rule) = read(ctx).await? else {
+        return Ok(vec![Inspection::new(
+            kind::EVENT_RULE,
+            name,
+            State::Missing,
+        )]);
+    };
+    if !ours(ctx.spec, tag_refs(&rule.tags)) && !manifest.owns(kind::EVENT_RULE) {
+        return Ok(vec![Inspection::new(
+            kind::EVENT_RULE,
+            name,
+            State::Foreign(vec![not_ours_reason(ctx)]),
+        )]);
+    }
+    let reasons: Vec<String> = compare(ctx, &rule).iter().map(Drift::reason).collect();
+    let state = if reasons.is_empty() {
+        State::Present
+    } else {
+        State::Drifted(reasons)
+    };
+    Ok(vec![Inspection::new(kind::EVENT_RULE, name, state)])
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.event_rule.clone();
+    let region = ctx.region();
+    let Some(rule) = read(ctx).await? else {
+        manifest.created.remove(kind::EVENT_RULE);
+        return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Absent)]);
+    };
+    if !manifest.owns(kind::EVENT_RULE) {
+        return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Keep)
+            .with("not created by setup (not in the manifest)")]);
+    }
+    if !ours(ctx.spec, tag_refs(&rule.tags)) {
+        return Ok(vec![
+            Step::new(kind::EVENT_RULE, name, Action::Keep).with(not_ours_reason(ctx))
+        ]);
+    }
+    let ids: Vec<String> = rule.targets.iter().map(|t| t.id().to_string()).collect();
+    let step = Step::new(kind::EVENT_RULE, name.clone(), Action::Delete).with(format!(
+        "after removing its targets ({})",
+        if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        }
+    ));
+    if ctx.dry_run {
+        return Ok(vec![step]);
+    }
+    let client = ctx.aws.events(region);
+    // RemoveTargets takes at most 100 ids per call.
+    for chunk in ids.chunks(100) {
+        let out = client
+            .remove_targets()
+            .rule(&name)
+            .set_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "RemoveTargets", &e))?;
+        if let Some(failed) = out.failed_entries().first() {
+            return Err(AwsError::local(
+                SERVICE,
+                region,
+                "RemoveTargets",
+                failed.error_code().unwrap_or("FailedEntry"),
+                format!(
+                    "target {} of rule {name}: {}",
+                    failed.target_id().unwrap_or("?"),
+                    failed.error_message().unwrap_or("not removed")
+                ),
+            ));
+        }
+    }
+    if let Err(e) = client.delete_rule().name(&name).send().await {
+        let error = AwsError::from_sdk(SERVICE, region, "DeleteRule", &e);
+        if !error.is(&["ResourceNotFoundException"]) {
+            return Err(error);
+        }
+    }
+    manifest.created.remove(kind::EVENT_RULE);
+    Ok(vec![step])
+}
+
+async fn create(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let name = ctx.names.event_rule.clone();
+    let region = ctx.region();
+    let step = Step::new(kind::EVENT_RULE, name.clone(), Action::Create)
+        .with("on the default bus, ENABLED")
+        .with(format!("pattern {}", ctx.spec.event_pattern()))
+        .with(format!(
+            "target {} ({TARGET_ID}) with an input transformer: {}",
+            ctx.spec.topic_arn(),
+            ctx.spec.event_input_template()
+        ))
+        .with(format!("tags {}", tags_text(ctx)));
+    if ctx.dry_run {
+        return Ok(vec![step]);
+    }
+    let mut request = put_rule(ctx);
+    for (k, v) in tag_pairs(ctx.spec) {
+        request = request.tags(
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(build_error(region, "PutRule"))?,
+        );
+    }
+    let out = request
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutRule", &e))?;
+    let arn = out.rule_arn().map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "arn:{}:events:{region}:{}:rule/{name}",
+            ctx.spec.partition, ctx.spec.account
+        )
+    });
+    // Recorded before the target so a failure there still leaves it for teardown.
+    manifest.created.insert(kind::EVENT_RULE.into(), arn);
+    put_target(ctx).await?;
+    Ok(vec![step])
+}
+
+fn put_rule(
+    ctx: &Ctx<'_>,
+) -> aws_sdk_eventbridge::operation::put_rule::builders::PutRuleFluentBuilder {
+    ctx.aws
+        .events(ctx.region())
+        .put_rule()
+        .name(&ctx.names.event_rule)
+        .event_pattern(ctx.spec.event_pattern().to_string())
+        .state(RuleState::Enabled)
+        .description(format!(
+            "compliance {}: Config rule results that turned NON_COMPLIANT, to the alert topic",
+            ctx.spec.suffix
+        ))
+}
+
+async fn put_target(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let out = ctx
+        .aws
+        .events(region)
+        .put_targets()
+        .rule(&ctx.names.event_rule)
+        .targets(target(ctx).map_err(build_error(region, "PutTargets"))?)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutTargets", &e))?;
+    if let Some(failed) = out.failed_entries().first() {
+        return Err(AwsError::local(
+            SERVICE,
+            region,
+            "PutTargets",
+            failed.error_code().unwrap_or("FailedEntry"),
+            format!(
+                "target {} of rule {}: {}",
+                failed.target_id().unwrap_or(TARGET_ID),
+                ctx.names.event_rule,
+                failed.error_message().unwrap_or("not added")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn target(ctx: &Ctx<'_>) -> Result<Target, BuildError> {
+    let transformer = InputTransformer::builder()
+        .set_input_paths_map(Some(ctx.spec.event_input_paths().into_iter().collect()))
+        .input_template(ctx.spec.event_input_template())
+        .build()?;
+    Target::builder()
+        .id(TARGET_ID)
+        .arn(ctx.spec.topic_arn())
+        .input_transformer(transformer)
+        .build()
+}
+
+fn compare(ctx: &Ctx<'_>, rule: &Rule) -> Vec<Drift> {
+    let mut drifts = Vec::new();
+    let missing: Vec<String> = tag_pairs(ctx.spec)
+        .into_iter()
+        .filter(|(k, v)| !rule.tags.iter().any(|(tk, tv)| tk == k && tv == v))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !missing.is_empty() {
+        drifts.push(Drift {
+            setting: "tags",
+            expected: missing.join(", "),
+            found: "missing or different".into(),
+            fix: Fix::Tags,
+        });
+    }
+    let want = ctx.spec.event_pattern();
+    if rule.pattern.as_ref() != Some(&want) {
+        drifts.push(Drift {
+            setting: "event pattern",
+            expected: want.to_string(),
+            found: rule
+                .pattern
+                .as_ref()
+                .map_or("none".into(), |p| p.to_string()),
+            fix: Fix::Rule,
+        });
+    }
+    if rule.state != RuleState::Enabled.as_str() {
+        drifts.push(Drift {
+            setting: "state",
+            expected: RuleState::Enabled.as_str().into(),
+            found: rule.state.clone(),
+            fix: Fix::Rule,
+        });
+    }
+    let topic = ctx.spec.topic_arn();
+    match rule.targets.iter().find(|t| t.id() == TARGET_ID) {
+        None => drifts.push(Drift {
+            setting: "target",
+            expected: format!("{TARGET_ID} -> {topic}"),
+            found: "none".into(),
+            fix: Fix::Target,
+        }),
+        Some(found) => {
+            if found.arn() != topic {
+                drifts.push(Drift {
+                    setting: "target ARN",
+                    expected: topic,
+                    found: found.arn().to_string(),
+                    fix: Fix::Target,
+                });
+            }
+            let want_paths = ctx.spec.event_input_paths();
+            let want_template = ctx.spec.event_input_template();
+            let found_paths: Option<BTreeMap<String, String>> =
+                found.input_transformer().map(|t| {
+                    t.input_paths_map()
+                        .map(|m| m.clone().into_iter().collect())
+                        .unwrap_or_default()
+                });
+            let found_template = found.input_transformer().map(|t| t.input_template());
+            if found_paths.as_ref() != Some(&want_paths)
+                || found_template != Some(want_template.as_str())
+            {
+                drifts.push(Drift {
+                    setting: "input transformer",
+                    expected: format!("paths {want_paths:?}, template {want_template}"),
+                    found: match (found_paths, found_template) {
+                        (Some(paths), Some(template)) => {
+                            format!("paths {paths:?}, template {template}")
+                        }
+                        _ => "none".into(),
+                    },
+                    fix: Fix::Target,
+                });
+            }
+        }
+    }
+    drifts
+}
+
+async fn repair(ctx: &Ctx<'_>, rule: &Rule, fix: Fix) -> Result<(), AwsError> {
+    let region = ctx.region();
+    match fix {
+        Fix::Tags => {
+            let mut request = ctx
+                .aws
+                .events(region)
+                .tag_resource()
+                .resource_arn(&rule.arn);
+            for (k, v) in tag_pairs(ctx.spec) {
+                request = request.tags(
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .map_err(build_error(region, "TagResource"))?,
+                );
+            }
+            request
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+        }
+        // PutRule on an existing rule keeps its tags and targets.
+        Fix::Rule => {
+            put_rule(ctx)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutRule", &e))?;
+        }
+        Fix::Target => put_target(ctx).await?,
+    }
+    Ok(())
+}
+
+async fn read(ctx: &Ctx<'_>) -> Result<Option<Rule>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.events(region);
+    let name = &ctx.names.event_rule;
+    let out = match client.describe_rule().name(name).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DescribeRule", &e);
+            return if error.is(&["ResourceNotFoundException"]) {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let arn = out.arn().unwrap_or_default().to_string();
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListTagsForResource", &e))?
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    let mut targets = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_targets_by_rule()
+            .rule(name)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListTargetsByRule", &e))?;
+        targets.extend(page.targets().iter().cloned());
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    Ok(Some(Rule {
+        arn,
+        pattern: out
+            .event_pattern()
+            .and_then(|p| serde_json::from_str(p).ok()),
+        state: out
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        tags,
+        targets,
+    }))
+}
+
+fn not_ours_reason(ctx: &Ctx<'_>) -> String {
+    format!(
+        "not tagged ManagedBy=compliance, ComplianceSuffix={}",
+        ctx.spec.suffix
+    )
+}
+
+fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+fn tags_text(ctx: &Ctx<'_>) -> String {
+    tag_pairs(ctx.spec)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn build_error<'r>(
+    region: &'r str,
+    operation: &'static str,
+) -> impl Fn(BuildError) -> AwsError + 'r {
+    move |e| {
+        AwsError::local(
+            SERVICE,
+            region,
+            operation,
+            "ConstructionFailure",
+            e.to_string(),
+        )
+    }
+}

@@ -1,0 +1,84 @@
+//! The manifest of a stack: what setup created and what it adopted, kept in SSM
+//! Parameter Store at `/compliance/{suffix}/manifest`.
+//!
+//! Not in the evidence bucket: its TLS-only policy (correctly) refuses plain
+//! requests, and moto applies Deny statements without their conditions, so an
+//! object there could not be read back in tests. SSM works from any machine with
+//! the same credentials; Intelligent-Tiering lets a large manifest exceed 4 KB.
+
+use crate::aws::error::AwsError;
+use crate::aws::provision::Ctx;
+use crate::core::stack::Manifest;
+
+const SERVICE: &str = "ssm";
+
+/// The stored manifest, or `None` when this suffix was never set up.
+pub async fn load(ctx: &Ctx<'_>) -> Result<Option<Manifest>, AwsError> {
+    let region = ctx.region();
+    let name = &ctx.names.manifest_parameter;
+    match ctx.aws.ssm(region).get_parameter().name(name).send().await {
+        Ok(out) => {
+            let text = out.parameter().and_then(|p| p.value()).unwrap_or_default();
+            serde_json::from_str(text).map(Some).map_err(|e| {
+                AwsError::local(
+                    SERVICE,
+                    region,
+                    "GetParameter",
+                    "InvalidManifest",
+                    format!("{name} does not hold a manifest: {e}"),
+                )
+            })
+        }
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "GetParameter", &e);
+            if error.is(&["ParameterNotFound"]) {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+pub async fn save(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let text = serde_json::to_string(manifest).expect("a manifest serialises");
+    ctx.aws
+        .ssm(region)
+        .put_parameter()
+        .name(&ctx.names.manifest_parameter)
+        .description(format!(
+            "compliance setup manifest for suffix {}",
+            ctx.spec.suffix
+        ))
+        .value(text)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .tier(aws_sdk_ssm::types::ParameterTier::IntelligentTiering)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutParameter", &e))?;
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .ssm(region)
+        .delete_parameter()
+        .name(&ctx.names.manifest_parameter)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteParameter", &e);
+            if error.is(&["ParameterNotFound"]) {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}

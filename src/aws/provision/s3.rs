@@ -1,0 +1,1108 @@
+//! The evidence bucket `compliance-evidence-{suffix}-{account}-{region}`: where
+//! AWS Config delivers snapshots and history and where reports are kept.
+//! Versioned, encrypted by default (SSE-KMS with the stack key and an S3 bucket
+//! key, or AES256 with `--sse aes256`), closed by all four public access blocks,
+//! TLS-only by policy (which also lets Config check and deliver), and kept for
+//! 90 days by one lifecycle rule: Intelligent-Tiering at once, Glacier after
+//! 30 days, expiry after 90, noncurrent versions expired after 30, incomplete
+//! multipart uploads aborted after 7.
+//!
+//! Decisions:
+//! - The bucket is tagged right after CreateBucket, before any other setting:
+//!   tags are what proves the bucket ours if setup fails before it saves the
+//!   manifest, and a bucket tagged with this suffix but missing from the
+//!   manifest is then taken as created by setup.
+//! - The bucket policy is written last and, on teardown, deleted first. On AWS
+//!   this changes nothing (our calls use TLS), but moto applies Deny statements
+//!   without their conditions, so with the policy in place every object call,
+//!   including the DeleteObjects that empties the bucket, is refused there.
+//! - Teardown empties the bucket completely (every version, every delete
+//!   marker, every incomplete multipart upload) page by page, 1,000 keys per
+//!   DeleteObjects as S3 allows, and stops on the first key S3 refuses: a bucket
+//!   is never half-reported as deleted.
+//! - Policies are compared as parsed JSON (`iam::same_policy`), the lifecycle as
+//!   a canonical summary of its rules, so formatting and ordering that S3 may
+//!   change do not show up as drift.
+
+use crate::aws::error::AwsError;
+use crate::aws::provision::iam::{
+    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail, Diff,
+};
+use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::core::stack::{Manifest, Sse, StackSpec};
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::types::{
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint,
+    BucketVersioningStatus, CreateBucketConfiguration, Delete, ExpirationStatus,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    Tag, Tagging, Transition, TransitionStorageClass, VersioningConfiguration,
+};
+use serde_json::Value;
+
+const SERVICE: &str = "s3";
+const LIFECYCLE_RULE_ID: &str = "compliance-evidence-retention";
+/// Keys per DeleteObjects call, the most S3 accepts.
+const DELETE_BATCH: usize = 1000;
+const PAB_FLAGS: [&str; 4] = [
+    "BlockPublicAcls",
+    "IgnorePublicAcls",
+    "BlockPublicPolicy",
+    "RestrictPublicBuckets",
+];
+
+fn err<E>(region: &str, operation: &str, e: &SdkError<E>) -> AwsError
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    AwsError::from_sdk(SERVICE, region, operation, e)
+}
+
+/// Whether the bucket name is in use, and by whom.
+enum Presence {
+    Missing,
+    /// Exists in another account: HeadBucket is refused.
+    OtherAccount,
+    Here,
+}
+
+async fn presence(ctx: &Ctx<'_>) -> Result<Presence, AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .s3(region)
+        .head_bucket()
+        .bucket(&ctx.names.bucket)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(Presence::Here),
+        Err(e) => {
+            if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                return Ok(Presence::Missing);
+            }
+            // HEAD answers carry no body, so the status is all there is.
+            match e.raw_response().map(|r| r.status().as_u16()) {
+                Some(404) => Ok(Presence::Missing),
+                Some(403) => Ok(Presence::OtherAccount),
+                _ => Err(err(region, "HeadBucket", &e)),
+            }
+        }
+    }
+}
+
+async fn tags_of(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .s3(region)
+        .get_bucket_tagging()
+        .bucket(&ctx.names.bucket)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(e) => {
+            let error = err(region, "GetBucketTagging", &e);
+            if error.is(&["NoSuchTagSet"]) {
+                Ok(Vec::new())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Default encryption as read back.
+#[derive(Debug, Clone, PartialEq)]
+struct Encryption {
+    algorithm: String,
+    key: Option<String>,
+    bucket_key: bool,
+}
+
+/// The bucket's settings that setup manages.
+struct Settings {
+    /// None when versioning was never configured.
+    versioning: Option<String>,
+    encryption: Option<Encryption>,
+    /// The four flags in [`PAB_FLAGS`] order; all false without a configuration.
+    pab: [bool; 4],
+    /// None without a policy; Some(None) when it is not JSON.
+    policy: Option<Option<Value>>,
+    /// Canonical summary of the lifecycle rules; None without a configuration.
+    lifecycle: Option<String>,
+}
+
+async fn settings(ctx: &Ctx<'_>) -> Result<Settings, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.s3(region);
+    let bucket = &ctx.names.bucket;
+
+    let versioning = match client.get_bucket_versioning().bucket(bucket).send().await {
+        Ok(out) => out.status().map(|s| s.as_str().to_string()),
+        Err(e) => match versioning_from_raw(&e) {
+            Some(status) => status,
+            None => return Err(err(region, "GetBucketVersioning", &e)),
+        },
+    };
+
+    let encryption = match client.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(out) => out
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .map(|rule| Encryption {
+                algorithm: rule
+                    .apply_server_side_encryption_by_default()
+                    .map(|d| d.sse_algorithm().as_str().to_string())
+                    .unwrap_or_default(),
+                key: rule
+                    .apply_server_side_encryption_by_default()
+                    .and_then(|d| d.kms_master_key_id())
+                    .map(str::to_string),
+                bucket_key: rule.bucket_key_enabled().unwrap_or(false),
+            }),
+        Err(e) => {
+            let error = err(region, "GetBucketEncryption", &e);
+            // moto (and AWS before 2023) leave a new bucket without a configuration.
+            if !error.is(&["ServerSideEncryptionConfigurationNotFoundError"]) {
+                return Err(error);
+            }
+            None
+        }
+    };
+
+    let pab = match client.get_public_access_block().bucket(bucket).send().await {
+        Ok(out) => {
+            let c = out.public_access_block_configuration();
+            let flag = |f: fn(&PublicAccessBlockConfiguration) -> Option<bool>| {
+                c.and_then(f).unwrap_or(false)
+            };
+            [
+                flag(PublicAccessBlockConfiguration::block_public_acls),
+                flag(PublicAccessBlockConfiguration::ignore_public_acls),
+                flag(PublicAccessBlockConfiguration::block_public_policy),
+                flag(PublicAccessBlockConfiguration::restrict_public_buckets),
+            ]
+        }
+        Err(e) => {
+            let error = err(region, "GetPublicAccessBlock", &e);
+            if !error.is(&["NoSuchPublicAccessBlockConfiguration"]) {
+                return Err(error);
+            }
+            [false; 4]
+        }
+    };
+
+    let policy = match client.get_bucket_policy().bucket(bucket).send().await {
+        Ok(out) => Some(out.policy().and_then(parse_policy)),
+        Err(e) => {
+            let error = err(region, "GetBucketPolicy", &e);
+            if !error.is(&["NoSuchBucketPolicy"]) {
+                return Err(error);
+            }
+            None
+        }
+    };
+
+    let lifecycle = match client
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => Some(lifecycle_summary(out.rules())),
+        Err(e) => {
+            let error = err(region, "GetBucketLifecycleConfiguration", &e);
+            if !error.is(&["NoSuchLifecycleConfiguration"]) {
+                return Err(error);
+            }
+            None
+        }
+    };
+
+    Ok(Settings {
+        versioning,
+        encryption,
+        pab,
+        policy,
+        lifecycle,
+    })
+}
+
+/// moto 5.2 answers GetBucketVersioning with the root element
+/// `GetBucketVersioningResponse` instead of `VersioningConfiguration`, which the
+/// SDK refuses to decode; the status inside is right, so a successful answer of
+/// that shape is read from the raw body. Some(None) means no status at all.
+fn versioning_from_raw<E>(e: &SdkError<E>) -> Option<Option<String>> {
+    let raw = e.raw_response()?;
+    if !raw.status().is_success() {
+        return None;
+    }
+    let body = std::str::from_utf8(raw.body().bytes()?).ok()?;
+    if !body.contains("<GetBucketVersioningResponse") {
+        return None;
+    }
+    let Some(start) = body.find("<Status>") else {
+        return Some(None);
+    };
+    let start = start + "<Status>".len();
+    let len = body[start..].find("</Status>")?;
+    Some(Some(body[start..start + len].trim().to_string()))
+}
+
+/// The encryption the spec asks for; the key is None in a dry run before the key exists.
+enum Expected {
+    Kms(Option<String>),
+    Aes256,
+}
+
+impl Expected {
+    fn describe(&self) -> String {
+        match self {
+            Expected::Kms(Some(arn)) => format!("aws:kms with key {arn}, bucket key enabled"),
+            Expected::Kms(None) => "aws:kms with the stack key, bucket key enabled".into(),
+            Expected::Aes256 => "AES256".into(),
+        }
+    }
+
+    fn matches(&self, found: &Encryption) -> bool {
+        match self {
+            Expected::Aes256 => found.algorithm == "AES256",
+            Expected::Kms(key) => {
+                found.algorithm == "aws:kms"
+                    && found.bucket_key
+                    && key
+                        .as_ref()
+                        .is_none_or(|arn| found.key.as_deref().is_some_and(|k| same_key(k, arn)))
+            }
+        }
+    }
+}
+
+/// A key id read back may be the ARN we wrote or the bare key id.
+fn same_key(found: &str, arn: &str) -> bool {
+    found == arn || arn.rsplit_once('/').is_some_and(|(_, id)| id == found)
+}
+
+fn describe_encryption(found: &Option<Encryption>) -> String {
+    match found {
+        None => "none configured (S3's default SSE-S3 at most)".into(),
+        Some(e) => {
+            let mut text = e.algorithm.clone();
+            if let Some(key) = &e.key {
+                text.push_str(&format!(" with key {key}"));
+            }
+            if e.algorithm == "aws:kms" {
+                text.push_str(if e.bucket_key {
+                    ", bucket key enabled"
+                } else {
+                    ", bucket key disabled"
+                });
+            }
+            text
+        }
+    }
+}
+
+async fn expected_encryption(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Expected, AwsError> {
+    Ok(match ctx.spec.sse {
+        Sse::Aes256 => Expected::Aes256,
+        Sse::Kms => Expected::Kms(crate::aws::provision::kms::key_arn(ctx, manifest).await?),
+    })
+}
+
+/// The one lifecycle rule of the bucket.
+fn lifecycle_rule() -> Result<LifecycleRule, aws_smithy_types::error::operation::BuildError> {
+    LifecycleRule::builder()
+        .id(LIFECYCLE_RULE_ID)
+        .status(ExpirationStatus::Enabled)
+        // An empty prefix: the whole bucket.
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .transitions(
+            Transition::builder()
+                .days(0)
+                .storage_class(TransitionStorageClass::IntelligentTiering)
+                .build(),
+        )
+        .transitions(
+            Transition::builder()
+                .days(30)
+                .storage_class(TransitionStorageClass::Glacier)
+                .build(),
+        )
+        .expiration(LifecycleExpiration::builder().days(90).build())
+        .noncurrent_version_expiration(
+            NoncurrentVersionExpiration::builder()
+                .noncurrent_days(30)
+                .build(),
+        )
+        .abort_incomplete_multipart_upload(
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(7)
+                .build(),
+        )
+        .build()
+}
+
+/// The summary of [`lifecycle_rule`], what drift compares against.
+fn wanted_lifecycle() -> String {
+    lifecycle_rule().map_or_else(
+        |e| format!("(the lifecycle rule does not build: {e})"),
+        |rule| lifecycle_summary(&[rule]),
+    )
+}
+
+/// Lifecycle rules as one canonical line, so what S3 returns compares with what
+/// setup writes regardless of element order and empty-versus-absent prefixes.
+fn lifecycle_summary(rules: &[LifecycleRule]) -> String {
+    let mut lines: Vec<String> = rules.iter().map(rule_summary).collect();
+    lines.sort();
+    if lines.is_empty() {
+        "no rules".into()
+    } else {
+        lines.join("; ")
+    }
+}
+
+fn rule_summary(rule: &LifecycleRule) -> String {
+    let mut parts = vec![
+        format!("rule {}", rule.id().unwrap_or("(no id)")),
+        rule.status().as_str().to_string(),
+    ];
+    let filter = rule.filter();
+    // Rules written before filters existed carry the prefix on the rule itself.
+    #[allow(deprecated)]
+    let legacy_prefix = rule.prefix();
+    let prefix = filter
+        .and_then(|f| f.prefix())
+        .or(legacy_prefix)
+        .unwrap_or("");
+    let narrowed = filter.is_some_and(|f| {
+        f.tag().is_some()
+            || f.and().is_some()
+            || f.object_size_greater_than().is_some()
+            || f.object_size_less_than().is_some()
+    });
+    parts.push(match (prefix, narrowed) {
+        ("", false) => "whole bucket".into(),
+        (p, false) => format!("prefix {p}"),
+        (p, true) => format!("prefix {p:?} with tag or size filter"),
+    });
+    let mut transitions: Vec<(i64, String)> = rule
+        .transitions()
+        .iter()
+        .map(|t| {
+            let class = t
+                .storage_class()
+                .map_or("(none)", |c| c.as_str())
+                .to_string();
+            match (t.days(), t.date()) {
+                (Some(d), _) => (i64::from(d), format!("{class} at day {d}")),
+                (None, Some(date)) => (i64::MAX, format!("{class} on {}", crate::aws::iso(date))),
+                (None, None) => (i64::MAX, format!("{class} at day 0")),
+            }
+        })
+        .collect();
+    transitions.sort();
+    for (_, t) in transitions {
+        parts.push(format!("transition to {t}"));
+    }
+    if let Some(e) = rule.expiration() {
+        if let Some(d) = e.days() {
+            parts.push(format!("expire current versions after {d} days"));
+        }
+        if let Some(date) = e.date() {
+            parts.push(format!(
+                "expire current versions on {}",
+                crate::aws::iso(date)
+            ));
+        }
+        if e.expired_object_delete_marker() == Some(true) {
+            parts.push("remove expired delete markers".into());
+        }
+    }
+    for t in rule.noncurrent_version_transitions() {
+        parts.push(format!(
+            "noncurrent versions to {} after {} days",
+            t.storage_class().map_or("(none)", |c| c.as_str()),
+            t.noncurrent_days().unwrap_or(0)
+        ));
+    }
+    if let Some(n) = rule.noncurrent_version_expiration() {
+        parts.push(format!(
+            "expire noncurrent versions after {} days",
+            n.noncurrent_days().unwrap_or(0)
+        ));
+    }
+    if let Some(a) = rule.abort_incomplete_multipart_upload() {
+        parts.push(format!(
+            "abort incomplete multipart uploads after {} days",
+            a.days_after_initiation().unwrap_or(0)
+        ));
+    }
+    parts.join(", ")
+}
+
+/// One setting of the bucket that differs from the spec, with the call that repairs it.
+#[derive(Clone, Copy, PartialEq)]
+enum Repair {
+    Versioning,
+    Encryption,
+    PublicAccessBlock,
+    Policy,
+    Lifecycle,
+    Tags,
+}
+
+fn drift(
+    ctx: &Ctx<'_>,
+    expected: &Expected,
+    found: &Settings,
+    tags: &[(String, String)],
+) -> Vec<(Repair, Diff)> {
+    let mut out = Vec::new();
+    if found.versioning.as_deref() != Some("Enabled") {
+        out.push((
+            Repair::Versioning,
+            Diff::new(
+                "versioning",
+                "Enabled",
+                found.versioning.as_deref().unwrap_or("Off"),
+            ),
+        ));
+    }
+    if !found
+        .encryption
+        .as_ref()
+        .is_some_and(|e| expected.matches(e))
+    {
+        out.push((
+            Repair::Encryption,
+            Diff::new(
+                "default encryption",
+                expected.describe(),
+                describe_encryption(&found.encryption),
+            ),
+        ));
+    }
+    for (flag, on) in PAB_FLAGS.iter().zip(found.pab) {
+        if !on {
+            out.push((
+                Repair::PublicAccessBlock,
+                Diff::new(format!("public access block {flag}"), "true", "false"),
+            ));
+        }
+    }
+    let policy_expected = "TLS-only deny plus AWS Config check and delivery (the stack's policy)";
+    match &found.policy {
+        None => out.push((
+            Repair::Policy,
+            Diff::new("bucket policy", policy_expected, "none"),
+        )),
+        Some(p)
+            if !p
+                .as_ref()
+                .is_some_and(|p| same_policy(p, &ctx.spec.bucket_policy())) =>
+        {
+            out.push((
+                Repair::Policy,
+                Diff::new(
+                    "bucket policy",
+                    policy_expected,
+                    p.as_ref().map_or("(not JSON)".into(), compact),
+                ),
+            ))
+        }
+        Some(_) => {}
+    }
+    let wanted = wanted_lifecycle();
+    if found.lifecycle.as_ref() != Some(&wanted) {
+        out.push((
+            Repair::Lifecycle,
+            Diff::new(
+                "lifecycle",
+                wanted,
+                found.lifecycle.as_deref().unwrap_or("none"),
+            ),
+        ));
+    }
+    for diff in tag_diffs(ctx.spec, tags) {
+        out.push((Repair::Tags, diff));
+    }
+    out
+}
+
+fn name_taken(ctx: &Ctx<'_>, why: &str) -> AwsError {
+    AwsError::local(
+        SERVICE,
+        ctx.region(),
+        "HeadBucket",
+        "NameTaken",
+        format!(
+            "bucket {} already exists and {why}; setup neither changes nor adopts it. Remove it or pick another --suffix",
+            ctx.names.bucket
+        ),
+    )
+}
+
+fn not_tagged(spec: &StackSpec) -> String {
+    format!(
+        "is not tagged ManagedBy=compliance, ComplianceSuffix={} and was not created by this setup",
+        spec.suffix
+    )
+}
+
+fn owned(ctx: &Ctx<'_>, manifest: &Manifest, tags: &[(String, String)]) -> bool {
+    ours(ctx.spec, tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        || manifest.created.get(kind::BUCKET) == Some(&ctx.names.bucket)
+}
+
+fn create_details(ctx: &Ctx<'_>, expected: &Expected) -> Vec<String> {
+    vec![
+        format!("in {}", ctx.region()),
+        tags_detail(ctx.spec),
+        "versioning Enabled".into(),
+        format!("default encryption {}", expected.describe()),
+        "public access block: all four flags true".into(),
+        format!("lifecycle: {}", wanted_lifecycle()),
+        "bucket policy: deny requests without TLS; AWS Config (this account) may check the bucket and deliver to AWSLogs/".into(),
+    ]
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let bucket = &ctx.names.bucket;
+    // Whose the name is comes first: a taken name is the error to report even
+    // when the key is missing too.
+    let presence = presence(ctx).await?;
+    if let Presence::OtherAccount = presence {
+        return Err(name_taken(ctx, "belongs to another AWS account"));
+    }
+    let tags = match presence {
+        Presence::Here => Some(tags_of(ctx).await?),
+        _ => None,
+    };
+    if let Some(tags) = &tags {
+        if !owned(ctx, manifest, tags) {
+            return Err(name_taken(ctx, &not_tagged(ctx.spec)));
+        }
+    }
+    let expected = expected_encryption(ctx, manifest).await?;
+    if matches!(expected, Expected::Kms(None)) && !ctx.dry_run {
+        return Err(AwsError::local(
+            SERVICE,
+            ctx.region(),
+            "PutBucketEncryption",
+            "MissingKey",
+            format!(
+                "SSE-KMS needs the stack key {}, which does not exist yet: the KMS step runs first",
+                ctx.names.kms_alias
+            ),
+        ));
+    }
+    let Some(tags) = tags else {
+        let mut step = Step::new(kind::BUCKET, bucket.as_str(), Action::Create);
+        step.detail = create_details(ctx, &expected);
+        if !ctx.dry_run {
+            create(ctx, manifest).await?;
+            put_tags(ctx, &tag_pairs(ctx.spec)).await?;
+            put_versioning(ctx).await?;
+            put_encryption(ctx, &expected).await?;
+            put_public_access_block(ctx).await?;
+            put_lifecycle(ctx).await?;
+            put_policy(ctx).await?;
+        }
+        return Ok(vec![step]);
+    };
+    let mut step = Step::new(kind::BUCKET, bucket.as_str(), Action::Unchanged);
+    if !manifest.owns(kind::BUCKET) {
+        step.detail
+            .push("tagged with this suffix: recorded as created by setup".into());
+    }
+    let found = settings(ctx).await?;
+    let repairs = drift(ctx, &expected, &found, &tags);
+    let mut done: Vec<Repair> = Vec::new();
+    for (repair, diff) in &repairs {
+        step.action = Action::Update;
+        step.detail.push(diff.detail());
+        // Some settings are one call for several diffs (PAB flags, tags).
+        if ctx.dry_run || done.contains(repair) {
+            continue;
+        }
+        done.push(*repair);
+        match repair {
+            Repair::Versioning => put_versioning(ctx).await?,
+            Repair::Encryption => put_encryption(ctx, &expected).await?,
+            Repair::PublicAccessBlock => put_public_access_block(ctx).await?,
+            Repair::Policy => put_policy(ctx).await?,
+            Repair::Lifecycle => put_lifecycle(ctx).await?,
+            Repair::Tags => {
+                // PutBucketTagging replaces the whole set: keep tags others added.
+                let ours = ctx.spec.tags();
+                let mut merged: Vec<(String, String)> = tags
+                    .iter()
+                    .filter(|(k, _)| !ours.contains_key(k))
+                    .cloned()
+                    .collect();
+                merged.extend(tag_pairs(ctx.spec));
+                put_tags(ctx, &merged).await?;
+            }
+        }
+    }
+    if !ctx.dry_run {
+        manifest
+            .created
+            .entry(kind::BUCKET.to_string())
+            .or_insert(bucket.clone());
+    }
+    Ok(vec![step])
+}
+
+async fn create(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let mut request = ctx.aws.s3(region).create_bucket().bucket(&ctx.names.bucket);
+    // us-east-1 is the one region that takes no location constraint.
+    if region != "us-east-1" {
+        request = request.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    if let Err(e) = request.send().await {
+        let error = err(region, "CreateBucket", &e);
+        if error.is(&["BucketAlreadyExists"]) {
+            return Err(name_taken(ctx, "belongs to another AWS account"));
+        }
+        // Created by a concurrent run between HeadBucket and here: tag and
+        // configure it like a new one only if nobody else tagged it first.
+        if !error.is(&["BucketAlreadyOwnedByYou"]) || !tags_of(ctx).await?.is_empty() {
+            return Err(error);
+        }
+    }
+    // Recorded at once, so a failure in the settings below still leaves the
+    // bucket in the manifest for teardown.
+    manifest
+        .created
+        .insert(kind::BUCKET.to_string(), ctx.names.bucket.clone());
+    Ok(())
+}
+
+async fn put_tags(ctx: &Ctx<'_>, tags: &[(String, String)]) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let operation = "PutBucketTagging";
+    let tag_set = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    let tagging = Tagging::builder()
+        .set_tag_set(Some(tag_set))
+        .build()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    ctx.aws
+        .s3(region)
+        .put_bucket_tagging()
+        .bucket(&ctx.names.bucket)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(|e| err(region, operation, &e))?;
+    Ok(())
+}
+
+async fn put_versioning(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .s3(region)
+        .put_bucket_versioning()
+        .bucket(&ctx.names.bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| err(region, "PutBucketVersioning", &e))?;
+    Ok(())
+}
+
+async fn put_encryption(ctx: &Ctx<'_>, expected: &Expected) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let operation = "PutBucketEncryption";
+    let (default, bucket_key) = match expected {
+        Expected::Aes256 => (
+            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256),
+            false,
+        ),
+        Expected::Kms(key) => (
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::AwsKms)
+                .set_kms_master_key_id(key.clone()),
+            true,
+        ),
+    };
+    let default = default
+        .build()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    let mut rule =
+        ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default);
+    if bucket_key {
+        rule = rule.bucket_key_enabled(true);
+    }
+    let config = ServerSideEncryptionConfiguration::builder()
+        .rules(rule.build())
+        .build()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    ctx.aws
+        .s3(region)
+        .put_bucket_encryption()
+        .bucket(&ctx.names.bucket)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .map_err(|e| err(region, operation, &e))?;
+    Ok(())
+}
+
+async fn put_public_access_block(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .s3(region)
+        .put_public_access_block()
+        .bucket(&ctx.names.bucket)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| err(region, "PutPublicAccessBlock", &e))?;
+    Ok(())
+}
+
+async fn put_lifecycle(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let operation = "PutBucketLifecycleConfiguration";
+    let rule = lifecycle_rule().map_err(|e| build_error(SERVICE, region, operation, e))?;
+    let config = BucketLifecycleConfiguration::builder()
+        .rules(rule)
+        .build()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    ctx.aws
+        .s3(region)
+        .put_bucket_lifecycle_configuration()
+        .bucket(&ctx.names.bucket)
+        .lifecycle_configuration(config)
+        .send()
+        .await
+        .map_err(|e| err(region, operation, &e))?;
+    Ok(())
+}
+
+async fn put_policy(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    ctx.aws
+        .s3(region)
+        .put_bucket_policy()
+        .bucket(&ctx.names.bucket)
+        .policy(ctx.spec.bucket_policy().to_string())
+        .send()
+        .await
+        .map_err(|e| err(region, "PutBucketPolicy", &e))?;
+    Ok(())
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let bucket = ctx.names.bucket.as_str();
+    let state = match presence(ctx).await? {
+        Presence::Missing => State::Missing,
+        Presence::OtherAccount => State::Foreign(vec!["belongs to another AWS account".into()]),
+        Presence::Here => {
+            let tags = tags_of(ctx).await?;
+            if !owned(ctx, manifest, &tags) {
+                State::Foreign(vec![not_tagged(ctx.spec)])
+            } else {
+                let expected = expected_encryption(ctx, manifest).await?;
+                let found = settings(ctx).await?;
+                let reasons: Vec<String> = drift(ctx, &expected, &found, &tags)
+                    .iter()
+                    .map(|(_, d)| d.reason())
+                    .collect();
+                if reasons.is_empty() {
+                    State::Present
+                } else {
+                    State::Drifted(reasons)
+                }
+            }
+        }
+    };
+    Ok(vec![Inspection::new(kind::BUCKET, bucket, state)])
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let bucket = ctx.names.bucket.as_str();
+    match presence(ctx).await? {
+        Presence::Missing => {
+            if !ctx.dry_run {
+                manifest.created.remove(kind::BUCKET);
+            }
+            return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Absent)]);
+        }
+        Presence::OtherAccount => {
+            return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Keep)
+                .with("belongs to another AWS account")]);
+        }
+        Presence::Here => {}
+    }
+    if !manifest.owns(kind::BUCKET) {
+        return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Keep)
+            .with("not created by setup (not in the manifest)")]);
+    }
+    let tags = tags_of(ctx).await?;
+    if !ours(ctx.spec, tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Keep).with(
+            format!(
+                "no longer tagged ManagedBy=compliance, ComplianceSuffix={}",
+                ctx.spec.suffix
+            ),
+        )]);
+    }
+    let mut step = Step::new(kind::BUCKET, bucket, Action::Delete);
+    if ctx.dry_run {
+        step.detail.push("delete the bucket policy".into());
+        step.detail.push(
+            "delete every object version, delete marker and incomplete multipart upload".into(),
+        );
+        step.detail.push("delete the bucket".into());
+        return Ok(vec![step]);
+    }
+    delete_policy(ctx).await?;
+    step.detail.push("deleted the bucket policy".into());
+    let uploads = abort_uploads(ctx).await?;
+    if uploads > 0 {
+        step.detail
+            .push(format!("aborted {uploads} incomplete multipart uploads"));
+    }
+    let (versions, markers) = empty(ctx).await?;
+    step.detail.push(format!(
+        "deleted {versions} object versions and {markers} delete markers"
+    ));
+    let region = ctx.region();
+    ctx.aws
+        .s3(region)
+        .delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| err(region, "DeleteBucket", &e))?;
+    step.detail.push("deleted the bucket".into());
+    manifest.created.remove(kind::BUCKET);
+    Ok(vec![step])
+}
+
+async fn delete_policy(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    match ctx
+        .aws
+        .s3(region)
+        .delete_bucket_policy()
+        .bucket(&ctx.names.bucket)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = err(region, "DeleteBucketPolicy", &e);
+            if error.is(&["NoSuchBucketPolicy"]) {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Aborts every incomplete multipart upload; returns how many.
+async fn abort_uploads(ctx: &Ctx<'_>) -> Result<usize, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.s3(region);
+    let bucket = &ctx.names.bucket;
+    let mut count = 0;
+    let mut key_marker: Option<String> = None;
+    let mut upload_marker: Option<String> = None;
+    loop {
+        let out = client
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .set_key_marker(key_marker.take())
+            .set_upload_id_marker(upload_marker.take())
+            .send()
+            .await
+            .map_err(|e| err(region, "ListMultipartUploads", &e))?;
+        for upload in out.uploads() {
+            let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
+                continue;
+            };
+            client
+                .abort_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(id)
+                .send()
+                .await
+                .map_err(|e| err(region, "AbortMultipartUpload", &e))?;
+            count += 1;
+        }
+        if out.is_truncated() != Some(true) {
+            break;
+        }
+        key_marker = out.next_key_marker().map(str::to_string);
+        upload_marker = out.next_upload_id_marker().map(str::to_string);
+        if key_marker.is_none() && upload_marker.is_none() {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// Deletes every object version and delete marker, one listing page (at most
+/// 1,000 entries) per DeleteObjects; returns (versions, delete markers) deleted.
+async fn empty(ctx: &Ctx<'_>) -> Result<(usize, usize), AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.s3(region);
+    let bucket = &ctx.names.bucket;
+    let (mut versions, mut markers) = (0, 0);
+    let mut key_marker: Option<String> = None;
+    let mut version_marker: Option<String> = None;
+    loop {
+        let out = client
+            .list_object_versions()
+            .bucket(bucket)
+            .set_key_marker(key_marker.take())
+            .set_version_id_marker(version_marker.take())
+            .send()
+            .await
+            .map_err(|e| err(region, "ListObjectVersions", &e))?;
+        let mut batch = Vec::new();
+        for v in out.versions() {
+            if let Some(key) = v.key() {
+                batch.push((key.to_string(), v.version_id().map(str::to_string)));
+                versions += 1;
+            }
+        }
+        for m in out.delete_markers() {
+            if let Some(key) = m.key() {
+                batch.push((key.to_string(), m.version_id().map(str::to_string)));
+                markers += 1;
+            }
+        }
+        for chunk in batch.chunks(DELETE_BATCH) {
+            delete_objects(ctx, chunk).await?;
+        }
+        if out.is_truncated() != Some(true) {
+            break;
+        }
+        key_marker = out.next_key_marker().map(str::to_string);
+        version_marker = out.next_version_id_marker().map(str::to_string);
+        if key_marker.is_none() && version_marker.is_none() {
+            break;
+        }
+    }
+    Ok((versions, markers))
+}
+
+async fn delete_objects(ctx: &Ctx<'_>, keys: &[(String, Option<String>)]) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let operation = "DeleteObjects";
+    let objects = keys
+        .iter()
+        .map(|(key, version)| {
+            ObjectIdentifier::builder()
+                .key(key)
+                .set_version_id(version.clone())
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    let delete = Delete::builder()
+        .set_objects(Some(objects))
+        .quiet(true)
+        .build()
+        .map_err(|e| build_error(SERVICE, region, operation, e))?;
+    let out = ctx
+        .aws
+        .s3(region)
+        .delete_objects()
+        .bucket(&ctx.names.bucket)
+        .delete(delete)
+        .send()
+        .await
+        .map_err(|e| err(region, operation, &e))?;
+    if let Some(first) = out.errors().first() {
+        return Err(AwsError::local(
+            SERVICE,
+            region,
+            operation,
+            first.code().unwrap_or("DeleteFailed"),
+            format!(
+                "{} of {} keys were not deleted from {}; first: {} (version {}): {}",
+                out.errors().len(),
+                keys.len(),
+                ctx.names.bucket,
+                first.key().unwrap_or("?"),
+                first.version_id().unwrap_or("null"),
+                first.message().unwrap_or("no message")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_rule_reads_as_the_design_says() {
+        let summary = lifecycle_summary(&[lifecycle_rule().expect("rule builds")]);
+        assert_eq!(
+            summary,
+            "rule compliance-evidence-retention, Enabled, whole bucket, \
+             transition to INTELLIGENT_TIERING at day 0, transition to GLACIER at day 30, \
+             expire current versions after 90 days, expire noncurrent versions after 30 days, \
+             abort incomplete multipart uploads after 7 days"
+        );
+        assert_eq!(lifecycle_summary(&[]), "no rules");
+    }
+
+    #[test]
+    fn keys_match_by_arn_or_id() {
+        let arn = "arn:aws:kms:eu-west-2:123456789012:key/abc-123";
+        assert!(same_key(arn, arn));
+        assert!(same_key("abc-123", arn));
+        assert!(!same_key("other", arn));
+        let kms = Expected::Kms(Some(arn.into()));
+        let found = Encryption {
+            algorithm: "aws:kms".into(),
+            key: Some(arn.into()),
+            bucket_key: true,
+        };
+        assert!(kms.matches(&found));
+        assert!(!kms.matches(&Encryption {
+            bucket_key: false,
+            ..found.clone()
+        }));
+        assert!(!Expected::Aes256.matches(&found));
+    }
+}

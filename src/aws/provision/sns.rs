@@ -1,0 +1,712 @@
+//! The SNS alert topic and its e-mail subscriptions: where the EventBridge rule
+//! (a Config rule turned NON_COMPLIANT) and the score alarm publish, and what a
+//! security team subscribes to.
+//!
+//! Settings and why:
+//! - `KmsMasterKeyId` = the stack's key: alerts name resources and their
+//!   weaknesses. The stack key's policy lets events.amazonaws.com and
+//!   cloudwatch.amazonaws.com use it; the AWS-managed `alias/aws/sns` key would
+//!   not (its policy cannot be changed), so alerts would silently never arrive.
+//!   When no stack key exists in a real run, the topic is therefore left
+//!   unencrypted at rest and the step says so; `inspect` then has no key to
+//!   compare and a later run with a key repairs it.
+//! - `DeliveryPolicy`: a bounded linear HTTP retry policy (3 retries, 20 s
+//!   apart), so an HTTP(S) endpoint subscribed later neither floods nor gives up
+//!   at the first error. Compared as a subset, since SNS may add defaults.
+//! - A topic policy letting EventBridge and CloudWatch publish, limited by
+//!   `aws:SourceAccount` to this account (the confused-deputy guard). Compared
+//!   as parsed JSON.
+//! - Tags; ownership is decided by them (see `mod.rs`).
+//!
+//! Subscriptions: one per `--email` (kind `sns-subscription:<email>`, recorded
+//! as the subscription ARN, or "pending confirmation" when SNS gives none).
+//! E-mail subscriptions stay pending until the recipient clicks the link; that
+//! is the recipient's step, not drift, so `inspect` reports a pending
+//! subscription as present. An address dropped from `--email` whose
+//! subscription setup created is unsubscribed by `ensure`; subscriptions
+//! someone added by hand are left alone. Deleting the topic deletes whatever
+//! subscriptions remain.
+
+use crate::aws::error::AwsError;
+use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::core::stack::{Manifest, StackSpec};
+use aws_sdk_sns::types::Tag;
+use aws_smithy_types::error::operation::BuildError;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+const SERVICE: &str = "sns";
+const PROTOCOL: &str = "email";
+/// What SNS lists instead of an ARN until the recipient confirms.
+const PENDING_ARN: &str = "PendingConfirmation";
+/// The manifest value of a subscription SNS returned no ARN for.
+pub const PENDING: &str = "pending confirmation";
+
+/// The delivery retry policy of the topic (HTTP/S subscribers).
+pub fn delivery_policy() -> Value {
+    json!({
+        "http": {
+            "defaultHealthyRetryPolicy": {
+                "minDelayTarget": 20,
+                "maxDelayTarget": 20,
+                "numRetries": 3,
+                "numMaxDelayRetries": 0,
+                "numNoDelayRetries": 0,
+                "numMinDelayRetries": 0,
+                "backoffFunction": "linear"
+            },
+            "disableSubscriptionOverrides": false
+        }
+    })
+}
+
+/// The topic policy: EventBridge and CloudWatch of this account may publish.
+pub fn topic_policy(spec: &StackSpec) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Id": format!("compliance-alerts-{}", spec.suffix),
+        "Statement": [{
+            "Sid": "AlertSourcesPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},
+            "Action": "sns:Publish",
+            "Resource": spec.topic_arn(),
+            "Condition": {"StringEquals": {"aws:SourceAccount": spec.account}}
+        }]
+    })
+}
+
+struct Topic {
+    attributes: HashMap<String, String>,
+    tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fix {
+    Tags,
+    Key,
+    DeliveryPolicy,
+    Policy,
+}
+
+struct Drift {
+    setting: &'static str,
+    expected: String,
+    found: String,
+    fix: Fix,
+}
+
+impl Drift {
+    fn detail(&self) -> String {
+        format!("{} {} -> {}", self.setting, self.found, self.expected)
+    }
+
+    fn reason(&self) -> String {
+        format!(
+            "{}: expected {}, found {}",
+            self.setting, self.expected, self.found
+        )
+    }
+}
+
+/// One subscription of the topic, as listed.
+struct Subscription {
+    arn: String,
+    endpoint: String,
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let arn = ctx.spec.topic_arn();
+    let key = stack_key(ctx, manifest).await?;
+    let mut steps = Vec::new();
+    let exists = match read_topic(ctx, &arn).await? {
+        None => {
+            steps.push(create_topic(ctx, manifest, key.as_deref()).await?);
+            !ctx.dry_run
+        }
+        Some(topic) => {
+            if !ours(ctx.spec, tag_refs(&topic.tags)) && !manifest.owns(kind::TOPIC) {
+                return Err(AwsError::local(
+                    SERVICE,
+                    ctx.region(),
+                    "GetTopicAttributes",
+                    "NameTaken",
+                    format!(
+                        "topic {arn} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's topic: choose another --suffix or remove it",
+                        ctx.spec.suffix
+                    ),
+                ));
+            }
+            if !ctx.dry_run {
+                manifest.created.insert(kind::TOPIC.into(), arn.clone());
+            }
+            let drifts = compare(ctx, &topic, key.as_deref());
+            if drifts.is_empty() {
+                steps.push(Step::new(kind::TOPIC, arn.clone(), Action::Unchanged));
+            } else {
+                let mut step = Step::new(kind::TOPIC, arn.clone(), Action::Update);
+                for drift in &drifts {
+                    if !ctx.dry_run {
+                        repair(ctx, drift.fix, key.as_deref()).await?;
+                    }
+                    step = step.with(drift.detail());
+                }
+                steps.push(step);
+            }
+            true
+        }
+    };
+    let listed = if exists {
+        list_subscriptions(ctx, &arn).await?
+    } else {
+        Vec::new()
+    };
+    steps.extend(ensure_subscriptions(ctx, manifest, &listed).await?);
+    Ok(steps)
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let arn = ctx.spec.topic_arn();
+    let Some(topic) = read_topic(ctx, &arn).await? else {
+        let mut out = vec![Inspection::new(kind::TOPIC, arn, State::Missing)];
+        for email in &ctx.spec.emails {
+            out.push(Inspection::new(
+                kind::SUBSCRIPTION,
+                email.clone(),
+                State::Missing,
+            ));
+        }
+        return Ok(out);
+    };
+    if !ours(ctx.spec, tag_refs(&topic.tags)) && !manifest.owns(kind::TOPIC) {
+        return Ok(vec![Inspection::new(
+            kind::TOPIC,
+            arn,
+            State::Foreign(vec![format!(
+                "not tagged ManagedBy=compliance, ComplianceSuffix={}",
+                ctx.spec.suffix
+            )]),
+        )]);
+    }
+    let key = stack_key(ctx, manifest).await?;
+    let reasons: Vec<String> = compare(ctx, &topic, key.as_deref())
+        .iter()
+        .map(Drift::reason)
+        .collect();
+    let state = if reasons.is_empty() {
+        State::Present
+    } else {
+        State::Drifted(reasons)
+    };
+    let mut out = vec![Inspection::new(kind::TOPIC, arn.clone(), state)];
+    let listed = list_subscriptions(ctx, &arn).await?;
+    for email in &ctx.spec.emails {
+        let state = if find(&listed, email).is_some() {
+            State::Present
+        } else {
+            State::Missing
+        };
+        out.push(Inspection::new(kind::SUBSCRIPTION, email.clone(), state));
+    }
+    for (email, _) in stale(ctx, manifest) {
+        if find(&listed, &email).is_some() {
+            out.push(Inspection::new(
+                kind::SUBSCRIPTION,
+                email,
+                State::Drifted(vec![
+                    "subscription: expected none (not in --email), found subscribed".into(),
+                ]),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let arn = ctx.spec.topic_arn();
+    let mut steps = Vec::new();
+    let owned_subscriptions: Vec<(String, String)> = manifest
+        .created
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix(kind::SUBSCRIPTION)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .map(|email| (email.to_string(), v.clone()))
+        })
+        .collect();
+    let Some(topic) = read_topic(ctx, &arn).await? else {
+        for (email, _) in owned_subscriptions {
+            manifest.created.remove(&subscription_kind(&email));
+            steps.push(Step::new(kind::SUBSCRIPTION, email, Action::Absent));
+        }
+        manifest.created.remove(kind::TOPIC);
+        steps.push(Step::new(kind::TOPIC, arn, Action::Absent));
+        return Ok(steps);
+    };
+    let listed = list_subscriptions(ctx, &arn).await?;
+    for (email, recorded) in owned_subscriptions {
+        steps.push(
+            unsubscribe(
+                ctx,
+                manifest,
+                &listed,
+                &email,
+                &recorded,
+                "created by setup",
+            )
+            .await?,
+        );
+    }
+    if !manifest.owns(kind::TOPIC) {
+        steps.push(
+            Step::new(kind::TOPIC, arn, Action::Keep)
+                .with("not created by setup (not in the manifest)"),
+        );
+        return Ok(steps);
+    }
+    if !ours(ctx.spec, tag_refs(&topic.tags)) {
+        steps.push(Step::new(kind::TOPIC, arn, Action::Keep).with(format!(
+            "not tagged ManagedBy=compliance, ComplianceSuffix={}",
+            ctx.spec.suffix
+        )));
+        return Ok(steps);
+    }
+    if !ctx.dry_run {
+        let region = ctx.region();
+        if let Err(e) = ctx
+            .aws
+            .sns(region)
+            .delete_topic()
+            .topic_arn(&arn)
+            .send()
+            .await
+        {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteTopic", &e);
+            if !error.is(&["NotFound"]) {
+                return Err(error);
+            }
+        }
+        manifest.created.remove(kind::TOPIC);
+    }
+    steps.push(Step::new(kind::TOPIC, arn, Action::Delete).with("and any subscription left on it"));
+    Ok(steps)
+}
+
+async fn create_topic(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    key: Option<&str>,
+) -> Result<Step, AwsError> {
+    let region = ctx.region();
+    let arn = ctx.spec.topic_arn();
+    let mut step = Step::new(kind::TOPIC, arn.clone(), Action::Create);
+    step = step.with(match (key, ctx.dry_run) {
+        (Some(key), _) => format!("KmsMasterKeyId {key}"),
+        (None, true) => "KmsMasterKeyId: the stack key (created by the kms step)".to_string(),
+        (None, false) => "not encrypted at rest: no stack key exists, and alias/aws/sns would stop EventBridge and CloudWatch from publishing; run setup again once the kms step succeeds".to_string(),
+    });
+    step = step
+        .with("DeliveryPolicy: HTTP retries 3 times, 20 s apart (linear)")
+        .with(
+            "policy: events.amazonaws.com and cloudwatch.amazonaws.com of this account may publish",
+        )
+        .with(format!("tags {}", tags_text(ctx)));
+    if ctx.dry_run {
+        return Ok(step);
+    }
+    let mut request = ctx
+        .aws
+        .sns(region)
+        .create_topic()
+        .name(&ctx.names.topic)
+        .attributes("DeliveryPolicy", delivery_policy().to_string())
+        .attributes("Policy", topic_policy(ctx.spec).to_string());
+    if let Some(key) = key {
+        request = request.attributes("KmsMasterKeyId", key);
+    }
+    for (k, v) in tag_pairs(ctx.spec) {
+        request = request.tags(
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(build_error(region, "CreateTopic"))?,
+        );
+    }
+    let out = request
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateTopic", &e))?;
+    let created = out.topic_arn().unwrap_or(&arn).to_string();
+    manifest.created.insert(kind::TOPIC.into(), created);
+    Ok(step)
+}
+
+fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Drift> {
+    let mut drifts = Vec::new();
+    let missing: Vec<String> = tag_pairs(ctx.spec)
+        .into_iter()
+        .filter(|(k, v)| !topic.tags.iter().any(|(tk, tv)| tk == k && tv == v))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !missing.is_empty() {
+        drifts.push(Drift {
+            setting: "tags",
+            expected: missing.join(", "),
+            found: "missing or different".into(),
+            fix: Fix::Tags,
+        });
+    }
+    if let Some(key) = key {
+        let found = topic
+            .attributes
+            .get("KmsMasterKeyId")
+            .map(String::as_str)
+            .filter(|k| !k.is_empty());
+        if !found.is_some_and(|f| same_key(f, key)) {
+            drifts.push(Drift {
+                setting: "KmsMasterKeyId",
+                expected: key.to_string(),
+                found: found.unwrap_or("none").to_string(),
+                fix: Fix::Key,
+            });
+        }
+    }
+    let want = delivery_policy();
+    let found = topic
+        .attributes
+        .get("DeliveryPolicy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok());
+    if !found.as_ref().is_some_and(|f| contains(f, &want)) {
+        drifts.push(Drift {
+            setting: "DeliveryPolicy",
+            expected: want.to_string(),
+            found: found.map_or("none".into(), |f| f.to_string()),
+            fix: Fix::DeliveryPolicy,
+        });
+    }
+    let want = topic_policy(ctx.spec);
+    let found = topic
+        .attributes
+        .get("Policy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok());
+    if found.as_ref() != Some(&want) {
+        drifts.push(Drift {
+            setting: "policy",
+            expected:
+                "publish by events.amazonaws.com and cloudwatch.amazonaws.com of this account"
+                    .into(),
+            found: found.map_or("none".into(), |f| f.to_string()),
+            fix: Fix::Policy,
+        });
+    }
+    drifts
+}
+
+async fn repair(ctx: &Ctx<'_>, fix: Fix, key: Option<&str>) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let arn = ctx.spec.topic_arn();
+    let client = ctx.aws.sns(region);
+    let (name, value) = match fix {
+        Fix::Tags => {
+            let mut request = client.tag_resource().resource_arn(&arn);
+            for (k, v) in tag_pairs(ctx.spec) {
+                request = request.tags(
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .map_err(build_error(region, "TagResource"))?,
+                );
+            }
+            request
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+            return Ok(());
+        }
+        Fix::Key => ("KmsMasterKeyId", key.unwrap_or_default().to_string()),
+        Fix::DeliveryPolicy => ("DeliveryPolicy", delivery_policy().to_string()),
+        Fix::Policy => ("Policy", topic_policy(ctx.spec).to_string()),
+    };
+    client
+        .set_topic_attributes()
+        .topic_arn(&arn)
+        .attribute_name(name)
+        .attribute_value(value)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "SetTopicAttributes", &e))?;
+    Ok(())
+}
+
+/// Subscribes every `--email` not yet subscribed and unsubscribes addresses
+/// setup subscribed that are no longer wanted. `listed` is empty when the
+/// topic does not exist yet (dry run).
+async fn ensure_subscriptions(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    listed: &[Subscription],
+) -> Result<Vec<Step>, AwsError> {
+    let region = ctx.region();
+    let arn = ctx.spec.topic_arn();
+    let mut steps = Vec::new();
+    for email in &ctx.spec.emails {
+        let sub_kind = subscription_kind(email);
+        if let Some(found) = find(listed, email) {
+            // A confirmed subscription now has a real ARN: keep the record exact.
+            if !ctx.dry_run && manifest.owns(&sub_kind) && found.arn.starts_with("arn:") {
+                manifest.created.insert(sub_kind, found.arn.clone());
+            }
+            let step = Step::new(kind::SUBSCRIPTION, email.clone(), Action::Unchanged);
+            steps.push(if found.arn == PENDING_ARN {
+                step.with("pending confirmation: the recipient must click the link SNS sent")
+            } else {
+                step
+            });
+            continue;
+        }
+        let step = Step::new(kind::SUBSCRIPTION, email.clone(), Action::Create).with(format!(
+            "e-mail subscription to {arn}; SNS sends a confirmation link and alerts arrive once it is clicked"
+        ));
+        if ctx.dry_run {
+            steps.push(step);
+            continue;
+        }
+        let out = ctx
+            .aws
+            .sns(region)
+            .subscribe()
+            .topic_arn(&arn)
+            .protocol(PROTOCOL)
+            .endpoint(email)
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "Subscribe", &e))?;
+        let recorded = out
+            .subscription_arn()
+            .filter(|a| a.starts_with("arn:"))
+            .unwrap_or(PENDING)
+            .to_string();
+        manifest.created.insert(sub_kind, recorded);
+        steps.push(step);
+    }
+    for (email, recorded) in stale(ctx, manifest) {
+        steps.push(
+            unsubscribe(
+                ctx,
+                manifest,
+                listed,
+                &email,
+                &recorded,
+                "no longer in --email",
+            )
+            .await?,
+        );
+    }
+    Ok(steps)
+}
+
+/// Removes one subscription setup created, by its listed or recorded ARN.
+async fn unsubscribe(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    listed: &[Subscription],
+    email: &str,
+    recorded: &str,
+    why: &str,
+) -> Result<Step, AwsError> {
+    let region = ctx.region();
+    let sub_kind = subscription_kind(email);
+    let Some(found) = find(listed, email) else {
+        if !ctx.dry_run {
+            manifest.created.remove(&sub_kind);
+        }
+        return Ok(Step::new(kind::SUBSCRIPTION, email, Action::Absent));
+    };
+    let arn = if found.arn.starts_with("arn:") {
+        found.arn.clone()
+    } else if recorded.starts_with("arn:") {
+        recorded.to_string()
+    } else {
+        if !ctx.dry_run {
+            manifest.created.remove(&sub_kind);
+        }
+        return Ok(Step::new(kind::SUBSCRIPTION, email, Action::Keep).with(
+            "pending confirmation and SNS gave no ARN to unsubscribe: SNS deletes it after 3 days unless confirmed, and deleting the topic deletes it",
+        ));
+    };
+    let step = Step::new(kind::SUBSCRIPTION, email, Action::Delete).with(why);
+    if ctx.dry_run {
+        return Ok(step);
+    }
+    if let Err(e) = ctx
+        .aws
+        .sns(region)
+        .unsubscribe()
+        .subscription_arn(&arn)
+        .send()
+        .await
+    {
+        let error = AwsError::from_sdk(SERVICE, region, "Unsubscribe", &e);
+        if !error.is(&["NotFound"]) {
+            return Err(error);
+        }
+    }
+    manifest.created.remove(&sub_kind);
+    Ok(step)
+}
+
+/// Subscriptions setup created for addresses no longer in `--email`.
+fn stale(ctx: &Ctx<'_>, manifest: &Manifest) -> Vec<(String, String)> {
+    manifest
+        .created
+        .iter()
+        .filter_map(|(k, v)| {
+            let email = k
+                .strip_prefix(kind::SUBSCRIPTION)
+                .and_then(|rest| rest.strip_prefix(':'))?;
+            let wanted = ctx
+                .spec
+                .emails
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(email));
+            (!wanted).then(|| (email.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+fn find<'s>(listed: &'s [Subscription], email: &str) -> Option<&'s Subscription> {
+    listed
+        .iter()
+        .find(|s| s.endpoint.eq_ignore_ascii_case(email))
+}
+
+fn subscription_kind(email: &str) -> String {
+    format!("{}:{email}", kind::SUBSCRIPTION)
+}
+
+async fn read_topic(ctx: &Ctx<'_>, arn: &str) -> Result<Option<Topic>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.sns(region);
+    let attributes = match client.get_topic_attributes().topic_arn(arn).send().await {
+        Ok(out) => out.attributes().cloned().unwrap_or_default(),
+        Err(e) => {
+            let error = AwsError::from_sdk(SERVICE, region, "GetTopicAttributes", &e);
+            return if error.is(&["NotFound"]) {
+                Ok(None)
+            } else {
+                Err(error)
+            };
+        }
+    };
+    let out = client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListTagsForResource", &e))?;
+    let tags = out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    Ok(Some(Topic { attributes, tags }))
+}
+
+/// The topic's e-mail subscriptions.
+async fn list_subscriptions(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<Subscription>, AwsError> {
+    let region = ctx.region();
+    let items = ctx
+        .aws
+        .sns(region)
+        .list_subscriptions_by_topic()
+        .topic_arn(arn)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListSubscriptionsByTopic", &e))?;
+    Ok(items
+        .into_iter()
+        .filter(|s| s.protocol() == Some(PROTOCOL))
+        .map(|s| Subscription {
+            arn: s.subscription_arn().unwrap_or(PENDING_ARN).to_string(),
+            endpoint: s.endpoint().unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
+/// True when every field of `want` is in `found` with the same value
+/// (recursively); `found` may carry more.
+fn contains(found: &Value, want: &Value) -> bool {
+    match (found, want) {
+        (Value::Object(f), Value::Object(w)) => w
+            .iter()
+            .all(|(k, wv)| f.get(k).is_some_and(|fv| contains(fv, wv))),
+        (Value::Number(f), Value::Number(w)) => f.as_f64() == w.as_f64(),
+        _ => found == want,
+    }
+}
+
+/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
+fn same_key(a: &str, b: &str) -> bool {
+    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+    a == b || id(a) == id(b)
+}
+
+fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+fn tags_text(ctx: &Ctx<'_>) -> String {
+    tag_pairs(ctx.spec)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn build_error<'r>(
+    region: &'r str,
+    operation: &'static str,
+) -> impl Fn(BuildError) -> AwsError + 'r {
+    move |e| {
+        AwsError::local(
+            SERVICE,
+            region,
+            operation,
+            "ConstructionFailure",
+            e.to_string(),
+        )
+    }
+}
+
+/// The stack's KMS key ARN (see the kms step).
+async fn stack_key(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<String>, AwsError> {
+    crate::aws::provision::kms::key_arn(ctx, manifest).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_policy_comparison_tolerates_added_defaults() {
+        let mut found = delivery_policy();
+        found["http"]["defaultThrottlePolicy"] = json!({"maxReceivesPerSecond": 1});
+        assert!(contains(&found, &delivery_policy()));
+        found["http"]["defaultHealthyRetryPolicy"]["numRetries"] = json!(5);
+        assert!(!contains(&found, &delivery_policy()));
+        assert!(contains(&json!({"a": 20.0}), &json!({"a": 20})));
+    }
+
+    #[test]
+    fn keys_match_by_id_or_arn() {
+        let arn = "arn:aws:kms:us-west-2:123456789012:key/1234-abcd";
+        assert!(same_key(arn, "1234-abcd"));
+        assert!(!same_key(arn, "alias/aws/sns"));
+    }
+}

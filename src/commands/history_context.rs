@@ -1,0 +1,211 @@
+//! What the history commands (`history`, `diff`, `score --scan`, `prune`) and
+//! `scan` share: opening the right store (the DynamoDB table of `--suffix`, else
+//! the local file) and turning stored records back into findings.
+
+use crate::aws::error::AwsError;
+use crate::aws::{Aws, Connection};
+use crate::cli::{GlobalArgs, StoreArgs};
+use crate::commands::InputError;
+use crate::core::catalogue::Catalogue;
+use crate::core::finding::Finding;
+use crate::core::history::{ResourceRecord, ScanSummary};
+use crate::core::stack::{Manifest, Names};
+use crate::store::dynamodb::DynamoStore;
+use crate::store::local::LocalStore;
+use crate::store::{HistoryStore, StoreError};
+use anyhow::Result;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The local store of `--store` (or the default); DynamoDB stores are opened by
+/// [`open`] when a suffix is given.
+pub fn local(args: &StoreArgs) -> Result<LocalStore> {
+    Ok(LocalStore::locate(args.store.as_deref())?)
+}
+
+/// Either backend, chosen by the flags; one type so commands stay generic-free.
+pub enum AnyStore {
+    Local(LocalStore),
+    Dynamo(DynamoStore),
+}
+
+/// A stack that `setup --suffix` created, as scans and history commands use it.
+pub struct Stack {
+    pub aws: Aws,
+    pub region: String,
+    pub account: String,
+    pub names: Names,
+    pub topic_arn: String,
+    pub manifest: Manifest,
+}
+
+/// Connects and loads the suffix's manifest; a suffix never set up is an input error.
+pub async fn stack(global: &GlobalArgs, suffix: &str) -> Result<Stack> {
+    crate::core::stack::validate_suffix(suffix).map_err(InputError)?;
+    let aws = Aws::connect(&Connection {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+        max_attempts: 5,
+        call_timeout: Duration::from_secs(60),
+    })
+    .await;
+    let region = aws
+        .default_region()
+        .ok_or_else(|| InputError("no AWS region: pass --region or set AWS_REGION".into()))?;
+    let identity = aws
+        .sts(&region)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("sts", &region, "GetCallerIdentity", &e))?;
+    let account = identity.account().unwrap_or_default().to_string();
+    let partition = identity
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    let names = Names::of(suffix, &account, &region);
+    let ssm = aws.ssm(&region);
+    let manifest: Manifest = match ssm
+        .get_parameter()
+        .name(&names.manifest_parameter)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            serde_json::from_str(out.parameter().and_then(|p| p.value()).unwrap_or_default())
+                .map_err(|e| {
+                    anyhow::anyhow!("{} does not hold a manifest: {e}", names.manifest_parameter)
+                })?
+        }
+        Err(e) => {
+            let error = AwsError::from_sdk("ssm", &region, "GetParameter", &e);
+            if error.is(&["ParameterNotFound"]) {
+                return Err(InputError(format!(
+                    "no stack for suffix {suffix} in {region}: run `compliance setup --suffix {suffix}` first"
+                ))
+                .into());
+            }
+            return Err(error.into());
+        }
+    };
+    let topic_arn = format!("arn:{partition}:sns:{region}:{account}:{}", names.topic);
+    Ok(Stack {
+        aws,
+        region,
+        account,
+        names,
+        topic_arn,
+        manifest,
+    })
+}
+
+impl HistoryStore for AnyStore {
+    async fn write_scan(
+        &self,
+        records: &[ResourceRecord],
+        summary: &ScanSummary,
+    ) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Local(s) => s.write_scan(records, summary).await,
+            AnyStore::Dynamo(s) => s.write_scan(records, summary).await,
+        }
+    }
+    async fn scans(&self, since: Option<&str>) -> Result<Vec<ScanSummary>, StoreError> {
+        match self {
+            AnyStore::Local(s) => s.scans(since).await,
+            AnyStore::Dynamo(s) => s.scans(since).await,
+        }
+    }
+    async fn scan_records(&self, scan_id: &str) -> Result<Vec<ResourceRecord>, StoreError> {
+        match self {
+            AnyStore::Local(s) => s.scan_records(scan_id).await,
+            AnyStore::Dynamo(s) => s.scan_records(scan_id).await,
+        }
+    }
+    async fn resource_history(
+        &self,
+        resource_id: &str,
+        since: Option<&str>,
+    ) -> Result<Vec<ResourceRecord>, StoreError> {
+        match self {
+            AnyStore::Local(s) => s.resource_history(resource_id, since).await,
+            AnyStore::Dynamo(s) => s.resource_history(resource_id, since).await,
+        }
+    }
+}
+
+/// Opens the store the flags name: the suffix's table, else the local file.
+pub async fn open(global: &GlobalArgs, args: &StoreArgs) -> Result<AnyStore> {
+    match &args.suffix {
+        Some(suffix) => {
+            let stack = stack(global, suffix).await?;
+            Ok(AnyStore::Dynamo(DynamoStore::new(
+                &stack.aws,
+                &stack.region,
+                &stack.names.table,
+                stack.manifest.retain_days,
+            )))
+        }
+        None => Ok(AnyStore::Local(local(args)?)),
+    }
+}
+
+/// Resolves `latest` or an id against the stored scans.
+pub async fn find_scan<S: HistoryStore>(store: &S, wanted: &str) -> Result<ScanSummary> {
+    let scans = store.scans(None).await?;
+    let found = if wanted == "latest" {
+        scans.last().cloned()
+    } else {
+        scans.iter().find(|s| s.scan_id == wanted).cloned()
+    };
+    found.ok_or_else(|| {
+        if scans.is_empty() {
+            InputError("no stored scans yet: run `compliance scan` first".into()).into()
+        } else {
+            InputError(format!(
+                "no stored scan `{wanted}` (`compliance history` lists them)"
+            ))
+            .into()
+        }
+    })
+}
+
+/// Findings rebuilt from stored records, with rule metadata from the catalogue
+/// (rules since removed keep their id as title and no frameworks).
+pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in records {
+        for o in &r.outcomes {
+            let rule = catalogue.get(&o.rule_id);
+            out.push(Finding {
+                rule_id: Arc::from(o.rule_id.as_str()),
+                title: rule
+                    .map(|r| r.title.clone())
+                    .unwrap_or_else(|| Arc::from(o.rule_id.as_str())),
+                severity: o.severity,
+                category: rule
+                    .map(|r| r.category.clone())
+                    .unwrap_or_else(|| Arc::from("unknown")),
+                frameworks: rule
+                    .map(|r| r.frameworks.clone())
+                    .unwrap_or_else(|| Arc::from(Vec::new())),
+                service: crate::core::resource::service_of(&r.resource_type),
+                resource_type: r.resource_type.clone(),
+                resource_id: r.resource_id.clone(),
+                resource_name: None,
+                arn: r.arn.clone(),
+                region: r.region.clone(),
+                account: r.account.clone(),
+                status: o.status,
+                criticality: r.criticality,
+                evidence: o.evidence.clone(),
+                remediation: rule.and_then(|r| r.remediation.clone()),
+                exemption: None,
+                source: Some(format!("history:{}", r.scan_id)),
+            });
+        }
+    }
+    out
+}

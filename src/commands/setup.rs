@@ -1,0 +1,69 @@
+//! `compliance setup`: creates or repairs the monitoring stack (see DESIGN.md,
+//! "What setup provisions"). Every step reads before it writes, so a second run
+//! reports every resource "up to date", a drifted setting is repaired, and a run
+//! that failed half way resumes. `--dry-run` prints the plan and changes nothing.
+
+use crate::aws::provision::{ensure_all, manifest, Action, Ctx};
+use crate::cli::{GlobalArgs, SetupArgs, SseChoice};
+use crate::commands::stack_context::{connect, render_steps, validate, SpecInput};
+use crate::commands::{emit, exit};
+use crate::core::stack::{Manifest, Sse, StackChoices};
+use anyhow::Result;
+
+pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
+    let input = SpecInput {
+        suffix: &args.suffix,
+        emails: &args.emails,
+        frequency: &args.frequency,
+        sse: match args.sse {
+            SseChoice::Kms => Sse::Kms,
+            SseChoice::Aes256 => Sse::Aes256,
+        },
+        aggregator_regions: &args.regions,
+        tags: &args.tags,
+        retain_days: args.retain_days,
+    };
+    validate(global, &input)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let connected = connect(global, &input).await?;
+        let spec = &connected.spec;
+        let ctx = Ctx::new(&connected.aws, spec, args.dry_run);
+        let mut manifest = manifest::load(&ctx).await?.unwrap_or_else(|| Manifest {
+            version: Manifest::VERSION,
+            suffix: spec.suffix.clone(),
+            account: spec.account.clone(),
+            region: spec.region.clone(),
+            ..Manifest::default()
+        });
+        manifest.retain_days = spec.retain_days;
+        manifest.settings = Some(StackChoices::of(spec));
+        match ensure_all(&ctx, &mut manifest).await {
+            Ok(steps) => {
+                emit(None, &render_steps(args.format, "compliance.setup/v1", spec, args.dry_run, &steps, None)?)?;
+                let changed = steps.iter().filter(|s| !matches!(s.action, Action::Unchanged)).count();
+                if args.dry_run {
+                    eprintln!("dry run: {changed} change(s) planned, nothing was changed");
+                } else if changed == 0 {
+                    eprintln!("setup: everything for suffix {} is up to date", spec.suffix);
+                } else {
+                    eprintln!("setup: {changed} change(s) made for suffix {}", spec.suffix);
+                }
+                Ok(exit::OK)
+            }
+            Err(failure) => {
+                emit(
+                    None,
+                    &render_steps(args.format, "compliance.setup/v1", spec, args.dry_run, &failure.done, Some(&failure.error))?,
+                )?;
+                eprintln!(
+                    "error: setup stopped: {}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",
+                    failure.error, spec.suffix
+                );
+                Ok(exit::RUNTIME)
+            }
+        }
+    })
+}
