@@ -28,6 +28,17 @@ pub const SCAN_ACTIONS: &[&str] = &[
     "iam:GetAccountSummary",
 ];
 
+/// What `scan --suffix` adds: history in the stack's table, alerts to its topic,
+/// and the manifest that says where they are.
+pub const SCAN_RECORD_ACTIONS: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:DescribeTable",
+    "sns:Publish",
+    "ssm:GetParameter",
+];
+
 /// The read-only policy for `compliance scan`. SSM access is limited to parameters
 /// under `/compliance/`, the documented place for rule parameters.
 pub fn scan_policy() -> Value {
@@ -39,6 +50,23 @@ pub fn scan_policy() -> Value {
                 "Effect": "Allow",
                 "Action": SCAN_ACTIONS,
                 "Resource": "*"
+            },
+            {
+                "Sid": "ComplianceScanHistoryAlertsMetrics",
+                "Effect": "Allow",
+                "Action": SCAN_RECORD_ACTIONS,
+                "Resource": [
+                    "arn:aws:dynamodb:*:*:table/compliance-findings-*",
+                    "arn:aws:sns:*:*:compliance-alerts-*",
+                    "arn:aws:ssm:*:*:parameter/compliance/*"
+                ]
+            },
+            {
+                "Sid": "ComplianceScanMetrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": "Compliance"}}
             },
             {
                 "Sid": "ComplianceRuleParameters",

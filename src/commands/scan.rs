@@ -355,19 +355,28 @@ fn record_history(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let store = history_context::open(global, &args.history).await?;
-        let previous = match store.scans(None).await?.last() {
-            Some(last) => Previous {
-                violations: violations(&store.scan_records(&last.scan_id).await?),
-                below_threshold: last.score.is_some_and(|s| s < last.threshold),
-            },
-            None => Previous::default(),
+        let not_written = |e: &dyn std::fmt::Display| {
+            anyhow::anyhow!("history not written ({e}); the scan is not recorded")
         };
+        let store = history_context::open(global, &args.history)
+            .await
+            .map_err(|e| not_written(&format!("{e:#}")))?;
+        let previous = async {
+            Ok::<_, crate::store::StoreError>(match store.scans(None).await?.last() {
+                Some(last) => Previous {
+                    violations: violations(&store.scan_records(&last.scan_id).await?),
+                    below_threshold: last.score.is_some_and(|s| s < last.threshold),
+                },
+                None => Previous::default(),
+            })
+        }
+        .await
+        .map_err(|e| not_written(&e))?;
         let (records, summary) = history::records(report);
         store
             .write_scan(&records, &summary)
             .await
-            .map_err(|e| anyhow::anyhow!("history not written ({e}); the scan is not recorded"))?;
+            .map_err(|e| not_written(&e))?;
         tracing::info!(
             "scan {} stored in history ({} resource records)",
             report.scan_id,
