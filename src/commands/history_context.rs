@@ -191,19 +191,19 @@ pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Fin
                 frameworks: rule
                     .map(|r| r.frameworks.clone())
                     .unwrap_or_else(|| Arc::from(Vec::new())),
-                service: crate::core::resource::service_of(&r.resource_type),
-                resource_type: r.resource_type.clone(),
+                service: crate::core::resource::service_of(&r.resource_type).into(),
+                resource_type: r.resource_type.as_str().into(),
                 resource_id: r.resource_id.clone(),
                 resource_name: None,
                 arn: r.arn.clone(),
-                region: r.region.clone(),
-                account: r.account.clone(),
+                region: r.region.as_deref().map(Into::into),
+                account: r.account.as_deref().map(Into::into),
                 status: o.status,
                 criticality: r.criticality,
                 evidence: o.evidence.clone(),
                 remediation: rule.and_then(|r| r.remediation.clone()),
                 exemption: None,
-                source: Some(format!("history:{}", r.scan_id)),
+                source: Some(format!("history:{}", r.scan_id).into()),
             });
         }
     }

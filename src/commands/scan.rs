@@ -195,8 +195,7 @@ fn scan_files(
         let text = read_input(path)?;
         let keep =
             |item: &ConfigItem| wanted.is_none_or(|w| w.contains(item.resource_type.as_str()));
-        let evaluated = evaluate_document(&engine, &name, &text, &keep)?;
-        drop(text);
+        let evaluated = evaluate_document(&engine, &name, text, &keep)?;
         errors.extend(evaluated.skipped.into_iter().map(ScanError::from));
         resources += evaluated.resources;
         findings.extend(evaluated.findings);

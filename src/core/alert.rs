@@ -58,7 +58,7 @@ pub fn compose(
     let key = |f: &Finding| Violation {
         rule_id: f.rule_id.to_string(),
         resource_id: f.resource_id.clone(),
-        region: f.region.clone(),
+        region: f.region.as_deref().map(str::to_string),
         severity: f.severity,
     };
     let mut worst: Vec<&Finding> = report

@@ -160,6 +160,9 @@ pub enum Truth {
 pub enum Found<'a> {
     Values(Vec<&'a Value>),
     Element(&'a Value),
+    /// Every element was checked and passed: the count, not a copy of each
+    /// (the evidence of a compliant quantifier would otherwise repeat whole lists).
+    Checked(usize),
     Missing,
 }
 
@@ -755,10 +758,12 @@ impl Condition {
             Value::Array(items) => items.iter().collect::<Vec<_>>(),
             other => vec![*other],
         });
+        let mut checked = 0usize;
         let mut hit: Option<&'a Value> = None;
         let mut miss: Option<&'a Value> = None;
         let mut unknown: Option<&'a Value> = None;
         for element in elements {
+            checked += 1;
             let out = inner.eval(element).map_err(|mut e| {
                 e.path = format!("{path}[…].{}", e.path);
                 e
@@ -784,12 +789,12 @@ impl Condition {
             Quant::AllItems => match (miss, unknown) {
                 (Some(e), _) => (Truth::False, Found::Element(e)),
                 (None, Some(e)) => (Truth::Missing, Found::Element(e)),
-                (None, None) => (Truth::True, Found::Values(resolved.values)),
+                (None, None) => (Truth::True, Found::Checked(checked)),
             },
             Quant::NoItem => match (hit, unknown) {
                 (Some(e), _) => (Truth::False, Found::Element(e)),
                 (None, Some(e)) => (Truth::Missing, Found::Element(e)),
-                (None, None) => (Truth::True, Found::Values(resolved.values)),
+                (None, None) => (Truth::True, Found::Checked(checked)),
             },
         };
         Ok(Outcome {

@@ -79,6 +79,11 @@ impl Engine {
         self.entries.len()
     }
 
+    /// How many findings an item of this type yields (for exact allocations).
+    pub fn rules_for(&self, resource_type: &str) -> usize {
+        self.by_type.get(resource_type).map(Vec::len).unwrap_or(0)
+    }
+
     /// The resource types at least one rule judges.
     pub fn resource_types(&self) -> Vec<String> {
         let mut types: Vec<String> = self.by_type.keys().cloned().collect();
@@ -123,12 +128,12 @@ impl Engine {
                     severity: rule.severity,
                     category: rule.category.clone(),
                     frameworks: rule.frameworks.clone(),
-                    service: crate::core::resource::service_of(resource_type),
-                    resource_type: resource_type.to_string(),
+                    service: Arc::from(crate::core::resource::service_of(resource_type)),
+                    resource_type: Arc::from(resource_type),
                     resource_id: "*".into(),
                     resource_name: None,
                     arn: None,
-                    region: Some(region.to_string()),
+                    region: Some(Arc::from(region)),
                     account: None,
                     status: Status::Error,
                     criticality: self.settings.scoring.criticality_of(None),
@@ -154,8 +159,16 @@ impl Engine {
             .settings
             .scoring
             .criticality_of(item.tag(&self.settings.scoring.criticality_tag));
+        // Text every finding of this item repeats is allocated once and shared.
+        let shared = Shared {
+            service: Arc::from(item.service()),
+            resource_type: Arc::from(item.resource_type.as_str()),
+            region: item.region.as_deref().map(Arc::from),
+            account: item.account.as_deref().map(Arc::from),
+            source: item.source.clone(),
+        };
         for &i in indexes {
-            out.push(evaluate_entry(&self.entries[i], item, criticality));
+            out.push(evaluate_entry(&self.entries[i], item, &shared, criticality));
         }
     }
 
@@ -168,7 +181,16 @@ impl Engine {
     }
 }
 
-fn evaluate_entry(entry: &Entry, item: &ConfigItem, criticality: f64) -> Finding {
+/// The parts of an item's findings that are the same for every rule.
+struct Shared {
+    service: Arc<str>,
+    resource_type: Arc<str>,
+    region: Option<Arc<str>>,
+    account: Option<Arc<str>>,
+    source: Arc<str>,
+}
+
+fn evaluate_entry(entry: &Entry, item: &ConfigItem, shared: &Shared, criticality: f64) -> Finding {
     let (status, evidence) = match entry {
         Entry::Broken { error, .. } => (
             Status::Error,
@@ -187,19 +209,19 @@ fn evaluate_entry(entry: &Entry, item: &ConfigItem, criticality: f64) -> Finding
         severity: rule.severity,
         category: rule.category.clone(),
         frameworks: rule.frameworks.clone(),
-        service: item.service(),
-        resource_type: item.resource_type.clone(),
+        service: shared.service.clone(),
+        resource_type: shared.resource_type.clone(),
         resource_id: item.resource_id.clone(),
         resource_name: item.resource_name.clone(),
         arn: item.arn.clone(),
-        region: item.region.clone(),
-        account: item.account.clone(),
+        region: shared.region.clone(),
+        account: shared.account.clone(),
         status,
         criticality,
         evidence,
         remediation: rule.remediation.clone(),
         exemption: None,
-        source: Some(item.source.to_string()),
+        source: Some(shared.source.clone()),
     }
 }
 
@@ -275,6 +297,10 @@ fn to_evidence(w: Witness<'_>) -> Evidence {
     let (found, missing) = match w.found {
         Found::Missing => (None, true),
         Found::Element(e) => (Some(e.clone()), false),
+        Found::Checked(n) => (
+            Some(Value::String(format!("{n} element(s), each as expected"))),
+            false,
+        ),
         Found::Values(mut values) => match values.len() {
             0 => (Some(Value::Array(Vec::new())), false),
             1 => (Some(values.pop().expect("one").clone()), false),

@@ -72,11 +72,11 @@ pub fn apply(
             ex.matched += 1;
             if !ex.expired {
                 finding.status = Status::Exempted;
-                finding.exemption = Some(AppliedExemption {
+                finding.exemption = Some(Box::new(AppliedExemption {
                     reason: ex.spec.reason.clone(),
                     owner: ex.spec.owner.clone(),
                     expires: ex.spec.expires.to_string(),
-                });
+                }));
                 break;
             }
         }

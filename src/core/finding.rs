@@ -194,24 +194,24 @@ pub struct Finding {
     pub category: Arc<str>,
     #[serde(default)]
     pub frameworks: Arc<[String]>,
-    pub service: String,
-    pub resource_type: String,
+    pub service: Arc<str>,
+    pub resource_type: Arc<str>,
     pub resource_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     pub arn: Option<String>,
-    pub region: Option<String>,
-    pub account: Option<String>,
+    pub region: Option<Arc<str>>,
+    pub account: Option<Arc<str>>,
     pub status: Status,
     /// Resource criticality multiplier (high 3, medium 2, low 1 by default).
     pub criticality: f64,
     pub evidence: Evidence,
     pub remediation: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exemption: Option<AppliedExemption>,
+    pub exemption: Option<Box<AppliedExemption>>,
     /// Where the resource came from (file and position, or the live collector).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
 }
 
 impl Finding {

@@ -63,8 +63,8 @@ pub fn records(report: &ScanReport) -> (Vec<ResourceRecord>, ScanSummary) {
     for f in &report.findings {
         let key = (
             f.resource_id.clone(),
-            f.region.clone().unwrap_or_default(),
-            f.resource_type.clone(),
+            f.region.as_deref().unwrap_or_default().to_string(),
+            f.resource_type.to_string(),
         );
         by_resource.entry(key).or_default().push(f);
     }
@@ -96,10 +96,10 @@ pub fn records(report: &ScanReport) -> (Vec<ResourceRecord>, ScanSummary) {
                 resource_id,
                 timestamp: report.generated_at.clone(),
                 scan_id: report.scan_id.clone(),
-                resource_type: first.resource_type.clone(),
+                resource_type: first.resource_type.to_string(),
                 arn: first.arn.clone(),
-                account: first.account.clone(),
-                region: first.region.clone(),
+                account: first.account.as_deref().map(str::to_string),
+                region: first.region.as_deref().map(str::to_string),
                 criticality: first.criticality,
                 score: group.score,
                 outcomes: findings

@@ -16,6 +16,7 @@
 
 use crate::core::resource::{canonical_type, ConfigItem};
 use crate::core::timestamp;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -52,15 +53,15 @@ pub enum InputError {
     },
 }
 
-/// Streams the raw items of an AWS Config snapshot or history file
+/// Streams the raw (unparsed) items of an AWS Config snapshot or history file
 /// (`{"configurationItems": [...]}` at the top) to `sink` one by one, with their
 /// position, without building the whole document: memory follows one item, not
 /// the file. Returns `Ok(false)` when the text is not such a file (the caller then
 /// reads it whole with [`load_document`]).
-pub fn stream_snapshot(
+pub fn stream_snapshot<'t>(
     file: &str,
-    text: &str,
-    sink: &mut dyn FnMut(usize, Value),
+    text: &'t str,
+    sink: &mut dyn FnMut(usize, &'t RawValue),
 ) -> Result<bool, InputError> {
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::fmt;
@@ -69,18 +70,18 @@ pub fn stream_snapshot(
     if !text.trim_start().starts_with('{') || !head.contains("\"configurationItems\"") {
         return Ok(false);
     }
-    struct Envelope<'s> {
-        sink: &'s mut dyn FnMut(usize, Value),
+    struct Envelope<'s, 't> {
+        sink: &'s mut dyn FnMut(usize, &'t RawValue),
         found: bool,
     }
-    struct Items<'e, 's>(&'e mut Envelope<'s>);
-    impl<'de> Visitor<'de> for &mut Envelope<'_> {
+    struct Items<'e, 's, 't>(&'e mut Envelope<'s, 't>);
+    impl<'t> Visitor<'t> for &mut Envelope<'_, 't> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an AWS Config snapshot or history file")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<std::borrow::Cow<'t, str>>()? {
                 if key == "configurationItems" && !self.found {
                     self.found = true;
                     map.next_value_seed(Items(self))?;
@@ -91,20 +92,22 @@ pub fn stream_snapshot(
             Ok(())
         }
     }
-    impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
+    impl<'t> DeserializeSeed<'t> for Items<'_, '_, 't> {
         type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        fn deserialize<D: Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_seq(self)
         }
     }
-    impl<'de> Visitor<'de> for Items<'_, '_> {
+    impl<'t> Visitor<'t> for Items<'_, '_, 't> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a list of configuration items")
         }
-        fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        fn visit_seq<S: SeqAccess<'t>>(self, mut seq: S) -> Result<(), S::Error> {
             let mut i = 0;
-            while let Some(item) = seq.next_element::<Value>()? {
+            // Only the item's extent is found here; building its tree is left to
+            // the caller, which can spread that work over every core.
+            while let Some(item) = seq.next_element::<&'t RawValue>()? {
                 (self.0.sink)(i, item);
                 i += 1;
             }
@@ -128,8 +131,14 @@ pub fn stream_snapshot(
 }
 
 /// The canonical item for a raw item streamed from position `index` of a snapshot file.
-pub fn item_at(file: &str, index: usize, raw: Value) -> Result<ConfigItem, InputError> {
+pub fn item_at(file: &str, index: usize, raw: &RawValue) -> Result<ConfigItem, InputError> {
     let location = format!("$.configurationItems[{index}]");
+    // The text was validated as JSON by the stream; only depth limits can fail here.
+    let raw: Value = serde_json::from_str(raw.get()).map_err(|e| InputError::BadItem {
+        file: file.to_string(),
+        location: location.clone(),
+        message: e.to_string(),
+    })?;
     if !raw.is_object() {
         return Err(InputError::BadItem {
             file: file.to_string(),
@@ -390,8 +399,36 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
     };
     ci.insert("resourceType".into(), Value::String(resource_type.clone()));
 
-    let config = ci.get("configuration").cloned().unwrap_or(Value::Null);
-    let cfg = |k: &str| config.get(k).and_then(Value::as_str).map(str::to_string);
+    // The few configuration fields used below, read once instead of cloning the configuration.
+    let cfg_fields: std::collections::HashMap<&str, String> = ci
+        .get("configuration")
+        .and_then(Value::as_object)
+        .map(|c| {
+            [
+                "groupId",
+                "instanceId",
+                "volumeId",
+                "dbiResourceId",
+                "userId",
+                "roleId",
+                "policyId",
+                "name",
+                "stackId",
+                "dBInstanceIdentifier",
+                "userName",
+                "roleName",
+                "policyName",
+                "groupName",
+                "stackName",
+                "arn",
+                "dBInstanceArn",
+            ]
+            .into_iter()
+            .filter_map(|k| c.get(k).and_then(Value::as_str).map(|v| (k, v.to_string())))
+            .collect()
+        })
+        .unwrap_or_default();
+    let cfg = |k: &str| cfg_fields.get(k).cloned();
 
     if ci.get("resourceId").and_then(Value::as_str).is_none() {
         let id = match resource_type.as_str() {
@@ -507,10 +544,11 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
     let tags = ci.get("tags").and_then(tag_map).filter(|m| !m.is_empty());
     let tags = tags.or_else(|| {
         let supplementary = ci.get("supplementaryConfiguration");
+        let config = ci.get("configuration");
         [
-            config.get("tags"),
-            config.get("tagList"),
-            config.get("tagSet"),
+            config.and_then(|c| c.get("tags")),
+            config.and_then(|c| c.get("tagList")),
+            config.and_then(|c| c.get("tagSet")),
             supplementary.and_then(|s| s.get("Tags")),
             supplementary
                 .and_then(|s| s.get("BucketTaggingConfiguration"))
@@ -824,8 +862,10 @@ mod tests {
             {"resourceType": "AWS::S3::Bucket", "resourceId": "a"}, {"resourceType": "AWS::S3::Bucket", "resourceId": "b"}],
             "configSnapshotId": "x"}"#;
         let mut seen = Vec::new();
-        assert!(stream_snapshot("s.json", text, &mut |i, v| seen
-            .push((i, v["resourceId"].clone())))
+        assert!(stream_snapshot("s.json", text, &mut |i, v| {
+            let v: Value = serde_json::from_str(v.get()).unwrap();
+            seen.push((i, v["resourceId"].clone()))
+        })
         .unwrap());
         assert_eq!(seen, [(0, json!("a")), (1, json!("b"))]);
         assert!(!stream_snapshot("s.json", r#"{"Results": []}"#, &mut |_, _| {}).unwrap());

@@ -10,7 +10,7 @@ use crate::core::engine::Engine;
 use crate::core::finding::Finding;
 use crate::core::normalize::{item_at, load_document, stream_snapshot, InputError, Skipped};
 use crate::core::resource::ConfigItem;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
@@ -32,16 +32,18 @@ fn workers() -> usize {
 }
 
 /// Parses, normalises and evaluates `text`; `keep` filters items (say by type).
+/// Takes the text by value: it is released as soon as it is parsed, before the
+/// findings are gathered, so the two never peak together.
 pub fn evaluate_document(
     engine: &Engine,
     file: &str,
-    text: &str,
+    text: String,
     keep: &(dyn Fn(&ConfigItem) -> bool + Sync),
 ) -> Result<Evaluated, InputError> {
     let results: Mutex<Vec<(usize, Vec<Finding>)>> = Mutex::new(Vec::new());
     let first_error: Mutex<Option<(usize, InputError)>> = Mutex::new(None);
     let judged = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = sync_channel::<(usize, Value)>(256);
+    let (tx, rx) = sync_channel::<(usize, &RawValue)>(256);
     let rx = Mutex::new(rx);
     let streamed = std::thread::scope(|scope| {
         for _ in 0..workers() {
@@ -54,7 +56,7 @@ pub fn evaluate_document(
                             continue;
                         }
                         judged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let mut out = Vec::new();
+                        let mut out = Vec::with_capacity(engine.rules_for(&item.resource_type));
                         engine.evaluate_into(&item, &mut out);
                         if let Ok(mut r) = results.lock() {
                             r.push((index, out));
@@ -70,19 +72,23 @@ pub fn evaluate_document(
                 }
             });
         }
-        let streamed = stream_snapshot(file, text, &mut |i, v| {
+        let streamed = stream_snapshot(file, &text, &mut |i, v| {
             // A closed channel means every worker stopped; nothing more to send.
             let _ = tx.send((i, v));
         });
         drop(tx);
         streamed
-    })?;
+    });
+    // The receiver borrows the text; release both before gathering findings.
+    drop(rx);
+    let streamed = streamed?;
     if let Some((_, e)) = first_error.into_inner().unwrap_or(None) {
         return Err(e);
     }
     if !streamed {
         // Not a snapshot or history file: small documents of other forms, read whole.
-        let loaded = load_document(file, text)?;
+        let loaded = load_document(file, &text)?;
+        drop(text);
         let items: Vec<&ConfigItem> = loaded.items.iter().filter(|i| keep(i)).collect();
         let mut findings = Vec::new();
         for item in &items {
@@ -94,10 +100,16 @@ pub fn evaluate_document(
             resources: items.len(),
         });
     }
+    drop(text);
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
+    // Sized up front: growing a vector of 400,000 findings by doubling holds two copies at the peak.
+    let mut findings = Vec::with_capacity(results.iter().map(|(_, f)| f.len()).sum());
+    for (_, f) in results {
+        findings.extend(f);
+    }
     Ok(Evaluated {
-        findings: results.into_iter().flat_map(|(_, f)| f).collect(),
+        findings,
         skipped: Vec::new(),
         resources: judged.into_inner(),
     })
@@ -133,7 +145,7 @@ fix = "f"
             .map(|i| format!(r#"{{"resourceType": "AWS::EC2::Volume", "resourceId": "vol-{i}", "configuration": {{"encrypted": {}}}}}"#, i % 2 == 0))
             .collect();
         let text = format!(r#"{{"configurationItems": [{}]}}"#, items.join(","));
-        let out = evaluate_document(&engine, "f.json", &text, &|_| true).unwrap();
+        let out = evaluate_document(&engine, "f.json", text.clone(), &|_| true).unwrap();
         assert_eq!(out.resources, 1000);
         let ids: Vec<&str> = out
             .findings
@@ -142,7 +154,7 @@ fix = "f"
             .collect();
         let expected: Vec<String> = (0..1000).map(|i| format!("vol-{i}")).collect();
         assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
-        let only_odd = evaluate_document(&engine, "f.json", &text, &|i| {
+        let only_odd = evaluate_document(&engine, "f.json", text, &|i| {
             i.resource_id.ends_with(['1', '3', '5', '7', '9'])
         })
         .unwrap();
@@ -152,7 +164,7 @@ fix = "f"
             r#"{{"configurationItems": [{}, 7, {}, 8]}}"#,
             items[0], items[1]
         );
-        let err = evaluate_document(&engine, "f.json", &bad, &|_| true).unwrap_err();
+        let err = evaluate_document(&engine, "f.json", bad, &|_| true).unwrap_err();
         assert!(err.to_string().contains("$.configurationItems[1]"), "{err}");
     }
 }

@@ -127,7 +127,10 @@ pub fn score(findings: &[Finding], threshold: f64) -> ScoreCard {
     };
     for f in findings {
         card.totals.add(f);
-        card.by_service.entry(f.service.clone()).or_default().add(f);
+        card.by_service
+            .entry(f.service.to_string())
+            .or_default()
+            .add(f);
         card.by_severity
             .entry(f.severity.to_string())
             .or_default()

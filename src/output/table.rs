@@ -181,7 +181,7 @@ pub fn render_report(report: &ScanReport, all: bool) -> String {
             t.add_row(vec![
                 f.status.to_string(),
                 resource,
-                f.region.clone().unwrap_or_default(),
+                f.region.as_deref().unwrap_or_default().to_string(),
                 evidence,
             ]);
         }
