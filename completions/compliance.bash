@@ -1115,7 +1115,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__setup)
-            opts="-v -q -h -V --suffix --email --frequency --sse --regions --tag --retain-days --dry-run --format --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --suffix --email --frequency --sse --regions --tag --retain-days --adopt-recorder --dry-run --format --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

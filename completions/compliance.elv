@@ -60,6 +60,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
             cand --region 'AWS region [default: the profile''s or AWS_REGION]'
             cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
+            cand --adopt-recorder 'Extend an existing AWS Config recorder (one not created by setup) with the resource types the rules need'
             cand --dry-run 'Print the plan (create / update / unchanged per resource) and change nothing'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'

@@ -62,6 +62,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand setup" -l config -
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l adopt-recorder -d 'Extend an existing AWS Config recorder (one not created by setup) with the resource types the rules need'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l dry-run -d 'Print the plan (create / update / unchanged per resource) and change nothing'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -s q -l quiet -d 'Only errors on stderr'

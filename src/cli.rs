@@ -118,6 +118,9 @@ pub struct SetupArgs {
     /// Expire history items after this many days (DynamoDB TTL)
     #[arg(long, value_name = "DAYS")]
     pub retain_days: Option<u32>,
+    /// Extend an existing AWS Config recorder (one not created by setup) with the resource types the rules need
+    #[arg(long)]
+    pub adopt_recorder: bool,
     /// Print the plan (create / update / unchanged per resource) and change nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -93,6 +93,7 @@ fn spec(suffix: &str, emails: &[&str], retain_days: Option<u32>) -> StackSpec {
         rules: vec![],
         threshold: 70.0,
         retain_days,
+        adopt_recorder: false,
     }
 }
 

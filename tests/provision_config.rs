@@ -109,6 +109,7 @@ fn spec(region: &str, suffix: &str, rules: Vec<ManagedRule>, aggregator: &[&str]
         rules,
         threshold: 70.0,
         retain_days: None,
+        adopt_recorder: false,
     }
 }
 

@@ -78,6 +78,7 @@ fn spec(suffix: &str) -> StackSpec {
         rules: vec![],
         threshold: 70.0,
         retain_days: None,
+        adopt_recorder: false,
     }
 }
 

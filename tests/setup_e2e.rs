@@ -247,6 +247,16 @@ async fn a_pre_existing_recorder_is_adopted_and_kept() {
                     "arn:aws:iam::{}:role/existing-config-role",
                     support::MOTO_ACCOUNT_ID
                 ))
+                // Someone else's recorder that records only buckets.
+                .recording_group(
+                    aws_sdk_config::types::RecordingGroup::builder()
+                        .all_supported(false)
+                        .include_global_resource_types(false)
+                        .resource_types(aws_sdk_config::types::ResourceType::from(
+                            "AWS::S3::Bucket",
+                        ))
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -262,6 +272,37 @@ async fn a_pre_existing_recorder_is_adopted_and_kept() {
         steps.contains(&("config-recorder".to_string(), "adopt".to_string())),
         "{steps:?}"
     );
+    let recorded = |out: &aws_sdk_config::operation::describe_configuration_recorders::DescribeConfigurationRecordersOutput| {
+        out.configuration_recorders()
+            .iter()
+            .find(|r| r.name() == Some("default"))
+            .and_then(|r| r.recording_group())
+            .map(|g| g.resource_types().len())
+            .unwrap_or(0)
+    };
+    let before = recorded(&cfg.describe_configuration_recorders().send().await.unwrap());
+    // With --adopt-recorder the existing recorder is extended with our types, never narrowed.
+    let sfx2 = suffix("adopt");
+    let o = run(&[
+        "--region",
+        region,
+        "setup",
+        "--suffix",
+        &sfx2,
+        "--adopt-recorder",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = cfg.describe_configuration_recorders().send().await.unwrap();
+    assert_eq!(before, 1);
+    assert!(
+        recorded(&after) >= 8,
+        "recording group not extended: {after:?}"
+    );
+    let o = run(&[
+        "--region", region, "teardown", "--suffix", &sfx2, "--yes", "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run(&[
         "--region", region, "teardown", "--suffix", &sfx, "--yes", "--format", "json",
     ]);

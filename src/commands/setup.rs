@@ -22,6 +22,7 @@ pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
         aggregator_regions: &args.regions,
         tags: &args.tags,
         retain_days: args.retain_days,
+        adopt_recorder: args.adopt_recorder,
     };
     validate(global, &input)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

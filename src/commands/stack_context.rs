@@ -41,6 +41,7 @@ pub struct SpecInput<'a> {
     pub aggregator_regions: &'a [String],
     pub tags: &'a [String],
     pub retain_days: Option<u32>,
+    pub adopt_recorder: bool,
 }
 
 impl<'a> SpecInput<'a> {
@@ -53,6 +54,7 @@ impl<'a> SpecInput<'a> {
             aggregator_regions: &[],
             tags: &[],
             retain_days: None,
+            adopt_recorder: false,
         }
     }
 }
@@ -186,6 +188,7 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         rules,
         threshold: settings.scoring.threshold,
         retain_days: input.retain_days,
+        adopt_recorder: input.adopt_recorder,
     };
     Ok(Connected { aws, spec })
 }

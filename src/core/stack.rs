@@ -94,6 +94,8 @@ pub struct StackSpec {
     pub threshold: f64,
     /// Days history items live (DynamoDB TTL); `None` keeps them.
     pub retain_days: Option<u32>,
+    /// Extend an existing (adopted) Config recorder with the types the rules need.
+    pub adopt_recorder: bool,
 }
 
 /// The names of every resource of a stack.
@@ -558,6 +560,7 @@ mod tests {
             rules: vec![],
             threshold: 70.0,
             retain_days: None,
+            adopt_recorder: false,
         }
     }
 

@@ -10,12 +10,11 @@
 //! Decisions:
 //! - **One recorder and one channel per account and region.** A recorder that
 //!   exists and is not ours is reused and recorded in `manifest.adopted`
-//!   (Action::Adopt); teardown leaves it. Its recording group is never changed
-//!   and it is never started or stopped by setup: extending an adopted
-//!   recorder's recording group (the issue's `--adopt-recorder`) needs a field in
-//!   `StackSpec` and is not implemented yet, so the adopt step says which of our
-//!   resource types it does not record. The same holds for a delivery channel
-//!   that exists and is not ours.
+//!   (Action::Adopt); teardown leaves it. Its recording group is changed only
+//!   with `--adopt-recorder` (our types added, none removed), and it is never
+//!   started or stopped by setup. Without the flag the adopt step says which of
+//!   our resource types it does not record. A delivery channel that exists and
+//!   is not ours is adopted the same way (never changed).
 //! - **Which recorder/channel is ours.** Recorders and channels take no tags, so
 //!   ownership is the manifest entry *or* the name `compliance-recorder-{suffix}`
 //!   / `compliance-channel-{suffix}`: only setup uses those names, and a setup
@@ -566,6 +565,42 @@ fn owned(manifest: &Manifest, kind: &str, name: &str, our_name: &str) -> bool {
 // Writing
 // ---------------------------------------------------------------------------
 
+/// Adds `missing` types to someone else's recorder, keeping its name, role and
+/// every type it already records.
+async fn extend_recorder(ctx: &Ctx<'_>, r: &Recorder, missing: &[&str]) -> Result<(), AwsError> {
+    let region = ctx.region();
+    let types: Vec<ResourceType> = r
+        .types
+        .iter()
+        .map(String::as_str)
+        .chain(missing.iter().copied())
+        .map(ResourceType::from)
+        .collect();
+    let group = RecordingGroup::builder()
+        .all_supported(false)
+        .include_global_resource_types(r.include_global)
+        .set_resource_types(Some(types))
+        .recording_strategy(
+            RecordingStrategy::builder()
+                .use_only(RecordingStrategyType::InclusionByResourceTypes)
+                .build(),
+        )
+        .build();
+    let recorder = ConfigurationRecorder::builder()
+        .name(&r.name)
+        .role_arn(&r.role_arn)
+        .recording_group(group)
+        .build();
+    ctx.aws
+        .config(region)
+        .put_configuration_recorder()
+        .configuration_recorder(recorder)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutConfigurationRecorder", &e))?;
+    Ok(())
+}
+
 async fn put_recorder(ctx: &Ctx<'_>) -> Result<(), AwsError> {
     let region = ctx.region();
     let group = RecordingGroup::builder()
@@ -835,7 +870,7 @@ async fn ensure_recorder(
             // Whatever the manifest said setup created is gone; this one is someone else's.
             let first_time = manifest.adopted.get(kind::RECORDER) != Some(&r.name);
             let step = if first_time {
-                let missing: Vec<&str> = if r.all_supported {
+                let mut missing: Vec<&str> = if r.all_supported {
                     Vec::new()
                 } else {
                     RECORDED_TYPES
@@ -844,12 +879,24 @@ async fn ensure_recorder(
                         .filter(|t| !r.types.iter().any(|f| f == t))
                         .collect()
                 };
-                let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Adopt)
-                    .with(format!(
+                let mut step =
+                    Step::new(kind::RECORDER, r.name.clone(), Action::Adopt).with(format!(
                         "existing recorder {} is reused and will be left by teardown",
                         r.name
-                    ))
-                    .with("its recording group is left unchanged (extending an adopted recorder is not supported yet)");
+                    ));
+                if ctx.spec.adopt_recorder && !missing.is_empty() {
+                    // --adopt-recorder: the operator allows adding our types to their recorder.
+                    if !ctx.dry_run {
+                        extend_recorder(ctx, &r, &missing).await?;
+                    }
+                    step = step.with(format!(
+                        "--adopt-recorder: recording group extended with {}",
+                        missing.join(", ")
+                    ));
+                    missing.clear();
+                } else {
+                    step = step.with("its recording group is left unchanged (pass --adopt-recorder to extend it)");
+                }
                 if !missing.is_empty() {
                     step = step.with(format!(
                         "it does not record {}: rules on those types get no evaluations",
