@@ -6,7 +6,7 @@
 use crate::aws::provision::{ensure_all, manifest, Action, Ctx};
 use crate::cli::{GlobalArgs, SetupArgs, SseChoice};
 use crate::commands::stack_context::{connect, render_steps, validate, SpecInput};
-use crate::commands::{emit, exit};
+use crate::commands::{emit, exit, progress_enabled};
 use crate::core::stack::{Manifest, Sse, StackChoices};
 use anyhow::Result;
 
@@ -31,7 +31,7 @@ pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
     runtime.block_on(async {
         let connected = connect(global, &input).await?;
         let spec = &connected.spec;
-        let ctx = Ctx::new(&connected.aws, spec, args.dry_run);
+        let ctx = Ctx::new(&connected.aws, spec, args.dry_run).with_progress(progress_enabled(global));
         let mut manifest = manifest::load(&ctx).await?.unwrap_or_else(|| Manifest {
             version: Manifest::VERSION,
             suffix: spec.suffix.clone(),

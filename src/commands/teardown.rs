@@ -7,7 +7,7 @@
 use crate::aws::provision::{manifest, remove_all, Ctx};
 use crate::cli::{GlobalArgs, TeardownArgs};
 use crate::commands::stack_context::{connect, render_steps, validate, SpecInput};
-use crate::commands::{emit, exit};
+use crate::commands::{emit, exit, progress_enabled};
 use anyhow::Result;
 
 pub fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
@@ -24,7 +24,7 @@ pub fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
             choices.apply(&mut connected.spec);
         }
         let spec = &connected.spec;
-        let ctx = Ctx::new(&connected.aws, spec, dry_run);
+        let ctx = Ctx::new(&connected.aws, spec, dry_run).with_progress(progress_enabled(global));
         let Some(mut manifest) = loaded else {
             eprintln!(
                 "nothing to tear down: suffix {} has no stack in account {} region {}",

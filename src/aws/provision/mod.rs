@@ -57,6 +57,8 @@ pub struct Ctx<'a> {
     pub spec: &'a StackSpec,
     pub names: Names,
     pub dry_run: bool,
+    /// Shows which service is being worked on (hidden unless on a terminal).
+    pub progress: indicatif::ProgressBar,
 }
 
 impl<'a> Ctx<'a> {
@@ -66,7 +68,18 @@ impl<'a> Ctx<'a> {
             spec,
             names: spec.names(),
             dry_run,
+            progress: indicatif::ProgressBar::hidden(),
         }
+    }
+
+    /// Draws a spinner naming the service at work (for terminals).
+    pub fn with_progress(mut self, enabled: bool) -> Ctx<'a> {
+        if enabled {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            self.progress = bar;
+        }
+        self
     }
 
     pub fn region(&self) -> &str {
@@ -185,7 +198,18 @@ pub fn record(done: &mut Vec<Step>, result: Result<Vec<Step>, AwsError>) -> Resu
 /// failing), so the record is accurate to resume or tear down from.
 pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, Failure> {
     let mut done = Vec::new();
-    for service in 0..8 {
+    const SERVICES: [&str; 8] = [
+        "kms",
+        "iam",
+        "s3",
+        "config",
+        "dynamodb",
+        "sns",
+        "events",
+        "cloudwatch",
+    ];
+    for (service, name) in SERVICES.iter().enumerate() {
+        ctx.progress.set_message(format!("{name}…"));
         let result = match service {
             0 => kms::ensure(ctx, manifest).await,
             1 => iam::ensure(ctx, manifest).await,
@@ -197,6 +221,7 @@ pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
             _ => cloudwatch::ensure(ctx, manifest).await,
         };
         if let Err(failure) = record(&mut done, result) {
+            ctx.progress.finish_and_clear();
             if !ctx.dry_run {
                 let _ = manifest::save(ctx, manifest).await;
             }
@@ -204,6 +229,7 @@ pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
         }
         save(ctx, manifest, &mut done).await?;
     }
+    ctx.progress.finish_and_clear();
     Ok(done)
 }
 
@@ -238,6 +264,7 @@ pub async fn inspect_all(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspe
 /// each service and deleted once nothing it lists is left.
 pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, Failure> {
     let mut done = Vec::new();
+    ctx.progress.set_message("removing…");
     record(&mut done, cloudwatch::remove(ctx, manifest).await)?;
     save(ctx, manifest, &mut done).await?;
     record(&mut done, events::remove(ctx, manifest).await)?;
@@ -253,6 +280,7 @@ pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
     record(&mut done, iam::remove(ctx, manifest).await)?;
     save(ctx, manifest, &mut done).await?;
     record(&mut done, kms::remove(ctx, manifest).await)?;
+    ctx.progress.finish_and_clear();
     if !ctx.dry_run {
         if manifest.created.is_empty() {
             if let Err(error) = manifest::delete(ctx).await {
