@@ -34,7 +34,9 @@
 //! state), so the alarm's firing is only exercised against AWS.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+};
 use crate::core::stack::Manifest;
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, MetricAlarm, Statistic, Tag,
@@ -546,16 +548,4 @@ fn not_ours_reason(ctx: &Ctx<'_>) -> String {
         "not tagged ManagedBy=compliance, ComplianceSuffix={}",
         ctx.spec.suffix
     )
-}
-
-fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
-fn tags_text(ctx: &Ctx<'_>) -> String {
-    tag_pairs(ctx.spec)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -32,7 +32,9 @@
 //! SSE repair is only exercised against AWS.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, same_key, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+};
 use crate::core::stack::Manifest;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
@@ -835,24 +837,6 @@ fn key_text(keys: &[KeySchemaElement]) -> String {
         .map(|k| format!("{} ({})", k.attribute_name(), k.key_type().as_str()))
         .collect::<Vec<_>>()
         .join(" + ")
-}
-
-/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
-fn same_key(a: &str, b: &str) -> bool {
-    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
-    a == b || id(a) == id(b)
-}
-
-fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
-fn tags_text(ctx: &Ctx<'_>) -> String {
-    tag_pairs(ctx.spec)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn build_error<'r>(

@@ -18,7 +18,9 @@
 //! target, so delivery itself is only exercised against AWS.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+};
 use crate::core::stack::Manifest;
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
 use aws_smithy_types::error::operation::BuildError;
@@ -463,18 +465,6 @@ fn not_ours_reason(ctx: &Ctx<'_>) -> String {
         "not tagged ManagedBy=compliance, ComplianceSuffix={}",
         ctx.spec.suffix
     )
-}
-
-fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
-fn tags_text(ctx: &Ctx<'_>) -> String {
-    tag_pairs(ctx.spec)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn build_error<'r>(

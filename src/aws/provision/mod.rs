@@ -308,3 +308,23 @@ pub fn ours<'t>(spec: &StackSpec, tags: impl IntoIterator<Item = (&'t str, &'t s
     }
     managed && suffix
 }
+
+/// Tags as `(&str, &str)` pairs, for [`ours`].
+pub(crate) fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The spec's tags as `k=v, …`, for step details.
+pub(crate) fn tags_text(ctx: &Ctx<'_>) -> String {
+    tag_pairs(ctx.spec)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
+pub(crate) fn same_key(a: &str, b: &str) -> bool {
+    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+    a == b || id(a) == id(b)
+}

@@ -28,7 +28,9 @@
 //! subscriptions remain.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, same_key, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_sns::types::Tag;
 use aws_smithy_types::error::operation::BuildError;
@@ -649,24 +651,6 @@ fn contains(found: &Value, want: &Value) -> bool {
         (Value::Number(f), Value::Number(w)) => f.as_f64() == w.as_f64(),
         _ => found == want,
     }
-}
-
-/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
-fn same_key(a: &str, b: &str) -> bool {
-    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
-    a == b || id(a) == id(b)
-}
-
-fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
-fn tags_text(ctx: &Ctx<'_>) -> String {
-    tag_pairs(ctx.spec)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn build_error<'r>(
