@@ -185,6 +185,24 @@ impl Aws {
     }
 }
 
+/// Who the credentials belong to: the account id and the partition (`aws`,
+/// `aws-cn`, `aws-us-gov`) from STS GetCallerIdentity.
+pub async fn identity(aws: &Aws, region: &str) -> Result<(String, String), error::AwsError> {
+    let id = aws
+        .sts(region)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| error::AwsError::from_sdk("sts", region, "GetCallerIdentity", &e))?;
+    let account = id.account().unwrap_or_default().to_string();
+    let partition = id
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    Ok((account, partition))
+}
+
 /// An SDK timestamp as ISO-8601 UTC, the form configuration items use.
 pub fn iso(t: &aws_smithy_types::DateTime) -> String {
     t.fmt(aws_smithy_types::date_time::Format::DateTime)

@@ -2,10 +2,10 @@
 //! `scan` share: opening the right store (the DynamoDB table of `--suffix`, else
 //! the local file) and turning stored records back into findings.
 
-use crate::aws::error::AwsError;
-use crate::aws::{Aws, Connection};
+use crate::aws::provision::manifest::load_named;
+use crate::aws::Aws;
 use crate::cli::{GlobalArgs, StoreArgs};
-use crate::commands::InputError;
+use crate::commands::{connection, InputError};
 use crate::core::catalogue::Catalogue;
 use crate::core::finding::Finding;
 use crate::core::history::{ResourceRecord, ScanSummary};
@@ -42,54 +42,19 @@ pub struct Stack {
 /// Connects and loads the suffix's manifest; a suffix never set up is an input error.
 pub async fn stack(global: &GlobalArgs, suffix: &str) -> Result<Stack> {
     crate::core::stack::validate_suffix(suffix).map_err(InputError)?;
-    let aws = Aws::connect(&Connection {
-        profile: global.profile.clone(),
-        region: global.region.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-        max_attempts: 5,
-        call_timeout: Duration::from_secs(60),
-    })
-    .await;
+    let aws = Aws::connect(&connection(global, 5, Duration::from_secs(60))).await;
     let region = aws
         .default_region()
         .ok_or_else(|| InputError("no AWS region: pass --region or set AWS_REGION".into()))?;
-    let identity = aws
-        .sts(&region)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("sts", &region, "GetCallerIdentity", &e))?;
-    let account = identity.account().unwrap_or_default().to_string();
-    let partition = identity
-        .arn()
-        .and_then(|a| a.split(':').nth(1))
-        .unwrap_or("aws")
-        .to_string();
+    let (account, partition) = crate::aws::identity(&aws, &region).await?;
     let names = Names::of(suffix, &account, &region);
-    let ssm = aws.ssm(&region);
-    let manifest: Manifest = match ssm
-        .get_parameter()
-        .name(&names.manifest_parameter)
-        .send()
-        .await
-    {
-        Ok(out) => {
-            serde_json::from_str(out.parameter().and_then(|p| p.value()).unwrap_or_default())
-                .map_err(|e| {
-                    anyhow::anyhow!("{} does not hold a manifest: {e}", names.manifest_parameter)
-                })?
-        }
-        Err(e) => {
-            let error = AwsError::from_sdk("ssm", &region, "GetParameter", &e);
-            if error.is(&["ParameterNotFound"]) {
-                return Err(InputError(format!(
-                    "no stack for suffix {suffix} in {region}: run `compliance setup --suffix {suffix}` first"
-                ))
-                .into());
-            }
-            return Err(error.into());
-        }
-    };
+    let manifest = load_named(&aws, &region, &names.manifest_parameter)
+        .await?
+        .ok_or_else(|| {
+            InputError(format!(
+                "no stack for suffix {suffix} in {region}: run `compliance setup --suffix {suffix}` first"
+            ))
+        })?;
     let topic_arn = format!("arn:{partition}:sns:{region}:{account}:{}", names.topic);
     Ok(Stack {
         aws,

@@ -192,6 +192,21 @@ pub fn emit(out: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+/// How to reach AWS: the global flags plus the command's retry and timeout budget.
+pub fn connection(
+    global: &GlobalArgs,
+    max_attempts: u32,
+    call_timeout: std::time::Duration,
+) -> crate::aws::Connection {
+    crate::aws::Connection {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+        max_attempts,
+        call_timeout,
+    }
+}
+
 /// Whether progress bars may be drawn: stderr is a terminal and not disabled.
 pub fn progress_enabled(global: &GlobalArgs) -> bool {
     use std::io::IsTerminal;

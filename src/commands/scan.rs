@@ -11,9 +11,9 @@
 
 use crate::aws::collect::{collect_all, ec2::enabled_regions, Plan};
 use crate::aws::error::AwsError;
-use crate::aws::{ssm, Aws, Connection};
+use crate::aws::{ssm, Aws};
 use crate::cli::{AlertOnChoice, FailOn, Format, GlobalArgs, ScanArgs};
-use crate::commands::history_context;
+use crate::commands::{connection, history_context};
 use crate::commands::{
     emit, exit, load_catalogue, load_settings, progress_enabled, read_input, InputError,
 };
@@ -232,15 +232,9 @@ fn scan_live(
     let scan_limit = Duration::from_secs(args.timeout.max(1));
     let deadline = std::time::Instant::now() + scan_limit;
     runtime.block_on(async {
-        let aws = Aws::connect(&Connection {
-            profile: global.profile.clone(),
-            region: global.region.clone(),
-            endpoint_url: global.endpoint_url.clone(),
-            max_attempts: args.max_attempts,
-            // No single call may outlive the scan's own limit.
-            call_timeout: Duration::from_secs(args.call_timeout.max(1)).min(scan_limit),
-        })
-        .await;
+        // No single call may outlive the scan's own limit.
+        let call_timeout = Duration::from_secs(args.call_timeout.max(1)).min(scan_limit);
+        let aws = Aws::connect(&connection(global, args.max_attempts, call_timeout)).await;
         let home = match aws.default_region() {
             Some(r) => r,
             None => match args.regions.iter().find(|r| r.as_str() != "all") {
@@ -264,15 +258,15 @@ fn scan_live(
             args.regions.iter().filter(|r| seen.insert(r.as_str())).cloned().collect()
         };
         for r in &regions {
-            if r.is_empty() || !r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            if !crate::core::resource::is_region_name(r) {
                 return Err(InputError(format!("--regions: `{r}` is not a region name")).into());
             }
         }
 
-        let account = match aws.sts(&home).get_caller_identity().send().await {
-            Ok(id) => id.account().map(str::to_string),
+        let account = match crate::aws::identity(&aws, &home).await {
+            Ok((account, _)) => Some(account),
             Err(e) => {
-                errors.push(AwsError::from_sdk("sts", &home, "GetCallerIdentity", &e));
+                errors.push(e);
                 None
             }
         };

@@ -4,9 +4,9 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{Action, Inspection, State, Step};
-use crate::aws::{ssm, Aws, Connection};
+use crate::aws::{ssm, Aws};
 use crate::cli::{Format, GlobalArgs};
-use crate::commands::{load_catalogue, load_settings, InputError};
+use crate::commands::{connection, load_catalogue, load_settings, InputError};
 use crate::core::stack::{
     config_rule_name, validate_known_region, validate_suffix, Frequency, ManagedRule, Sse,
     StackSpec,
@@ -95,32 +95,14 @@ pub struct Connected {
 pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Connected> {
     let catalogue = load_catalogue(global)?;
     let mut settings = load_settings(global, Some(&catalogue))?;
-    let aws = Aws::connect(&Connection {
-        profile: global.profile.clone(),
-        region: global.region.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-        max_attempts: 5,
-        call_timeout: Duration::from_secs(120),
-    })
-    .await;
+    let aws = Aws::connect(&connection(global, 5, Duration::from_secs(120))).await;
     let region = aws.default_region().ok_or_else(|| {
         InputError(
             "no AWS region: pass --region or set AWS_REGION or a region in the profile".into(),
         )
     })?;
     validate_known_region(&region).map_err(InputError)?;
-    let identity = aws
-        .sts(&region)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("sts", &region, "GetCallerIdentity", &e))?;
-    let account = identity.account().unwrap_or_default().to_string();
-    let partition = identity
-        .arn()
-        .and_then(|a| a.split(':').nth(1))
-        .unwrap_or("aws")
-        .to_string();
+    let (account, partition) = crate::aws::identity(&aws, &region).await?;
 
     let rules_in_force: Vec<_> = catalogue
         .rules()

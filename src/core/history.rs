@@ -10,7 +10,7 @@
 
 use crate::core::finding::{Evidence, Finding, Severity, Status};
 use crate::core::report::ScanReport;
-use crate::core::score::GroupScore;
+use crate::core::score::score_of;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,16 +72,6 @@ pub fn records(report: &ScanReport) -> (Vec<ResourceRecord>, ScanSummary) {
         .into_values()
         .map(|findings| {
             let first = findings[0];
-            let mut group = GroupScore::default();
-            let (mut good, mut bad) = (0.0, 0.0);
-            for f in &findings {
-                match f.status {
-                    Status::Compliant => good += f.weight(),
-                    Status::NonCompliant => bad += f.weight(),
-                    _ => {}
-                }
-            }
-            group.score = (good + bad > 0.0).then(|| (1000.0 * good / (good + bad)).round() / 10.0);
             // A type that could not be listed is recorded once per type and region.
             let resource_id = if first.resource_id == "*" {
                 format!(
@@ -101,7 +91,7 @@ pub fn records(report: &ScanReport) -> (Vec<ResourceRecord>, ScanSummary) {
                 account: first.account.as_deref().map(str::to_string),
                 region: first.region.as_deref().map(str::to_string),
                 criticality: first.criticality,
-                score: group.score,
+                score: score_of(findings.iter().copied()),
                 outcomes: findings
                     .iter()
                     .map(|f| RuleOutcome {

@@ -14,7 +14,7 @@
 //! carry no item (oversized or scheduled notifications) are reported as skipped so
 //! the scan can say what it could not read.
 
-use crate::core::resource::{canonical_type, ConfigItem};
+use crate::core::resource::{canonical_type, is_region_name, ConfigItem};
 use crate::core::timestamp;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -493,15 +493,13 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         let region = if global {
             Some("global".to_string())
         } else {
-            arn_part(&ci, 3)
-                .filter(|r| looks_like_region(r))
-                .or_else(|| {
-                    ci.get("availabilityZone")
-                        .and_then(Value::as_str)
-                        .and_then(|az| az.get(..az.len().saturating_sub(1)))
-                        .filter(|r| looks_like_region(r))
-                        .map(str::to_string)
-                })
+            arn_part(&ci, 3).filter(|r| is_region_name(r)).or_else(|| {
+                ci.get("availabilityZone")
+                    .and_then(Value::as_str)
+                    .and_then(|az| az.get(..az.len().saturating_sub(1)))
+                    .filter(|r| is_region_name(r))
+                    .map(str::to_string)
+            })
         };
         if let Some(region) = region {
             ci.insert("awsRegion".into(), Value::String(region));
@@ -571,17 +569,6 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         }
     }
     Ok(Value::Object(ci))
-}
-
-/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-2`: letters, dashes, a final number.
-fn looks_like_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let lower = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase());
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(lower)
-        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
 }
 
 /// Parses JSON held in strings, repeatedly: the S3 ACL arrives encoded twice in
@@ -786,8 +773,8 @@ mod tests {
 
     #[test]
     fn regions_come_only_from_region_shaped_parts() {
-        assert!(looks_like_region("eu-west-1") && looks_like_region("us-gov-west-1"));
-        assert!(!looks_like_region("us-west-2b") && !looks_like_region("123456789012"));
+        assert!(is_region_name("eu-west-1") && is_region_name("us-gov-west-1"));
+        assert!(!is_region_name("us-west-2b") && !is_region_name("123456789012"));
         let ci = one(
             json!({"resourceType": "AWS::EC2::Volume", "resourceId": "vol-1",
             "arn": "arn:aws:us-west-2b:123456789012:volume/vol-1", "availabilityZone": "us-west-2b"}),

@@ -105,6 +105,21 @@ fn overlaps(a: &str, b: &str) -> bool {
         )
 }
 
+/// Region names as AWS writes them: `eu-west-1`, `us-gov-west-1`, `ap-southeast-2`
+/// (two letters, lower-case words, a final number).
+pub fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let Some((number, words)) = parts.split_last() else {
+        return false;
+    };
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && words
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && number.parse::<u8>().is_ok()
+}
+
 /// `AWS::EC2::SecurityGroup` → `ec2`; anything unexpected → the whole text lower-cased.
 pub fn service_of(resource_type: &str) -> String {
     let mut parts = resource_type.split("::");

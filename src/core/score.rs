@@ -112,6 +112,14 @@ impl ScoreCard {
     }
 }
 
+/// The score of one set of findings (a resource's, say), by the same formula.
+pub fn score_of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<f64> {
+    let mut group = GroupScore::default();
+    findings.into_iter().for_each(|f| group.add(f));
+    group.finish();
+    group.score
+}
+
 /// Scores findings. Frameworks group by their prefix (`SOC2:CC6.1` → `SOC2`).
 pub fn score(findings: &[Finding], threshold: f64) -> ScoreCard {
     let mut card = ScoreCard {

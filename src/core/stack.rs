@@ -223,14 +223,7 @@ pub fn validate_known_region(region: &str) -> Result<(), String> {
 
 /// Region names as AWS writes them (`eu-west-1`, `us-gov-west-1`).
 pub fn validate_region(region: &str) -> Result<(), String> {
-    let parts: Vec<&str> = region.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok();
-    if ok {
+    if crate::core::resource::is_region_name(region) {
         Ok(())
     } else {
         Err(format!(

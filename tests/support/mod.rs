@@ -31,6 +31,7 @@
 // Each test binary uses a subset of these helpers.
 #![allow(dead_code)]
 
+pub mod history;
 pub mod proxy;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,15 +8,19 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::Ctx;
+use crate::aws::Aws;
 use crate::core::stack::Manifest;
 
 const SERVICE: &str = "ssm";
 
 /// The stored manifest, or `None` when this suffix was never set up.
 pub async fn load(ctx: &Ctx<'_>) -> Result<Option<Manifest>, AwsError> {
-    let region = ctx.region();
-    let name = &ctx.names.manifest_parameter;
-    match ctx.aws.ssm(region).get_parameter().name(name).send().await {
+    load_named(ctx.aws, ctx.region(), &ctx.names.manifest_parameter).await
+}
+
+/// The manifest stored under `name`, for callers that have no stack spec (scans).
+pub async fn load_named(aws: &Aws, region: &str, name: &str) -> Result<Option<Manifest>, AwsError> {
+    match aws.ssm(region).get_parameter().name(name).send().await {
         Ok(out) => {
             let text = out.parameter().and_then(|p| p.value()).unwrap_or_default();
             serde_json::from_str(text).map(Some).map_err(|e| {
