@@ -425,29 +425,25 @@ async fn pagination_reads_every_page() {
             .region(aws_sdk_ec2::config::Region::new(region))
             .build(),
     );
+    // moto pages DescribeInstances (by reservation) but ignores MaxResults for
+    // volumes and security groups, so instances are what can show pagination.
     let mut ids = BTreeSet::new();
     for _ in 0..12 {
-        let v = ec2
-            .create_volume()
-            .size(1)
-            .availability_zone(format!("{region}a"))
-            .encrypted(true)
-            .send()
-            .await
-            .unwrap();
-        ids.insert(v.volume_id().unwrap().to_string());
+        ids.insert(launch(&ec2, InstanceType::T3Micro, HttpTokensState::Required, &[]).await);
     }
     let o = run(
         &[
             "scan",
             "--regions",
             region,
-            "--resources",
-            "ebs",
+            "--rule",
+            "ec2-instance-type-approved",
             "--page-size",
             "5",
             "--format",
             "json",
+            "--fail-on",
+            "none",
             "-v",
         ],
         &[],
@@ -463,16 +459,26 @@ async fn pagination_reads_every_page() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["rule_id"] == "ec2-volume-encrypted")
+        .filter(|f| f["rule_id"] == "ec2-instance-type-approved")
         .map(|f| f["resource_id"].as_str().unwrap().to_string())
         .collect();
     assert!(
         ids.is_subset(&seen),
-        "volumes missing across pages: {:?}",
+        "instances missing across pages: {:?}",
         ids.difference(&seen).collect::<Vec<_>>()
     );
+    // At 5 per page, 12 instances (and any others in the region) take at least 3 pages.
     let log = String::from_utf8_lossy(&o.stderr);
-    assert!(log.contains("API calls"), "{log}");
+    let calls: usize = log
+        .split(" API calls")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no call count in the log: {log}"));
+    assert!(
+        calls >= 3,
+        "{calls} DescribeInstances pages for 12+ instances at 5 per page"
+    );
 }
 
 #[tokio::test]
