@@ -104,17 +104,19 @@ impl HistoryStore for AnyStore {
 /// Opens the store the flags name: the suffix's table, else the local file.
 pub async fn open(global: &GlobalArgs, args: &StoreArgs) -> Result<AnyStore> {
     match &args.suffix {
-        Some(suffix) => {
-            let stack = stack(global, suffix).await?;
-            Ok(AnyStore::Dynamo(DynamoStore::new(
-                &stack.aws,
-                &stack.region,
-                &stack.names.table,
-                stack.manifest.retain_days,
-            )))
-        }
+        Some(suffix) => Ok(dynamo(&stack(global, suffix).await?)),
         None => Ok(AnyStore::Local(local(args)?)),
     }
+}
+
+/// The history table of a stack already loaded (scans also need its topic).
+pub fn dynamo(stack: &Stack) -> AnyStore {
+    AnyStore::Dynamo(DynamoStore::new(
+        &stack.aws,
+        &stack.region,
+        &stack.names.table,
+        stack.manifest.retain_days,
+    ))
 }
 
 /// Resolves `latest` or an id against the stored scans.

@@ -351,9 +351,22 @@ fn record_history(
         let not_written = |e: &dyn std::fmt::Display| {
             anyhow::anyhow!("history not written ({e}); the scan is not recorded")
         };
-        let store = history_context::open(global, &args.history)
-            .await
-            .map_err(|e| not_written(&format!("{e:#}")))?;
+        // With a suffix the stack is loaded once: its table, topic and metrics.
+        let stack = match &args.history.suffix {
+            Some(suffix) => Some(
+                history_context::stack(global, suffix)
+                    .await
+                    .map_err(|e| not_written(&format!("{e:#}")))?,
+            ),
+            None => None,
+        };
+        let store = match &stack {
+            Some(stack) => history_context::dynamo(stack),
+            None => history_context::AnyStore::Local(
+                history_context::local(&args.history)
+                    .map_err(|e| not_written(&format!("{e:#}")))?,
+            ),
+        };
         let previous = async {
             Ok::<_, crate::store::StoreError>(match store.scans(None).await?.last() {
                 Some(last) => Previous {
@@ -375,12 +388,11 @@ fn record_history(
             report.scan_id,
             records.len()
         );
-        let Some(suffix) = &args.history.suffix else {
+        let (Some(suffix), Some(stack)) = (&args.history.suffix, stack) else {
             return Ok(());
         };
         // Alerts and metrics go to the stack's topic and namespace; each failure is
         // reported, and the other is still attempted.
-        let stack = history_context::stack(global, suffix).await?;
         let mut problems = Vec::new();
         let on: Vec<AlertOn> = args
             .alert_on
