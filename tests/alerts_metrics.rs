@@ -5,7 +5,7 @@
 //! Calls are counted through the proxy in tests/support/proxy.rs, which sees
 //! every request the adapters make.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric as CwMetric, MetricDataQuery, MetricStat};
 use compliance::aws::{Aws, Connection};

@@ -2,17 +2,17 @@
 //! file and place, and the scan → score → report round trip through a findings file.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::support;
+use std::process::Output;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compliance"))
+    support::compliance()
         .args(args)
         .current_dir(root())
-        .env_remove("COMPLIANCE_CONFIG")
         .output()
         .expect("binary runs")
 }
@@ -372,5 +372,87 @@ fn extra_rules_override_built_in_ones_by_id() {
         stdout(&o).contains("severity:   critical"),
         "{}",
         stdout(&o)
+    );
+}
+
+/// Every file below `dir`, relative to it.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+/// The guard for hermetic tests: a scan run the way every test runs the binary
+/// writes its history to the test's own store and nothing under the home or data
+/// directory it was given, so `cargo test` cannot reach the user's real store.
+#[test]
+fn a_test_scan_writes_history_only_to_its_own_store() {
+    let dir = support::fresh_dir();
+    let o = support::compliance_in(&dir)
+        .args([
+            "scan",
+            "--snapshot",
+            "examples/estate-snapshot.json",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        dir.join("history.redb").is_file(),
+        "the scan kept history in the test's store"
+    );
+    let home = dir.join("home");
+    let touched = files_under(&home);
+    assert!(
+        touched.is_empty(),
+        "a test run wrote into its home or data directory: {touched:?}"
+    );
+    let history = support::compliance_in(&dir)
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(history.status.code(), Some(0), "{}", stderr(&history));
+    let scans: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(
+        scans.as_array().map(Vec::len),
+        Some(1),
+        "the next command of the same test sees that scan: {scans}"
+    );
+}
+
+/// Every test that runs the binary goes through `support::compliance_in` (or
+/// `support::compliance`), the one place that sets the hermetic environment;
+/// a test building its own `Command` would inherit the user's store and
+/// credentials.
+#[test]
+fn every_test_runs_the_binary_through_the_hermetic_helper() {
+    let tests = root().join("tests");
+    let mut offenders = Vec::new();
+    for file in files_under(&tests) {
+        if file.extension().is_none_or(|e| e != "rs") || file == Path::new("support/mod.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(tests.join(&file)).unwrap();
+        if text.contains(concat!("CARGO_BIN_EXE", "_compliance")) {
+            offenders.push(file);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "these tests run the binary without support::compliance_in: {offenders:?}"
     );
 }

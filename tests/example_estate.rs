@@ -6,7 +6,8 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use crate::support;
+use std::process::Output;
 use std::sync::OnceLock;
 
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
@@ -23,10 +24,8 @@ fn example(name: &str) -> String {
 /// COMPLIANCE_CONFIG from the environment changes the defaults.
 fn run(args: &[&str]) -> Output {
     let cwd = tempfile::tempdir().expect("temp dir");
-    Command::new(env!("CARGO_BIN_EXE_compliance"))
+    support::compliance_in(cwd.path())
         .current_dir(cwd.path())
-        .env_remove("COMPLIANCE_CONFIG")
-        .env("NO_COLOR", "1")
         .arg("--no-progress")
         .args(args)
         .output()

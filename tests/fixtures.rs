@@ -1,6 +1,7 @@
 //! The normaliser and the built-in catalogue against real AWS Config
-//! configuration items (../shared/fixtures/config-items, described row by row
-//! in its SOURCES.md).
+//! configuration items (tests/fixtures/config-items, vendored from
+//! ../shared/fixtures with its SOURCES.md and never edited, described row by
+//! row in that SOURCES.md), so a plain clone tests without ../shared.
 //!
 //! Three layers: every file loads and comes out in the canonical form; the
 //! concrete values each SOURCES.md row describes survive normalisation; and the
@@ -16,12 +17,11 @@ use compliance::core::settings::Settings;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/config-items"
+    "/tests/fixtures/config-items"
 );
 
 /// SOURCES.md's heading says "Configuration items (35)", but its per-type
@@ -1477,9 +1477,8 @@ fn binary_scans_every_fixture() {
         .collect();
     assert_eq!(paths.len(), ITEM_FILES + ENVELOPE_FILES);
     let cwd = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_compliance"))
+    let output = crate::support::compliance_in(cwd.path())
         .current_dir(cwd.path())
-        .env_remove("COMPLIANCE_CONFIG")
         .args(["--no-progress", "scan", "--snapshot"])
         .args(&paths)
         .args(["--format", "json", "--fail-on", "none"])

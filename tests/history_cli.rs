@@ -5,14 +5,13 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use crate::support;
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compliance"))
+    support::compliance()
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .env_remove("COMPLIANCE_CONFIG")
-        .env_remove("COMPLIANCE_STORE")
         .output()
         .expect("binary runs")
 }

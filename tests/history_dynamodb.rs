@@ -8,7 +8,7 @@
 //! Batch sizes and retries are observed through the counting/faking proxy in
 //! tests/support/proxy.rs, which sees every request the store makes.
 
-mod support;
+use crate::support;
 
 use support::history::{exercise, record, summary, T1, T2};
 

@@ -2,7 +2,7 @@
 //! (tests/support/history.rs; tests/history_dynamodb.rs runs it on DynamoDB),
 //! plus pruning and processes taking turns on one file.
 
-mod support;
+use crate::support;
 
 use support::history::{exercise, record, summary};
 

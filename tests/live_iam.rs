@@ -7,7 +7,7 @@
 //! password policy and the account summary are account-wide: only
 //! `password_policy_and_account_summary` touches them.
 
-mod support;
+use crate::support;
 
 use aws_sdk_iam::types::StatusType;
 use compliance::aws::collect::{iam, Collected, Plan};

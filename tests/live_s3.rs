@@ -6,7 +6,7 @@
 //! moto is shared by every test of the run: buckets get unique names and every
 //! assertion looks only at this test's buckets.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

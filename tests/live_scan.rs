@@ -6,7 +6,7 @@
 //! moto is shared by every test of the run, so each test seeds its own region or
 //! uniquely named resources and asserts only on what it created.
 
-mod support;
+use crate::support;
 
 use aws_sdk_ec2::types::{
     HttpTokensState, InstanceMetadataOptionsRequest, InstanceType, IpPermission, IpRange,

@@ -2,7 +2,7 @@
 //! environment through which the AWS SDK for Rust reaches it, and the shared
 //! helpers in `tests/support` behave.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 

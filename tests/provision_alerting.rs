@@ -17,7 +17,7 @@
 //!   deliver by publishing to an SQS queue subscribed by hand.
 //! - alarms never change state: only the alarm's configuration is asserted.
 
-mod support;
+use crate::support;
 
 use compliance::aws::provision::{
     cloudwatch, dynamodb, events, kind, sns, Action, Ctx, Inspection, State, Step,

@@ -8,7 +8,7 @@
 //! shared by every test of the run, so each test owns one region
 //! (`ap-south-1`, `ap-southeast-1`) and nothing else in the suite uses them.
 
-mod support;
+use crate::support;
 
 use aws_sdk_config::types::{
     ConfigRule, ConfigSnapshotDeliveryProperties, ConfigurationRecorder, DeliveryChannel,

@@ -9,7 +9,7 @@
 //! moto is shared by every test of the run and never reset: each test uses its
 //! own suffix, and all of them work in eu-west-2 only.
 
-mod support;
+use crate::support;
 
 use aws_sdk_s3::types::{
     BucketVersioningStatus, PublicAccessBlockConfiguration, ServerSideEncryption,

@@ -6,7 +6,7 @@
 //! was deleted prints its findings, exits 3 and leaves history without a
 //! half-written scan.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_ec2::types::{IpPermission, IpRange};

@@ -4,7 +4,7 @@
 //! refused before any call. The settings of each resource are asserted in the
 //! provision_* tests next to each service's code.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;
@@ -16,6 +16,7 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env_remove("COMPLIANCE_CONFIG")
+        .env_remove("COMPLIANCE_SUFFIX")
         .output()
         .expect("binary runs")
 }
@@ -200,7 +201,7 @@ async fn setup_status_teardown_round_trip() {
 
     // Teardown: the plan deletes nothing; --yes deletes everything; again is a no-op.
     let o = run(&[
-        "--region", region, "teardown", "--suffix", &sfx, "--format", "json",
+        "--region", region, "teardown", "--suffix", &sfx, "--dry-run", "--format", "json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(actions(&json_of(&o)).iter().any(|(_, a)| a == "delete"));
@@ -367,6 +368,7 @@ fn bad_input_is_refused_before_any_call() {
             "KEY=VALUE",
         ),
         (vec!["status", "--suffix=-x"], "must not start"),
+        (vec!["setup"], "no suffix"),
         (vec!["teardown", "--suffix", "a b"], "lower-case"),
     ] {
         let mut full = vec!["--endpoint-url", dead];

@@ -6,10 +6,10 @@
 //! (that is how an operator tightens a built-in rule); two files with one id in the
 //! same source are an error, because which one wins would be an accident.
 
-use crate::core::finding::Status;
-use crate::core::normalize::normalize_item;
-use crate::core::resource::ConfigItem;
-use crate::core::rule::{Rule, RuleError};
+use crate::finding::Status;
+use crate::normalize::normalize_item;
+use crate::resource::ConfigItem;
+use crate::rule::{Rule, RuleError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -151,7 +151,7 @@ pub fn run_tests(rule: &Rule) -> Vec<TestResult> {
                     ),
                 );
             }
-            let (status, evidence) = crate::core::engine::judge(&compiled, &item);
+            let (status, evidence) = crate::engine::judge(&compiled, &item);
             result(status, evidence.summary())
         })
         .collect()
@@ -200,7 +200,7 @@ resource = {{ resourceType = "AWS::S3::Bucket", resourceId = "b", configuration 
         assert_eq!(c.len(), 1);
         assert_eq!(
             c.get("r1").unwrap().severity,
-            crate::core::finding::Severity::High
+            crate::finding::Severity::High
         );
         assert_eq!(c.overridden, ["mine/r1.toml"]);
         let errs = Catalogue::load(&[RuleSource {

@@ -10,8 +10,8 @@
 //! could not see is never mistaken for a pass, and a value of the wrong type stops
 //! the check with an error instead of quietly deciding it. See docs/rule-format.md.
 
-use crate::core::path::{Path, PathError};
-use crate::core::value::{as_number, comparable, loosely_equal, type_name};
+use crate::path::{Path, PathError};
+use crate::value::{as_number, comparable, loosely_equal, type_name};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ipnet::IpNet;
 use regex::Regex;
@@ -816,7 +816,7 @@ fn mismatch(op: &str, want: &str, v: &Value) -> String {
     format!(
         "`{op}` needs {want}, found {} {}",
         type_name(v),
-        crate::core::value::short(v, 80)
+        crate::value::short(v, 80)
     )
 }
 

@@ -6,11 +6,11 @@
 //! scan) still yields one `error` finding per resource it would have judged, so a
 //! broken rule is visible and never reads as compliant.
 
-use crate::core::condition::{Found, Truth, Witness};
-use crate::core::finding::{Evidence, Finding, Status};
-use crate::core::resource::ConfigItem;
-use crate::core::rule::{CompiledRule, Rule, RuleError};
-use crate::core::settings::Settings;
+use crate::condition::{Found, Truth, Witness};
+use crate::finding::{Evidence, Finding, Status};
+use crate::resource::ConfigItem;
+use crate::rule::{CompiledRule, Rule, RuleError};
+use crate::settings::Settings;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -128,7 +128,7 @@ impl Engine {
                     severity: rule.severity,
                     category: rule.category.clone(),
                     frameworks: rule.frameworks.clone(),
-                    service: Arc::from(crate::core::resource::service_of(resource_type)),
+                    service: Arc::from(crate::resource::service_of(resource_type)),
                     resource_type: Arc::from(resource_type),
                     resource_id: "*".into(),
                     resource_name: None,
@@ -283,7 +283,7 @@ pub fn judge(compiled: &CompiledRule, item: &ConfigItem) -> (Status, Evidence) {
     }
 }
 
-fn error_evidence(e: crate::core::condition::EvalError) -> Evidence {
+fn error_evidence(e: crate::condition::EvalError) -> Evidence {
     Evidence {
         path: e.path.into(),
         found: Some(e.found),
@@ -322,7 +322,7 @@ fn to_evidence(w: Witness<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::normalize::normalize_item;
+    use crate::normalize::normalize_item;
     use serde_json::json;
 
     const RULE: &str = r#"
@@ -422,7 +422,7 @@ fix = "f"
     #[test]
     fn unreadable_parts_make_errors_not_findings() {
         let mut it = item(json!({"engine": "postgres"}));
-        it.unreadable.push(crate::core::resource::Unreadable {
+        it.unreadable.push(crate::resource::Unreadable {
             path: "configuration".into(),
             reason: "AccessDenied (request id 1)".into(),
         });

@@ -6,8 +6,8 @@
 //! reported, so an accepted risk cannot silently become permanent. Only
 //! non-compliant findings are exempted: an error still means "we could not tell".
 
-use crate::core::finding::{AppliedExemption, Finding, Status};
-use crate::core::settings::ExemptionSpec;
+use crate::finding::{AppliedExemption, Finding, Status};
+use crate::settings::ExemptionSpec;
 use chrono::NaiveDate;
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
@@ -41,63 +41,89 @@ pub fn apply(
     findings: &mut [Finding],
     today: NaiveDate,
 ) -> Vec<ExpiredExemption> {
-    let mut compiled: Vec<Compiled> = specs
-        .iter()
-        .filter_map(|spec| {
-            // Settings::parse validated these; an invalid one here matches nothing.
-            Some(Compiled {
-                rule: Glob::new(&spec.rule).ok()?.compile_matcher(),
-                resource: match &spec.resource {
-                    Some(r) => Some(Glob::new(r).ok()?.compile_matcher()),
-                    None => None,
-                },
-                regex: match &spec.resource_regex {
-                    Some(r) => Some(Regex::new(r).ok()?),
-                    None => None,
-                },
-                expired: spec.expires < today,
-                matched: 0,
-                spec: spec.clone(),
+    let mut exemptions = Exemptions::new(specs, today);
+    exemptions.apply(findings);
+    exemptions.expired()
+}
+
+/// Compiled exemptions, applied batch by batch as a streamed scan produces
+/// findings; the expired ones (with how much they would have covered) are
+/// reported once at the end.
+pub struct Exemptions {
+    compiled: Vec<Compiled>,
+}
+
+impl Exemptions {
+    pub fn new(specs: &[ExemptionSpec], today: NaiveDate) -> Exemptions {
+        let compiled = specs
+            .iter()
+            .filter_map(|spec| {
+                // Settings::parse validated these; an invalid one here matches nothing.
+                Some(Compiled {
+                    rule: Glob::new(&spec.rule).ok()?.compile_matcher(),
+                    resource: match &spec.resource {
+                        Some(r) => Some(Glob::new(r).ok()?.compile_matcher()),
+                        None => None,
+                    },
+                    regex: match &spec.resource_regex {
+                        Some(r) => Some(Regex::new(r).ok()?),
+                        None => None,
+                    },
+                    expired: spec.expires < today,
+                    matched: 0,
+                    spec: spec.clone(),
+                })
             })
-        })
-        .collect();
-    for finding in findings
-        .iter_mut()
-        .filter(|f| f.status == Status::NonCompliant)
-    {
-        for ex in compiled.iter_mut() {
-            if !ex.matches(finding) {
-                continue;
-            }
-            ex.matched += 1;
-            if !ex.expired {
-                finding.status = Status::Exempted;
-                finding.exemption = Some(Box::new(AppliedExemption {
-                    reason: ex.spec.reason.clone(),
-                    owner: ex.spec.owner.clone(),
-                    expires: ex.spec.expires.to_string(),
-                }));
-                break;
+            .collect();
+        Exemptions { compiled }
+    }
+
+    pub fn apply(&mut self, findings: &mut [Finding]) {
+        if self.compiled.is_empty() {
+            return;
+        }
+        for finding in findings
+            .iter_mut()
+            .filter(|f| f.status == Status::NonCompliant)
+        {
+            for ex in self.compiled.iter_mut() {
+                if !ex.matches(finding) {
+                    continue;
+                }
+                ex.matched += 1;
+                if !ex.expired {
+                    finding.status = Status::Exempted;
+                    finding.exemption = Some(Box::new(AppliedExemption {
+                        reason: ex.spec.reason.clone(),
+                        owner: ex.spec.owner.clone(),
+                        expires: ex.spec.expires.to_string(),
+                    }));
+                    break;
+                }
             }
         }
     }
-    compiled
-        .into_iter()
-        .filter(|e| e.expired)
-        .map(|e| ExpiredExemption {
-            rule: e.spec.rule.clone(),
-            resource: e
-                .spec
-                .resource
-                .clone()
-                .or(e.spec.resource_regex.clone().map(|r| format!("/{r}/")))
-                .unwrap_or_default(),
-            reason: e.spec.reason,
-            owner: e.spec.owner,
-            expires: e.spec.expires.to_string(),
-            matched_findings: e.matched,
-        })
-        .collect()
+
+    /// The exemptions past their expiry date.
+    pub fn expired(&self) -> Vec<ExpiredExemption> {
+        self.compiled
+            .iter()
+            .filter(|e| e.expired)
+            .map(|e| ExpiredExemption {
+                rule: e.spec.rule.clone(),
+                resource: e
+                    .spec
+                    .resource
+                    .clone()
+                    .or(e.spec.resource_regex.clone().map(|r| format!("/{r}/")))
+                    .unwrap_or_default(),
+                reason: e.spec.reason.clone(),
+                owner: e.spec.owner.clone(),
+                expires: e.spec.expires.to_string(),
+                matched_findings: e.matched,
+            })
+            .collect()
+    }
 }
 
 impl Compiled {
@@ -121,7 +147,7 @@ impl Compiled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::finding::{Evidence, Severity};
+    use crate::finding::{Evidence, Severity};
     use std::sync::Arc;
 
     fn finding(rule: &str, arn: &str, status: Status) -> Finding {

@@ -157,7 +157,7 @@ impl Evidence {
             "missing".to_string()
         } else {
             match &self.found {
-                Some(v) => crate::core::value::short(v, 120),
+                Some(v) => crate::value::short(v, 120),
                 None => "-".to_string(),
             }
         };
@@ -169,7 +169,7 @@ impl Evidence {
             .filter(|rest| !rest.is_empty())
             .unwrap_or(&*self.expected);
         let expected = expected.replace(&format!(" of {} where", self.path), " where");
-        let expected = crate::core::value::short(&Value::String(expected), 160);
+        let expected = crate::value::short(&Value::String(expected), 160);
         let mut text = format!("{}: found {found}; expected {expected}", self.path);
         if let Some(note) = &self.note {
             text.push_str(&format!(" ({note})"));

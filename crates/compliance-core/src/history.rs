@@ -8,9 +8,9 @@
 //! file) keep exactly these shapes; the logic that reads them lives here so it is
 //! the same for both and tested without either.
 
-use crate::core::finding::{Evidence, Finding, Severity, Status};
-use crate::core::report::ScanReport;
-use crate::core::score::score_of;
+use crate::finding::{Evidence, Finding, Severity, Status};
+use crate::report::ScanReport;
+use crate::score::score_of;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,41 +70,55 @@ pub fn records(report: &ScanReport) -> (Vec<ResourceRecord>, ScanSummary) {
     }
     let records = by_resource
         .into_values()
-        .map(|findings| {
-            let first = findings[0];
-            // A type that could not be listed is recorded once per type and region.
-            let resource_id = if first.resource_id == "*" {
-                format!(
-                    "*/{}/{}",
-                    first.resource_type,
-                    first.region.as_deref().unwrap_or("-")
-                )
-            } else {
-                first.resource_id.clone()
-            };
-            ResourceRecord {
-                resource_id,
-                timestamp: report.generated_at.clone(),
-                scan_id: report.scan_id.clone(),
-                resource_type: first.resource_type.to_string(),
-                arn: first.arn.clone(),
-                account: first.account.as_deref().map(str::to_string),
-                region: first.region.as_deref().map(str::to_string),
-                criticality: first.criticality,
-                score: score_of(findings.iter().copied()),
-                outcomes: findings
-                    .iter()
-                    .map(|f| RuleOutcome {
-                        rule_id: f.rule_id.to_string(),
-                        status: f.status,
-                        severity: f.severity,
-                        evidence: f.evidence.clone(),
-                    })
-                    .collect(),
-            }
-        })
+        .filter_map(|findings| record_of(&report.scan_id, &report.generated_at, findings))
         .collect();
-    let summary = ScanSummary {
+    (records, summary_of(report))
+}
+
+/// The record of one resource: `findings` are that resource's outcomes in one
+/// scan (a streamed scan hands each item's findings here as they are made).
+pub fn record_of<'a>(
+    scan_id: &str,
+    timestamp: &str,
+    findings: impl IntoIterator<Item = &'a Finding> + Clone,
+) -> Option<ResourceRecord> {
+    let first = findings.clone().into_iter().next()?;
+    // A type that could not be listed is recorded once per type and region.
+    let resource_id = if first.resource_id == "*" {
+        format!(
+            "*/{}/{}",
+            first.resource_type,
+            first.region.as_deref().unwrap_or("-")
+        )
+    } else {
+        first.resource_id.clone()
+    };
+    Some(ResourceRecord {
+        resource_id,
+        timestamp: timestamp.to_string(),
+        scan_id: scan_id.to_string(),
+        resource_type: first.resource_type.to_string(),
+        arn: first.arn.clone(),
+        account: first.account.as_deref().map(str::to_string),
+        region: first.region.as_deref().map(str::to_string),
+        criticality: first.criticality,
+        score: score_of(findings.clone()),
+        outcomes: findings
+            .into_iter()
+            .map(|f| RuleOutcome {
+                rule_id: f.rule_id.to_string(),
+                status: f.status,
+                severity: f.severity,
+                evidence: f.evidence.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// The summary of a scan, from its report (findings are not read: a streamed
+/// scan builds the report without them).
+pub fn summary_of(report: &ScanReport) -> ScanSummary {
+    ScanSummary {
         scan_id: report.scan_id.clone(),
         timestamp: report.generated_at.clone(),
         source: report.source.inputs.join(" "),
@@ -121,8 +135,7 @@ pub fn records(report: &ScanReport) -> (Vec<ResourceRecord>, ScanSummary) {
             .map(|(k, v)| (k.clone(), v.score))
             .collect(),
         errors: report.errors.len(),
-    };
-    (records, summary)
+    }
 }
 
 /// A violation: a non-compliant outcome of one rule on one resource.
@@ -200,7 +213,7 @@ pub fn parse_since(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Str
                 .ok()
                 .filter(|n| *n >= 0)
                 .map(|n| {
-                    crate::core::timestamp::format(&(now - chrono::Duration::seconds(n * secs)))
+                    crate::timestamp::format(&(now - chrono::Duration::seconds(n * secs)))
                 })
                 .ok_or_else(|| format!("`{text}`: expected a number before `{unit}`")),
         )
@@ -211,8 +224,8 @@ pub fn parse_since(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Str
     {
         return r;
     }
-    crate::core::timestamp::parse(&serde_json::Value::String(t.to_string()))
-        .map(|d| crate::core::timestamp::format(&d))
+    crate::timestamp::parse(&serde_json::Value::String(t.to_string()))
+        .map(|d| crate::timestamp::format(&d))
         .ok_or_else(|| format!("`{text}`: use 7d, 24h, 30m or a date such as 2026-11-01"))
 }
 
@@ -258,11 +271,11 @@ mod tests {
 
     fn report(id: &str, findings: Vec<Finding>) -> ScanReport {
         ScanReport::build(
-            crate::core::report::Meta {
+            crate::report::Meta {
                 scan_id: id.into(),
                 generated_at: format!("2026-11-22T00:00:0{}.000Z", id.len() % 10),
                 version: "0".into(),
-                source: crate::core::report::Source {
+                source: crate::report::Source {
                     kind: "snapshot".into(),
                     inputs: vec!["x".into()],
                 },
@@ -324,7 +337,7 @@ mod tests {
     #[test]
     fn since_accepts_ages_and_dates() {
         let now =
-            crate::core::timestamp::parse(&serde_json::json!("2026-11-22T12:00:00Z")).unwrap();
+            crate::timestamp::parse(&serde_json::json!("2026-11-22T12:00:00Z")).unwrap();
         assert_eq!(parse_since("7d", now).unwrap(), "2026-11-15T12:00:00.000Z");
         assert_eq!(parse_since("2h", now).unwrap(), "2026-11-22T10:00:00.000Z");
         assert_eq!(

@@ -2,8 +2,8 @@
 //! dashboard and alarm read (`ComplianceScore`, `ServiceScore`, `Violations`,
 //! `ResourcesScanned`, `ScanDuration`), so the two sides cannot drift apart.
 
-use crate::core::finding::Severity;
-use crate::core::report::ScanReport;
+use crate::finding::Severity;
+use crate::report::ScanReport;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
@@ -39,7 +39,7 @@ pub fn of_scan(report: &ScanReport, duration_secs: f64) -> Vec<Metric> {
             .findings
             .iter()
             .filter(|f| {
-                f.severity == severity && f.status == crate::core::finding::Status::NonCompliant
+                f.severity == severity && f.status == crate::finding::Status::NonCompliant
             })
             .count();
         out.push(Metric {

@@ -14,8 +14,8 @@
 //! carry no item (oversized or scheduled notifications) are reported as skipped so
 //! the scan can say what it could not read.
 
-use crate::core::resource::{canonical_type, is_region_name, ConfigItem};
-use crate::core::timestamp;
+use crate::resource::{canonical_type, is_region_name, ConfigItem};
+use crate::timestamp;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -53,6 +53,10 @@ pub enum InputError {
     },
 }
 
+/// How much of a document is searched for `"configurationItems"` before it is
+/// streamed as a snapshot file.
+const HEAD_BYTES: usize = 1 << 16;
+
 /// Streams the raw (unparsed) items of an AWS Config snapshot or history file
 /// (`{"configurationItems": [...]}` at the top) to `sink` one by one, with their
 /// position, without building the whole document: memory follows one item, not
@@ -66,7 +70,14 @@ pub fn stream_snapshot<'t>(
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
-    let head = &text[..text.len().min(1 << 16)];
+    // Only the head is searched for the key, so a non-snapshot file costs nothing
+    // more; the cut moves back to a character boundary because the head of a real
+    // file can end inside a multi-byte character.
+    let mut cut = text.len().min(HEAD_BYTES);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     if !text.trim_start().starts_with('{') || !head.contains("\"configurationItems\"") {
         return Ok(false);
     }
@@ -145,7 +156,7 @@ pub fn item_at(file: &str, index: usize, raw: &RawValue) -> Result<ConfigItem, I
             location,
             message: format!(
                 "expected a configuration item, found {}",
-                crate::core::value::type_name(&raw)
+                crate::value::type_name(&raw)
             ),
         });
     }
@@ -312,12 +323,12 @@ fn collect(
             file: file.to_string(),
             detail: format!(
                 "expected a JSON object or array, found {}",
-                crate::core::value::type_name(&other)
+                crate::value::type_name(&other)
             ),
         }),
         other => Err(bad(format!(
             "expected a configuration item, found {}",
-            crate::core::value::type_name(&other)
+            crate::value::type_name(&other)
         ))),
     }
 }
@@ -399,31 +410,25 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
     };
     ci.insert("resourceType".into(), Value::String(resource_type.clone()));
 
-    // The few configuration fields used below, read once instead of cloning the configuration.
+    // The registry says which configuration fields name the item; they are read
+    // once here instead of cloning the configuration.
+    let info = crate::registry::lookup(&resource_type);
+    let arn_field = match info.map(|t| t.arn) {
+        Some(crate::registry::Arn::Field(f)) => Some(f),
+        _ => None,
+    };
     let cfg_fields: std::collections::HashMap<&str, String> = ci
         .get("configuration")
         .and_then(Value::as_object)
         .map(|c| {
             [
-                "groupId",
-                "instanceId",
-                "volumeId",
-                "dbiResourceId",
-                "userId",
-                "roleId",
-                "policyId",
-                "name",
-                "stackId",
-                "dBInstanceIdentifier",
-                "userName",
-                "roleName",
-                "policyName",
-                "groupName",
-                "stackName",
-                "arn",
-                "dBInstanceArn",
+                info.and_then(|t| t.id_field),
+                info.and_then(|t| t.name_field),
+                arn_field,
+                Some("arn"),
             ]
             .into_iter()
+            .flatten()
             .filter_map(|k| c.get(k).and_then(Value::as_str).map(|v| (k, v.to_string())))
             .collect()
         })
@@ -431,42 +436,22 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
     let cfg = |k: &str| cfg_fields.get(k).cloned();
 
     if ci.get("resourceId").and_then(Value::as_str).is_none() {
-        let id = match resource_type.as_str() {
-            "AWS::EC2::SecurityGroup" => cfg("groupId"),
-            "AWS::EC2::Instance" => cfg("instanceId"),
-            "AWS::EC2::Volume" => cfg("volumeId"),
-            "AWS::RDS::DBInstance" => cfg("dbiResourceId"),
-            "AWS::IAM::User" => cfg("userId"),
-            "AWS::IAM::Role" => cfg("roleId"),
-            "AWS::IAM::Policy" => cfg("policyId"),
-            "AWS::IAM::Group" => cfg("groupId"),
-            "AWS::S3::Bucket" => cfg("name"),
-            "AWS::CloudFormation::Stack" => cfg("stackId"),
-            _ => None,
-        }
-        .or_else(|| {
-            ci.get("resourceName")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .or_else(|| ci.get("ARN").and_then(Value::as_str).map(str::to_string))
-        .ok_or_else(|| format!("{resource_type} without `resourceId`"))?;
+        let id = info
+            .and_then(|t| t.id_field)
+            .and_then(cfg)
+            .or_else(|| {
+                ci.get("resourceName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .or_else(|| ci.get("ARN").and_then(Value::as_str).map(str::to_string))
+            .ok_or_else(|| format!("{resource_type} without `resourceId`"))?;
         ci.insert("resourceId".into(), Value::String(id));
     }
     let resource_id = ci["resourceId"].as_str().unwrap_or_default().to_string();
 
     if ci.get("resourceName").and_then(Value::as_str).is_none() {
-        let name = match resource_type.as_str() {
-            "AWS::S3::Bucket" => cfg("name"),
-            "AWS::RDS::DBInstance" => cfg("dBInstanceIdentifier"),
-            "AWS::IAM::User" => cfg("userName"),
-            "AWS::IAM::Role" => cfg("roleName"),
-            "AWS::IAM::Policy" => cfg("policyName"),
-            "AWS::IAM::Group" => cfg("groupName"),
-            "AWS::EC2::SecurityGroup" => cfg("groupName"),
-            "AWS::CloudFormation::Stack" => cfg("stackName"),
-            _ => None,
-        };
+        let name = info.and_then(|t| t.name_field).and_then(cfg);
         if let Some(name) = name {
             ci.insert("resourceName".into(), Value::String(name));
         }
@@ -516,22 +501,12 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let ec2 = |kind: &str| {
-            (!region.is_empty() && !account.is_empty())
-                .then(|| format!("arn:aws:ec2:{region}:{account}:{kind}/{resource_id}"))
-        };
-        let arn = match resource_type.as_str() {
-            "AWS::S3::Bucket" => Some(format!(
-                "arn:aws:s3:::{}",
-                ci.get("resourceName")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&resource_id)
-            )),
-            "AWS::EC2::SecurityGroup" => ec2("security-group"),
-            "AWS::EC2::Instance" => ec2("instance"),
-            "AWS::EC2::Volume" => ec2("volume"),
-            "AWS::RDS::DBInstance" => cfg("dBInstanceArn"),
-            "AWS::CloudFormation::Stack" => cfg("stackId"),
+        let name = ci.get("resourceName").and_then(Value::as_str);
+        let arn = match info.map(|t| t.arn) {
+            Some(crate::registry::Arn::Template(_)) => {
+                info.and_then(|t| t.arn_from_template(&region, &account, &resource_id, name))
+            }
+            Some(crate::registry::Arn::Field(f)) => cfg(f),
             _ => cfg("arn"),
         };
         if let Some(arn) = arn {
@@ -673,49 +648,13 @@ fn tag_map(v: &Value) -> Option<Map<String, Value>> {
 /// Recognises the resource type of a select_resource_config result that did not
 /// select `resourceType`, from fields only that type has.
 fn infer_type(ci: &Map<String, Value>) -> Option<String> {
-    let config = ci.get("configuration").and_then(Value::as_object);
-    let has = |k: &str| config.is_some_and(|c| c.contains_key(k));
-    let supplementary_has = |k: &str| {
-        ci.get("supplementaryConfiguration")
+    let has = |path: &str| {
+        let (part, key) = path.split_once('.').unwrap_or((path, ""));
+        ci.get(part)
             .and_then(Value::as_object)
-            .is_some_and(|s| s.contains_key(k))
+            .is_some_and(|m| m.contains_key(key))
     };
-    let t =
-        if has("ipPermissions") || has("ipPermissionsEgress") || (has("groupId") && has("vpcId")) {
-            "AWS::EC2::SecurityGroup"
-        } else if has("instanceId") {
-            "AWS::EC2::Instance"
-        } else if has("volumeId") {
-            "AWS::EC2::Volume"
-        } else if has("dBInstanceIdentifier") || has("dbiResourceId") {
-            "AWS::RDS::DBInstance"
-        } else if has("userId") || has("userPolicyList") {
-            "AWS::IAM::User"
-        } else if has("roleId") || has("assumeRolePolicyDocument") || has("rolePolicyList") {
-            "AWS::IAM::Role"
-        } else if has("policyVersionList") || has("policyId") {
-            "AWS::IAM::Policy"
-        } else if has("groupPolicyList") {
-            "AWS::IAM::Group"
-        } else if has("stackId") || has("stackStatus") {
-            "AWS::CloudFormation::Stack"
-        } else if [
-            "AccessControlList",
-            "BucketVersioningConfiguration",
-            "ServerSideEncryptionConfiguration",
-            "BucketPolicy",
-            "BucketLifecycleConfiguration",
-            "PublicAccessBlockConfiguration",
-        ]
-        .iter()
-        .any(|k| supplementary_has(k))
-            || (has("name") && has("creationDate") && has("owner"))
-        {
-            "AWS::S3::Bucket"
-        } else {
-            return None;
-        };
-    Some(t.to_string())
+    crate::registry::infer_type(has).map(str::to_string)
 }
 
 #[cfg(test)]
@@ -861,6 +800,31 @@ mod tests {
             stream_snapshot("s.json", broken, &mut |_, _| {}),
             Err(InputError::NotJson { .. })
         ));
+    }
+
+    #[test]
+    fn a_character_across_the_head_boundary_is_read_not_cut() {
+        // A three-byte character whose second byte is byte 65,536 of the file: the
+        // head that is searched for the key must end before it, not inside it.
+        let start = "{\"configurationItems\": [{\"resourceType\": \"AWS::S3::Bucket\", \"resourceId\": \"b\", \"configuration\": {\"note\": \"";
+        let mut text = String::from(start);
+        text.push_str(&"a".repeat(HEAD_BYTES - 1 - start.len()));
+        text.push('€');
+        assert!(!text.is_char_boundary(HEAD_BYTES));
+        text.push_str(&"b".repeat(100));
+        text.push_str("\"}}]}");
+        let loaded = load_document("big.json", &text).expect("a valid snapshot loads");
+        assert_eq!(loaded.items.len(), 1);
+        let note = loaded.items[0].body["configuration"]["note"]
+            .as_str()
+            .expect("note survives");
+        assert!(note.contains("a€b"));
+        // The same cut inside a document that is not a snapshot file.
+        let start = "{\"resourceType\": \"AWS::S3::Bucket\", \"resourceId\": \"";
+        let pad = "x".repeat(HEAD_BYTES - 1 - start.len());
+        let other = format!("{start}{pad}€\"}}");
+        assert!(!other.is_char_boundary(HEAD_BYTES));
+        assert_eq!(load_document("one.json", &other).unwrap().items.len(), 1);
     }
 
     #[test]

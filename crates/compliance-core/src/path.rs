@@ -150,7 +150,7 @@ impl Filter {
         let equal = found
             .values
             .iter()
-            .any(|v| crate::core::value::loosely_equal(v, &self.value));
+            .any(|v| crate::value::loosely_equal(v, &self.value));
         let equal = equal || (self.value.is_null() && found.values.is_empty());
         equal != self.negate
     }

@@ -5,10 +5,10 @@
 //! in v1, never renamed or removed; a breaking change gets a new schema string.
 //! Reading checks the schema so an unrelated JSON file is rejected by name.
 
-use crate::core::exemption::ExpiredExemption;
-use crate::core::finding::{Finding, Severity, Status};
-use crate::core::normalize::Skipped;
-use crate::core::score::{score, ScoreCard};
+use crate::exemption::ExpiredExemption;
+use crate::finding::{Finding, Severity, Status};
+use crate::normalize::Skipped;
+use crate::score::{score, ScoreCard};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,6 +28,48 @@ pub struct ScanReport {
     pub errors: Vec<ScanError>,
     #[serde(default)]
     pub expired_exemptions: Vec<ExpiredExemption>,
+    /// What each rule that produced findings checks and how to fix it, said
+    /// once per rule rather than in each of possibly 100,000 findings (added
+    /// in v1; older files have none).
+    #[serde(default)]
+    pub rules: Vec<RuleInfo>,
+}
+
+/// One rule as the findings document describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub category: String,
+    pub frameworks: Vec<String>,
+    pub resource_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_rule: Option<String>,
+    pub why: String,
+    pub fix: String,
+    /// The rule file (`embedded:rules/s3/…` for built-in rules).
+    pub file: String,
+}
+
+impl RuleInfo {
+    pub fn of(rule: &crate::rule::Rule) -> RuleInfo {
+        RuleInfo {
+            id: rule.id.clone(),
+            title: rule.title.to_string(),
+            severity: rule.severity,
+            category: rule.category.to_string(),
+            frameworks: rule.frameworks.to_vec(),
+            resource_types: rule.resource_types.clone(),
+            remediation: rule.remediation.as_deref().map(str::to_string),
+            config_rule: rule.config_rule.as_ref().map(|c| c.identifier.clone()),
+            why: rule.docs.why.clone(),
+            fix: rule.docs.fix.clone(),
+            file: rule.file.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +171,7 @@ impl ScanReport {
             findings,
             errors,
             expired_exemptions: expired,
+            rules: Vec::new(),
         }
     }
 
@@ -184,22 +227,54 @@ impl ScanReport {
 }
 
 fn summarise(findings: &[Finding], resources: usize, rules: usize) -> Summary {
-    let mut by_status: BTreeMap<String, usize> =
-        Status::ALL.iter().map(|s| (s.to_string(), 0)).collect();
-    let mut failing: BTreeMap<String, usize> =
-        Severity::ALL.iter().map(|s| (s.to_string(), 0)).collect();
-    for f in findings {
-        *by_status.entry(f.status.to_string()).or_default() += 1;
+    let mut builder = SummaryBuilder::default();
+    findings.iter().for_each(|f| builder.add(f));
+    builder.finish(resources, rules)
+}
+
+/// The summary counted one finding at a time (for streamed scans).
+#[derive(Debug, Clone, Default)]
+pub struct SummaryBuilder {
+    evaluations: usize,
+    by_status: [usize; 5],
+    failing: [usize; 5],
+}
+
+impl SummaryBuilder {
+    pub fn add(&mut self, f: &Finding) {
+        self.evaluations += 1;
+        self.by_status[f.status as usize] += 1;
         if f.status.is_failing() {
-            *failing.entry(f.severity.to_string()).or_default() += 1;
+            self.failing[f.severity as usize] += 1;
         }
     }
-    Summary {
-        resources,
-        rules,
-        evaluations: findings.len(),
-        by_status,
-        failing_by_severity: failing,
+
+    /// Failing findings at or above `min`, as [`ScanReport::failing_at`] counts them.
+    pub fn failing_at(&self, min: Option<Severity>) -> usize {
+        match min {
+            None => 0,
+            Some(min) => Severity::ALL
+                .iter()
+                .filter(|s| **s >= min)
+                .map(|s| self.failing[*s as usize])
+                .sum(),
+        }
+    }
+
+    pub fn finish(&self, resources: usize, rules: usize) -> Summary {
+        Summary {
+            resources,
+            rules,
+            evaluations: self.evaluations,
+            by_status: Status::ALL
+                .iter()
+                .map(|s| (s.to_string(), self.by_status[*s as usize]))
+                .collect(),
+            failing_by_severity: Severity::ALL
+                .iter()
+                .map(|s| (s.to_string(), self.failing[*s as usize]))
+                .collect(),
+        }
     }
 }
 

@@ -120,86 +120,17 @@ pub fn is_region_name(s: &str) -> bool {
         && number.parse::<u8>().is_ok()
 }
 
-/// `AWS::EC2::SecurityGroup` → `ec2`; anything unexpected → the whole text lower-cased.
-pub fn service_of(resource_type: &str) -> String {
-    let mut parts = resource_type.split("::");
-    match (parts.next(), parts.next()) {
-        (Some(_), Some(service)) => service.to_ascii_lowercase(),
-        _ => resource_type.to_ascii_lowercase(),
-    }
-}
+/// `AWS::EC2::SecurityGroup` → `ec2`: the registry's service, else the middle
+/// part of the name.
+pub use crate::registry::service_of;
 
-/// The resource types the catalogue and collectors know, with AWS's casing, so
-/// that sloppy spellings in documentation examples (`AWS::EC2::VOLUME`) are fixed.
-pub const KNOWN_TYPES: &[&str] = &[
-    "AWS::EC2::Instance",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Volume",
-    "AWS::EC2::VPC",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::NetworkInterface",
-    "AWS::EC2::EIP",
-    "AWS::S3::Bucket",
-    "AWS::S3::AccountPublicAccessBlock",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster",
-    "AWS::IAM::User",
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::IAM::Group",
-    "AWS::IAM::AccountPasswordPolicy",
-    "AWS::IAM::AccountSummary",
-    "AWS::CloudFormation::Stack",
-    "AWS::SNS::Topic",
-    "AWS::KMS::Key",
-];
-
-/// The resource kinds `--resources` accepts and the Config types each covers.
-pub const KINDS: &[(&str, &[&str])] = &[
-    (
-        "ec2",
-        &[
-            "AWS::EC2::Instance",
-            "AWS::EC2::SecurityGroup",
-            "AWS::EC2::Volume",
-        ],
-    ),
-    ("sg", &["AWS::EC2::SecurityGroup"]),
-    ("ebs", &["AWS::EC2::Volume"]),
-    (
-        "s3",
-        &["AWS::S3::Bucket", "AWS::S3::AccountPublicAccessBlock"],
-    ),
-    ("rds", &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"]),
-    (
-        "iam",
-        &[
-            "AWS::IAM::User",
-            "AWS::IAM::Role",
-            "AWS::IAM::Policy",
-            "AWS::IAM::Group",
-            "AWS::IAM::AccountPasswordPolicy",
-            "AWS::IAM::AccountSummary",
-        ],
-    ),
-    ("cfn", &["AWS::CloudFormation::Stack"]),
-];
+/// AWS's casing of a known type; the list lives in the [registry](crate::registry).
+pub use crate::registry::canonical_type;
 
 /// The Config types of a `--resources` kind, or `None` for an unknown kind.
-pub fn types_for_kind(kind: &str) -> Option<&'static [&'static str]> {
-    KINDS
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(kind.trim()))
-        .map(|(_, t)| *t)
-}
-
-/// The canonical casing of a resource type, when it is one we know.
-pub fn canonical_type(t: &str) -> String {
-    KNOWN_TYPES
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(t))
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| t.to_string())
+/// [`crate::registry::types_of_kinds`] says which kinds exist.
+pub fn types_for_kind(kind: &str) -> Option<Vec<&'static str>> {
+    crate::registry::types_of_kind(kind).ok()
 }
 
 #[cfg(test)]

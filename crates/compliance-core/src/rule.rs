@@ -5,8 +5,8 @@
 //! known, the rule id, because the person fixing it is editing that file. The
 //! format is specified in docs/rule-format.md.
 
-use crate::core::condition::{self, compile, toml_to_json, Condition, RawCondition};
-use crate::core::finding::{Severity, Status};
+use crate::condition::{self, compile, toml_to_json, Condition, RawCondition};
+use crate::finding::{Severity, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -158,7 +158,11 @@ pub fn toml_message(e: &toml::de::Error) -> String {
 
 /// Line and column (1-based) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    // An offset inside a multi-byte character counts as that character's start.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before
@@ -487,6 +491,13 @@ resource = { resourceType = "AWS::S3::Bucket", resourceId = "b" }
 
         let e = Rule::parse("x/demo-rule.toml", "id = \"demo-rule\"\ntitle = [").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_points_at_that_character() {
+        assert_eq!(line_col("é\nxé", 1), (1, 1));
+        assert_eq!(line_col("é\nxé", 5), (2, 2));
+        assert_eq!(line_col("é\nxé", 99), (2, 3));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! as compliant. A group with nothing to weigh has no score (`null`), not 100 and
 //! not 0, so an empty scan cannot look perfect or alarming.
 
-use crate::core::finding::{Finding, Status};
+use crate::finding::{Finding, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -122,66 +122,80 @@ pub fn score_of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<f
 
 /// Scores findings. Frameworks group by their prefix (`SOC2:CC6.1` → `SOC2`).
 pub fn score(findings: &[Finding], threshold: f64) -> ScoreCard {
-    let mut card = ScoreCard {
-        overall: None,
-        threshold,
-        below_threshold: false,
-        totals: GroupScore::default(),
-        by_service: BTreeMap::new(),
-        by_severity: BTreeMap::new(),
-        by_category: BTreeMap::new(),
-        by_framework: BTreeMap::new(),
-        by_rule: BTreeMap::new(),
-    };
-    for f in findings {
-        card.totals.add(f);
-        card.by_service
-            .entry(f.service.to_string())
-            .or_default()
-            .add(f);
-        card.by_severity
-            .entry(f.severity.to_string())
-            .or_default()
-            .add(f);
-        card.by_category
-            .entry(f.category.to_string())
-            .or_default()
-            .add(f);
-        card.by_rule
-            .entry(f.rule_id.to_string())
-            .or_default()
-            .add(f);
+    let mut builder = ScoreBuilder::default();
+    findings.iter().for_each(|f| builder.add(f));
+    builder.finish(threshold)
+}
+
+/// A score card built one finding at a time, so a streamed scan never holds
+/// its findings to score them.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreBuilder {
+    totals: GroupScore,
+    by_service: BTreeMap<String, GroupScore>,
+    by_severity: BTreeMap<String, GroupScore>,
+    by_category: BTreeMap<String, GroupScore>,
+    by_framework: BTreeMap<String, GroupScore>,
+    by_rule: BTreeMap<String, GroupScore>,
+}
+
+impl ScoreBuilder {
+    pub fn add(&mut self, f: &Finding) {
+        self.totals.add(f);
+        group(&mut self.by_service, &f.service).add(f);
+        group(&mut self.by_severity, f.severity.as_str()).add(f);
+        group(&mut self.by_category, &f.category).add(f);
+        group(&mut self.by_rule, &f.rule_id).add(f);
         let mut seen: Vec<&str> = Vec::new();
         for fw in f.frameworks.iter() {
             let name = fw.split(':').next().unwrap_or(fw);
             if !seen.contains(&name) {
                 seen.push(name);
-                card.by_framework
-                    .entry(name.to_string())
-                    .or_default()
-                    .add(f);
+                group(&mut self.by_framework, name).add(f);
             }
         }
     }
-    card.totals.finish();
-    for map in [
-        &mut card.by_service,
-        &mut card.by_severity,
-        &mut card.by_category,
-        &mut card.by_framework,
-        &mut card.by_rule,
-    ] {
-        map.values_mut().for_each(GroupScore::finish);
+
+    pub fn finish(self, threshold: f64) -> ScoreCard {
+        let mut card = ScoreCard {
+            overall: None,
+            threshold,
+            below_threshold: false,
+            totals: self.totals,
+            by_service: self.by_service,
+            by_severity: self.by_severity,
+            by_category: self.by_category,
+            by_framework: self.by_framework,
+            by_rule: self.by_rule,
+        };
+        card.totals.finish();
+        for map in [
+            &mut card.by_service,
+            &mut card.by_severity,
+            &mut card.by_category,
+            &mut card.by_framework,
+            &mut card.by_rule,
+        ] {
+            map.values_mut().for_each(GroupScore::finish);
+        }
+        card.overall = card.totals.score;
+        card.below_threshold = card.overall.is_some_and(|s| s < threshold);
+        card
     }
-    card.overall = card.totals.score;
-    card.below_threshold = card.overall.is_some_and(|s| s < threshold);
-    card
+}
+
+/// The group of `key`, allocating its name only the first time it is seen.
+fn group<'m>(map: &'m mut BTreeMap<String, GroupScore>, key: &str) -> &'m mut GroupScore {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), GroupScore::default());
+    }
+    map.get_mut(key).expect("just inserted")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::finding::{Evidence, Severity};
+    use crate::finding::{Evidence, Severity};
     use std::sync::Arc;
 
     fn f(sev: Severity, crit: f64, status: Status, service: &str) -> Finding {

@@ -5,8 +5,8 @@
 //! errors with a line and column, because a misspelt exemption field that is
 //! silently ignored would hide a real violation or accept a risk nobody approved.
 
-use crate::core::finding::Severity;
-use crate::core::rule::line_col;
+use crate::finding::Severity;
+use crate::rule::line_col;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -30,6 +30,16 @@ pub struct Settings {
     pub exemptions: Vec<ExemptionSpec>,
     /// Tags for every resource setup creates (Owner, Environment, CostCenter, ComplianceLevel).
     pub tags: BTreeMap<String, String>,
+    /// The monitoring stack the file's commands mean when `--suffix` is not given.
+    pub stack: StackSettings,
+}
+
+/// `[stack]`: which monitoring stack (`setup`, `status`, `teardown`) this file belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StackSettings {
+    /// Used when neither `--suffix` nor `COMPLIANCE_SUFFIX` names a stack.
+    pub suffix: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -111,7 +121,7 @@ fn json_table<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Value>
     let table = toml::Table::deserialize(d)?;
     Ok(table
         .iter()
-        .map(|(k, v)| (k.clone(), crate::core::condition::toml_to_json(v)))
+        .map(|(k, v)| (k.clone(), crate::condition::toml_to_json(v)))
         .collect())
 }
 
@@ -142,7 +152,7 @@ impl Settings {
                 file: file.to_string(),
                 line,
                 column,
-                message: crate::core::rule::toml_message(&e),
+                message: crate::rule::toml_message(&e),
             }
         })?;
         // The n-th `[[exemptions]]` header, so a message points at the entry at fault.
@@ -192,6 +202,15 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stack_suffix_is_read_and_misspelt_keys_refused() {
+        let s = Settings::parse("c.toml", "[stack]\nsuffix = \"dev\"\n").unwrap();
+        assert_eq!(s.stack.suffix.as_deref(), Some("dev"));
+        assert_eq!(Settings::parse("c.toml", "").unwrap().stack.suffix, None);
+        let e = Settings::parse("c.toml", "[stack]\nsufix = \"dev\"\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+    }
 
     #[test]
     fn defaults_follow_design() {

@@ -223,7 +223,7 @@ pub fn validate_known_region(region: &str) -> Result<(), String> {
 
 /// Region names as AWS writes them (`eu-west-1`, `us-gov-west-1`).
 pub fn validate_region(region: &str) -> Result<(), String> {
-    if crate::core::resource::is_region_name(region) {
+    if crate::resource::is_region_name(region) {
         Ok(())
     } else {
         Err(format!(

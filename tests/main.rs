@@ -1,0 +1,25 @@
+//! The integration tests, as one crate: each file below is a module, so the whole
+//! AWS SDK is linked once instead of once per file (link time dominates on 2 cores).
+
+mod support;
+
+mod alerts_metrics;
+mod catalogue;
+mod cli;
+mod completions;
+mod example_estate;
+mod fixtures;
+mod history_cli;
+mod history_dynamodb;
+mod history_store;
+mod live_iam;
+mod live_s3;
+mod live_scan;
+mod moto_harness;
+mod no_panic;
+mod provision_alerting;
+mod provision_config;
+mod provision_storage;
+mod scan_history_e2e;
+mod setup_e2e;
+mod stack_cli;
