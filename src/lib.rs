@@ -8,7 +8,9 @@
 pub mod aws;
 pub mod cli;
 pub mod commands;
-pub mod core;
+pub use compliance_core as core;
 pub mod embedded;
+pub mod error;
 pub mod output;
+pub mod pipeline;
 pub mod store;

@@ -20,20 +20,18 @@ fn main() -> ExitCode {
         }
     };
     init_logging(cli.global.verbose, cli.global.quiet);
-    let result = match &cli.command {
-        Command::Setup(args) => commands::setup::run(&cli.global, args),
-        Command::Status(args) => commands::status::run(&cli.global, args),
-        Command::Teardown(args) => commands::teardown::run(&cli.global, args),
-        Command::Scan(args) => commands::scan::run(&cli.global, args),
-        Command::Score(args) => commands::score::run(&cli.global, args),
-        Command::History(args) => commands::history::run(&cli.global, args),
-        Command::Diff(args) => commands::diff::run(&cli.global, args),
-        Command::Prune(args) => commands::prune::run(&cli.global, args),
-        Command::Report(args) => commands::report::run(&cli.global, args),
-        Command::Rules(command) => commands::rules::run(&cli.global, command),
-        Command::Completions(args) => commands::completions::run(args),
-        Command::IamPolicy(args) => commands::iam_policy::run(args),
+    // The one async runtime of the process; commands borrow it, none builds its own.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::RUNTIME);
+        }
     };
+    let result = runtime.block_on(dispatch(&cli));
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) if commands::is_broken_pipe(&err) => ExitCode::from(exit::OK),
@@ -62,4 +60,22 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// Runs the chosen command on the process's runtime.
+async fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
+    match &cli.command {
+        Command::Setup(args) => commands::setup::run(&cli.global, args).await,
+        Command::Status(args) => commands::status::run(&cli.global, args).await,
+        Command::Teardown(args) => commands::teardown::run(&cli.global, args).await,
+        Command::Scan(args) => commands::scan::run(&cli.global, args).await,
+        Command::Score(args) => commands::score::run(&cli.global, args).await,
+        Command::History(args) => commands::history::run(&cli.global, args).await,
+        Command::Diff(args) => commands::diff::run(&cli.global, args).await,
+        Command::Prune(args) => commands::prune::run(&cli.global, args),
+        Command::Report(args) => commands::report::run(&cli.global, args),
+        Command::Rules(command) => commands::rules::run(&cli.global, command),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::IamPolicy(args) => commands::iam_policy::run(args),
+    }
 }

@@ -2,7 +2,7 @@
 //! new, resolved, or still open (by default the last two scans).
 
 use crate::cli::{DiffArgs, Format, GlobalArgs};
-use crate::commands::history_context::{find_scan, open};
+use crate::pipeline::stores::{find_scan, open};
 use crate::commands::{emit, exit, InputError};
 use crate::core::history::{diff, Violation};
 use crate::output;
@@ -11,11 +11,8 @@ use anyhow::Result;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 
-pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8> {
+    async {
         let store = open(global, &args.store).await?;
         let to = find_scan(&store, args.to.as_deref().unwrap_or("latest")).await?;
         let from = match &args.from {
@@ -72,7 +69,8 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8> {
         };
         emit(None, &text)?;
         Ok(exit::OK)
-    })
+    }
+    .await
 }
 
 fn violation_table(list: &[Violation]) -> String {

@@ -2,7 +2,7 @@
 //! one resource's outcomes over time, from the suffix's table or the local store.
 
 use crate::cli::{Format, GlobalArgs, HistoryArgs};
-use crate::commands::history_context::open;
+use crate::pipeline::stores::open;
 use crate::commands::{emit, exit, InputError};
 use crate::core::finding::{Severity, Status};
 use crate::core::history::{parse_since, sparkline};
@@ -12,16 +12,13 @@ use anyhow::Result;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 
-pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
+pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
     let since = args
         .since
         .as_deref()
         .map(|s| parse_since(s, chrono::Utc::now()).map_err(|e| InputError(format!("--since {e}"))))
         .transpose()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+    async {
         let store = open(global, &args.store).await?;
         let text = match &args.resource {
             Some(resource) => {
@@ -101,5 +98,6 @@ pub fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8> {
         };
         emit(None, &text)?;
         Ok(exit::OK)
-    })
+    }
+    .await
 }

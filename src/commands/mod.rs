@@ -8,7 +8,6 @@
 pub mod completions;
 pub mod diff;
 pub mod history;
-pub mod history_context;
 pub mod iam_policy;
 pub mod prune;
 pub mod report;
@@ -28,10 +27,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A problem with the user's input (arguments, files): exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
+pub use crate::error::InputError;
+pub use crate::pipeline::connection;
 
 /// Process exit codes, as documented in the README.
 pub mod exit {
@@ -50,6 +47,13 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
             || e.is::<crate::core::normalize::InputError>()
             || e.is::<crate::core::report::ReportError>()
             || e.is::<crate::core::path::PathError>()
+            || matches!(
+                e.downcast_ref::<crate::pipeline::snapshot::SnapshotError>(),
+                Some(
+                    crate::pipeline::snapshot::SnapshotError::Input(_)
+                        | crate::pipeline::snapshot::SnapshotError::Unreadable(_)
+                )
+            )
             || matches!(
                 e.downcast_ref::<crate::store::StoreError>(),
                 Some(crate::store::StoreError::Local { .. })
@@ -189,21 +193,6 @@ pub fn emit(out: Option<&Path>, text: &str) -> Result<()> {
             stdout.flush()?;
             Ok(())
         }
-    }
-}
-
-/// How to reach AWS: the global flags plus the command's retry and timeout budget.
-pub fn connection(
-    global: &GlobalArgs,
-    max_attempts: u32,
-    call_timeout: std::time::Duration,
-) -> crate::aws::Connection {
-    crate::aws::Connection {
-        profile: global.profile.clone(),
-        region: global.region.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-        max_attempts,
-        call_timeout,
     }
 }
 

@@ -5,14 +5,14 @@
 //! threshold or grouping needs no rescan and a hand-edited score cannot mislead.
 
 use crate::cli::{Format, GlobalArgs, ScoreArgs};
-use crate::commands::history_context::{find_scan, findings_of, open};
+use crate::pipeline::stores::{find_scan, findings_of, open};
 use crate::commands::{emit, exit, load_catalogue, load_settings, read_input, InputError};
 use crate::core::report::ScanReport;
 use crate::core::score::{score, Grouping};
 use crate::output;
 use anyhow::Result;
 
-pub fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<u8> {
+pub async fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<u8> {
     let groupings = args
         .by
         .iter()
@@ -40,10 +40,7 @@ pub fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<u8> {
         }
         (None, Some(wanted)) => {
             let catalogue = load_catalogue(global)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
+            async {
                 let store = open(global, &args.store).await?;
                 let summary = find_scan(&store, wanted).await?;
                 let records =
@@ -53,7 +50,8 @@ pub fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<u8> {
                     &findings,
                     args.threshold.unwrap_or(summary.threshold),
                 ))
-            })?
+            }
+            .await?
         }
         (None, None) => {
             return Err(InputError("score needs --input FILE or --scan ID".into()).into())

@@ -5,14 +5,17 @@
 
 use crate::aws::provision::{ensure_all, manifest, Action, Ctx};
 use crate::cli::{GlobalArgs, SetupArgs, SseChoice};
-use crate::commands::stack_context::{connect, render_steps, validate, SpecInput};
+use crate::commands::stack_context::{
+    connect, manifest_not_saved, render_steps, validate, SpecInput,
+};
 use crate::commands::{emit, exit, progress_enabled};
 use crate::core::stack::{Manifest, Sse, StackChoices};
 use anyhow::Result;
 
-pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
+pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
     let input = SpecInput {
-        suffix: &args.suffix,
+        suffix: args.suffix.as_deref(),
+        discover: false,
         emails: &args.emails,
         frequency: &args.frequency,
         sse: match args.sse {
@@ -25,10 +28,7 @@ pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
         adopt_recorder: args.adopt_recorder,
     };
     validate(global, &input)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+    async {
         let connected = connect(global, &input).await?;
         let spec = &connected.spec;
         let ctx = Ctx::new(&connected.aws, spec, args.dry_run).with_progress(progress_enabled(global));
@@ -43,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
         manifest.settings = Some(StackChoices::of(spec));
         match ensure_all(&ctx, &mut manifest).await {
             Ok(steps) => {
-                emit(None, &render_steps(args.format, "compliance.setup/v1", spec, args.dry_run, &steps, None)?)?;
+                emit(None, &render_steps(args.format, "compliance.setup/v1", spec, args.dry_run, &steps, None, None)?)?;
                 let changed = steps.iter().filter(|s| !matches!(s.action, Action::Unchanged)).count();
                 if args.dry_run {
                     eprintln!("dry run: {changed} change(s) planned, nothing was changed");
@@ -57,14 +57,28 @@ pub fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
             Err(failure) => {
                 emit(
                     None,
-                    &render_steps(args.format, "compliance.setup/v1", spec, args.dry_run, &failure.done, Some(&failure.error))?,
+                    &render_steps(
+                        args.format,
+                        "compliance.setup/v1",
+                        spec,
+                        args.dry_run,
+                        &failure.done,
+                        failure.error.as_ref(),
+                        failure.manifest_error.as_ref(),
+                    )?,
                 )?;
-                eprintln!(
-                    "error: setup stopped: {}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",
-                    failure.error, spec.suffix
-                );
+                if let Some(error) = &failure.error {
+                    eprintln!(
+                        "error: setup stopped: {error}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",
+                        spec.suffix
+                    );
+                }
+                if let Some(error) = &failure.manifest_error {
+                    eprintln!("{}", manifest_not_saved(spec, error));
+                }
                 Ok(exit::RUNTIME)
             }
         }
-    })
+    }
+    .await
 }

@@ -1,20 +1,20 @@
 //! `compliance status`: what setup created for a suffix, and whether each
-//! resource is present, missing or drifted (with the setting that differs).
-//! Exit 0 when everything is present and as specified, 1 otherwise.
+//! resource is present, missing, drifted (with the setting that differs) or
+//! unknown (could not be read: the AWS error says why). A resource that cannot
+//! be read does not stop the others from being reported.
+//! Exit 0 when everything is present and as specified, 1 when something is
+//! missing or drifted, 3 when something could not be read.
 
 use crate::aws::provision::{inspect_all, manifest, Ctx, State};
 use crate::cli::{GlobalArgs, StatusArgs};
 use crate::commands::stack_context::{connect, render_inspections, validate, SpecInput};
-use crate::commands::{emit, exit};
+use crate::commands::{emit, exit, progress_enabled};
 use anyhow::Result;
 
-pub fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
-    let input = SpecInput::for_suffix(&args.suffix);
+pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
+    let input = SpecInput::for_suffix(args.suffix.as_deref());
     validate(global, &input)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+    async {
         let mut connected = connect(global, &input).await?;
         let ctx = Ctx::new(&connected.aws, &connected.spec, true);
         let loaded = manifest::load(&ctx).await?;
@@ -23,31 +23,39 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
             choices.apply(&mut connected.spec);
             connected.spec.retain_days = loaded.as_ref().and_then(|m| m.retain_days);
         }
-        let ctx = Ctx::new(&connected.aws, &connected.spec, true);
+        let suffix = connected.spec.suffix.clone();
+        let ctx = Ctx::new(&connected.aws, &connected.spec, true)
+            .with_progress(progress_enabled(global));
         let Some(manifest) = loaded else {
             eprintln!(
-                "no stack for suffix {} in {}: run `compliance setup --suffix {}`",
-                args.suffix, connected.spec.region, args.suffix
+                "no stack for suffix {suffix} in {}: run `compliance setup --suffix {suffix}`",
+                connected.spec.region
             );
             return Ok(exit::FINDINGS);
         };
-        let found = inspect_all(&ctx, &manifest).await?;
+        let found = inspect_all(&ctx, &manifest).await;
         emit(
             None,
             &render_inspections(args.format, &connected.spec, &found)?,
         )?;
-        let bad = found
-            .iter()
-            .filter(|i| matches!(i.state, State::Missing | State::Drifted(_)))
-            .count();
+        let count = |f: fn(&State) -> bool| found.iter().filter(|i| f(&i.state)).count();
+        let unknown = count(|s| matches!(s, State::Unknown(_)));
+        let bad = count(|s| matches!(s, State::Missing | State::Drifted(_)));
         if bad > 0 {
             eprintln!(
-                "{bad} resource(s) missing or drifted: `compliance setup --suffix {}` repairs them",
-                args.suffix
+                "{bad} resource(s) missing or drifted: `compliance setup --suffix {suffix}` repairs them"
             );
+        }
+        if unknown > 0 {
+            eprintln!(
+                "error: {unknown} resource(s) could not be read (state unknown; the reason names the AWS error)"
+            );
+            Ok(exit::RUNTIME)
+        } else if bad > 0 {
             Ok(exit::FINDINGS)
         } else {
             Ok(exit::OK)
         }
-    })
+    }
+    .await
 }

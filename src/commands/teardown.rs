@@ -1,30 +1,31 @@
 //! `compliance teardown`: removes exactly what setup created for a suffix and
 //! nothing else: only resources listed in the manifest as created (not adopted)
-//! and still tagged with the suffix. Without `--yes` it prints what it would
-//! delete. Safe to re-run after a partial failure; exit 0 only when nothing setup
-//! created is left.
+//! and still tagged with the suffix. It always shows the plan first; on a
+//! terminal it then asks, elsewhere it acts only with `--yes` (without it the
+//! plan is printed and the exit code is 2), and `--dry-run` only plans. Safe to
+//! re-run after a partial failure; exit 0 only when nothing setup created is left.
 
-use crate::aws::provision::{manifest, remove_all, Ctx};
+use crate::aws::provision::{manifest, remove_all, Action, Ctx};
 use crate::cli::{GlobalArgs, TeardownArgs};
-use crate::commands::stack_context::{connect, render_steps, validate, SpecInput};
+use crate::commands::stack_context::{
+    connect, manifest_not_saved, render_steps, validate, SpecInput,
+};
 use crate::commands::{emit, exit, progress_enabled};
 use anyhow::Result;
+use std::io::{BufRead, IsTerminal, Write};
 
-pub fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
-    let input = SpecInput::for_suffix(&args.suffix);
+const SCHEMA: &str = "compliance.teardown/v1";
+
+pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
+    let input = SpecInput::for_suffix(args.suffix.as_deref());
     validate(global, &input)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+    async {
         let mut connected = connect(global, &input).await?;
-        let dry_run = !args.yes;
-        let loaded = manifest::load(&Ctx::new(&connected.aws, &connected.spec, dry_run)).await?;
+        let loaded = manifest::load(&Ctx::new(&connected.aws, &connected.spec, true)).await?;
         if let Some(choices) = loaded.as_ref().and_then(|m| m.settings.as_ref()) {
             choices.apply(&mut connected.spec);
         }
         let spec = &connected.spec;
-        let ctx = Ctx::new(&connected.aws, spec, dry_run).with_progress(progress_enabled(global));
         let Some(mut manifest) = loaded else {
             eprintln!(
                 "nothing to tear down: suffix {} has no stack in account {} region {}",
@@ -32,13 +33,48 @@ pub fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
             );
             return Ok(exit::OK);
         };
+        if !args.yes {
+            // The plan: the same steps, with every change left out.
+            let planner = Ctx::new(&connected.aws, spec, true);
+            let plan = match remove_all(&planner, &mut manifest.clone()).await {
+                Ok(steps) => steps,
+                Err(failure) => {
+                    let error = failure.first_error();
+                    emit(
+                        None,
+                        &render_steps(args.format, SCHEMA, spec, true, &failure.done, Some(error), None)?,
+                    )?;
+                    eprintln!("error: teardown could not plan: {error}");
+                    return Ok(exit::RUNTIME);
+                }
+            };
+            emit(None, &render_steps(args.format, SCHEMA, spec, true, &plan, None, None)?)?;
+            let deletions = plan.iter().filter(|s| s.action == Action::Delete).count();
+            if args.dry_run {
+                eprintln!("dry run: {deletions} resource(s) would be deleted, nothing was changed");
+                return Ok(exit::OK);
+            }
+            if !std::io::stdin().is_terminal() {
+                eprintln!(
+                    "nothing deleted: teardown deletes only with --yes when stdin is not a terminal (compliance teardown --suffix {} --yes)",
+                    spec.suffix
+                );
+                return Ok(exit::INPUT);
+            }
+            let question = format!(
+                "Delete the {deletions} resource(s) marked delete above (suffix {}, account {}, region {})? [y/N] ",
+                spec.suffix, spec.account, spec.region
+            );
+            if !ask(&question)? {
+                eprintln!("nothing deleted");
+                return Ok(exit::OK);
+            }
+        }
+        let ctx = Ctx::new(&connected.aws, spec, false).with_progress(progress_enabled(global));
         match remove_all(&ctx, &mut manifest).await {
             Ok(steps) => {
-                emit(None, &render_steps(args.format, "compliance.teardown/v1", spec, dry_run, &steps, None)?)?;
-                if dry_run {
-                    eprintln!("nothing deleted: run again with --yes to delete the resources marked delete");
-                    Ok(exit::OK)
-                } else if manifest.created.is_empty() {
+                emit(None, &render_steps(args.format, SCHEMA, spec, false, &steps, None, None)?)?;
+                if manifest.created.is_empty() {
                     eprintln!("teardown: nothing of suffix {} is left", spec.suffix);
                     Ok(exit::OK)
                 } else {
@@ -52,11 +88,52 @@ pub fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
             Err(failure) => {
                 emit(
                     None,
-                    &render_steps(args.format, "compliance.teardown/v1", spec, dry_run, &failure.done, Some(&failure.error))?,
+                    &render_steps(
+                        args.format,
+                        SCHEMA,
+                        spec,
+                        false,
+                        &failure.done,
+                        failure.error.as_ref(),
+                        failure.manifest_error.as_ref(),
+                    )?,
                 )?;
-                eprintln!("error: teardown stopped: {}\nRun teardown again to continue.", failure.error);
+                if let Some(error) = &failure.error {
+                    eprintln!("error: teardown stopped: {error}\nRun teardown again to continue.");
+                }
+                if let Some(error) = &failure.manifest_error {
+                    eprintln!("{}", manifest_not_saved(spec, error));
+                }
                 Ok(exit::RUNTIME)
             }
         }
-    })
+    }
+    .await
+}
+
+/// Asks on the terminal; only an explicit yes counts.
+fn ask(question: &str) -> Result<bool> {
+    let mut stderr = std::io::stderr().lock();
+    stderr.write_all(question.as_bytes())?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(is_yes(&answer))
+}
+
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_an_explicit_yes_confirms() {
+        for yes in ["y", "Y\n", " yes "] {
+            assert!(super::is_yes(yes), "{yes:?}");
+        }
+        for no in ["", "\n", "n", "no", "yep", "delete"] {
+            assert!(!super::is_yes(no), "{no:?}");
+        }
+    }
 }

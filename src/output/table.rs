@@ -87,134 +87,204 @@ pub fn render_score(card: &ScoreCard, groupings: &[Grouping]) -> String {
     out
 }
 
-/// `scan` and `report` output.
-pub fn render_report(report: &ScanReport, all: bool) -> String {
-    let mut out = String::new();
-    let s = &report.summary;
-    let _ = writeln!(
-        out,
-        "Scan {} · {} · {} resources · {} rules · {} evaluations",
-        report.scan_id, report.generated_at, s.resources, s.rules, s.evaluations
-    );
-    let _ = writeln!(out, "{}", headline(&report.score));
-    let counts: Vec<String> = Status::ALL
-        .iter()
-        .map(|st| {
-            format!(
-                "{} {}",
-                s.by_status.get(st.as_str()).copied().unwrap_or(0),
-                st
-            )
-        })
-        .collect();
-    let _ = writeln!(out, "{}", counts.join(" · "));
-    let failing: Vec<String> = Severity::ALL
-        .iter()
-        .filter_map(|sev| {
-            let n = s
-                .failing_by_severity
-                .get(sev.as_str())
-                .copied()
-                .unwrap_or(0);
-            (n > 0).then(|| format!("{n} {sev}"))
-        })
-        .collect();
-    if !failing.is_empty() {
-        let _ = writeln!(out, "Failing: {}", failing.join(" · "));
-    }
-    if !report.score.by_service.is_empty() {
-        out.push('\n');
-        out.push_str(&render_groups("Service", &report.score.by_service));
+/// How many resources a rule's table shows by default; the rest is a count
+/// (`--all` shows every one, `--format json` has them all).
+pub const ROWS_PER_RULE: usize = 10;
+
+/// What the scan table shows, gathered one finding at a time so a scan of
+/// 100,000 resources is summarised without holding its findings: per rule, a
+/// count and the worst few resources (highest weight, then failing before
+/// exempted, then by id).
+pub struct TableSummary {
+    all: bool,
+    limit: usize,
+    by_rule: BTreeMap<(std::cmp::Reverse<Severity>, Arc<str>), RuleRows>,
+}
+
+#[derive(Default)]
+struct RuleRows {
+    title: String,
+    count: usize,
+    rows: Vec<Finding>,
+}
+
+impl TableSummary {
+    pub fn new(all: bool) -> TableSummary {
+        TableSummary {
+            all,
+            limit: if all { usize::MAX } else { ROWS_PER_RULE },
+            by_rule: BTreeMap::new(),
+        }
     }
 
-    let shown: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| {
-            all || matches!(
+    pub fn add(&mut self, f: &Finding) {
+        let shown = self.all
+            || matches!(
                 f.status,
                 Status::NonCompliant | Status::Error | Status::Exempted
-            )
-        })
-        .collect();
-    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, Arc<str>), Vec<&Finding>> =
-        BTreeMap::new();
-    for f in shown {
-        by_rule
+            );
+        if !shown {
+            return;
+        }
+        let entry = self
+            .by_rule
             .entry((std::cmp::Reverse(f.severity), f.rule_id.clone()))
-            .or_default()
-            .push(f);
-    }
-    if by_rule.is_empty() {
-        out.push_str("\nNo failing findings.\n");
-    }
-    for ((sev, rule_id), findings) in &by_rule {
-        let title = &findings[0].title;
-        let _ = writeln!(
-            out,
-            "\n{} {} — {} ({})",
-            sev.0.as_str().to_uppercase(),
-            rule_id,
-            title,
-            findings.len()
-        );
-        let mut t = table();
-        t.set_header(vec!["Status", "Resource", "Region", "Evidence"]);
-        let mut sorted = findings.clone();
-        sorted.sort_by(|a, b| {
-            a.status
-                .cmp(&b.status)
-                .then(a.resource_id.cmp(&b.resource_id))
-        });
-        for f in sorted {
-            let resource = match &f.resource_name {
-                Some(name) if name != &f.resource_id => format!("{} ({name})", f.resource_id),
-                _ => f.resource_id.clone(),
-            };
-            let mut evidence = f.evidence.summary();
-            if let Some(ex) = &f.exemption {
-                evidence = format!(
-                    "exempted until {} by {}: {}",
-                    ex.expires, ex.owner, ex.reason
-                );
-            }
-            t.add_row(vec![
-                f.status.to_string(),
-                resource,
-                f.region.as_deref().unwrap_or_default().to_string(),
-                evidence,
-            ]);
-        }
-        let _ = writeln!(out, "{t}");
-    }
-    if !report.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nCould not read or evaluate ({}):",
-            report.errors.len()
-        );
-        for e in &report.errors {
-            let mut line = format!("  {}: {}", e.source, e.message);
-            if let Some(code) = &e.code {
-                line.push_str(&format!(" [{code}]"));
-            }
-            if let Some(id) = &e.request_id {
-                line.push_str(&format!(" (request id {id})"));
-            }
-            let _ = writeln!(out, "{line}");
+            .or_insert_with(|| RuleRows {
+                title: f.title.to_string(),
+                ..RuleRows::default()
+            });
+        entry.count += 1;
+        entry.rows.push(f.clone());
+        // Trim in batches: sorting on every push would cost n log n per finding.
+        if self.limit != usize::MAX && entry.rows.len() >= self.limit * 8 {
+            worst_first(&mut entry.rows);
+            entry.rows.truncate(self.limit);
         }
     }
-    if !report.expired_exemptions.is_empty() {
-        let _ = writeln!(out, "\nExpired exemptions (no longer applied):");
-        for e in &report.expired_exemptions {
+
+    /// The whole table text for a finished scan.
+    pub fn render(mut self, report: &ScanReport) -> String {
+        let mut out = String::new();
+        let s = &report.summary;
+        let _ = writeln!(
+            out,
+            "Scan {} · {} · {} resources · {} rules · {} evaluations",
+            report.scan_id, report.generated_at, s.resources, s.rules, s.evaluations
+        );
+        let _ = writeln!(out, "{}", headline(&report.score));
+        let counts: Vec<String> = Status::ALL
+            .iter()
+            .map(|st| {
+                format!(
+                    "{} {}",
+                    s.by_status.get(st.as_str()).copied().unwrap_or(0),
+                    st
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "{}", counts.join(" · "));
+        let failing: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                let n = s
+                    .failing_by_severity
+                    .get(sev.as_str())
+                    .copied()
+                    .unwrap_or(0);
+                (n > 0).then(|| format!("{n} {sev}"))
+            })
+            .collect();
+        if !failing.is_empty() {
+            let _ = writeln!(out, "Failing: {}", failing.join(" · "));
+        }
+        if !report.score.by_service.is_empty() {
+            out.push('\n');
+            out.push_str(&render_groups("Service", &report.score.by_service));
+        }
+        if self.by_rule.is_empty() {
+            out.push_str("\nNo failing findings.\n");
+        }
+        let mut cut = false;
+        for ((sev, rule_id), rows) in self.by_rule.iter_mut() {
             let _ = writeln!(
                 out,
-                "  {} on {}: expired {} (owner {}, {} finding(s)) — {}",
-                e.rule, e.resource, e.expires, e.owner, e.matched_findings, e.reason
+                "\n{} {} — {} ({})",
+                sev.0.as_str().to_uppercase(),
+                rule_id,
+                rows.title,
+                rows.count
+            );
+            worst_first(&mut rows.rows);
+            rows.rows.truncate(self.limit);
+            let mut t = table();
+            t.set_header(vec!["Status", "Resource", "Region", "Evidence"]);
+            for f in &rows.rows {
+                let resource = match &f.resource_name {
+                    Some(name) if name != &f.resource_id => {
+                        format!("{} ({name})", f.resource_id)
+                    }
+                    _ => f.resource_id.clone(),
+                };
+                let mut evidence = f.evidence.summary();
+                if let Some(ex) = &f.exemption {
+                    evidence = format!(
+                        "exempted until {} by {}: {}",
+                        ex.expires, ex.owner, ex.reason
+                    );
+                }
+                t.add_row(vec![
+                    f.status.to_string(),
+                    resource,
+                    f.region.as_deref().unwrap_or_default().to_string(),
+                    evidence,
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+            if rows.count > rows.rows.len() {
+                cut = true;
+                let _ = writeln!(
+                    out,
+                    "  … and {} more resource(s)",
+                    rows.count - rows.rows.len()
+                );
+            }
+        }
+        if cut {
+            let _ = writeln!(
+                out,
+                "\nShowing the worst {} resources per rule; --all lists every one, --format json has them all.",
+                self.limit
             );
         }
+        if !report.errors.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nCould not read or evaluate ({}):",
+                report.errors.len()
+            );
+            for e in report.errors.iter().take(if self.all { usize::MAX } else { 50 }) {
+                let mut line = format!("  {}: {}", e.source, e.message);
+                if let Some(code) = &e.code {
+                    line.push_str(&format!(" [{code}]"));
+                }
+                if let Some(id) = &e.request_id {
+                    line.push_str(&format!(" (request id {id})"));
+                }
+                let _ = writeln!(out, "{line}");
+            }
+            if !self.all && report.errors.len() > 50 {
+                let _ = writeln!(out, "  … and {} more", report.errors.len() - 50);
+            }
+        }
+        if !report.expired_exemptions.is_empty() {
+            let _ = writeln!(out, "\nExpired exemptions (no longer applied):");
+            for e in &report.expired_exemptions {
+                let _ = writeln!(
+                    out,
+                    "  {} on {}: expired {} (owner {}, {} finding(s)) — {}",
+                    e.rule, e.resource, e.expires, e.owner, e.matched_findings, e.reason
+                );
+            }
+        }
+        out
     }
-    out
+}
+
+/// Highest weight first, then failing before exempted, then by resource id.
+fn worst_first(rows: &mut [Finding]) {
+    rows.sort_by(|a, b| {
+        b.weight()
+            .total_cmp(&a.weight())
+            .then(a.status.cmp(&b.status))
+            .then(a.resource_id.cmp(&b.resource_id))
+    });
+}
+
+/// `scan` and `report` output for a report that holds its findings.
+pub fn render_report(report: &ScanReport, all: bool) -> String {
+    let mut summary = TableSummary::new(all);
+    report.findings.iter().for_each(|f| summary.add(f));
+    summary.render(report)
 }
 
 /// `rules list`.

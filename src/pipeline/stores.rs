@@ -5,7 +5,8 @@
 use crate::aws::provision::manifest::load_named;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, StoreArgs};
-use crate::commands::{connection, InputError};
+use crate::error::InputError;
+use crate::pipeline::connection;
 use crate::core::catalogue::Catalogue;
 use crate::core::finding::Finding;
 use crate::core::history::{ResourceRecord, ScanSummary};

@@ -1,0 +1,183 @@
+//! The scan pipeline: sources → normalise → evaluate → score → sinks.
+//!
+//! Commands parse flags and build a [`Run`]; a source (snapshot files in
+//! [`snapshot`], the live APIs in [`live`]; later the AWS Config inventory and
+//! other accounts) feeds it each resource's findings as they are made; the run
+//! applies exemptions, keeps the running score and summary, and hands the
+//! findings on to its [`Sink`]s (a report renderer in [`render`], the history
+//! batch in [`history`]) before the next resource arrives. Nothing on this path
+//! holds every finding of a scan, so a 100,000-resource snapshot streams in
+//! bounded memory. What happens after the findings are out (storing history,
+//! alerts, metrics) is in [`history`]; which history store a command uses is in
+//! [`stores`]. Adding a source or a sink is one file here.
+
+pub mod history;
+pub mod live;
+pub mod render;
+pub mod snapshot;
+pub mod stores;
+
+use crate::cli::GlobalArgs;
+use crate::core::exemption::{ExpiredExemption, Exemptions};
+use crate::core::finding::{Finding, Severity};
+use crate::core::report::{Meta, RuleInfo, ScanError, ScanReport, Source, SummaryBuilder};
+use crate::core::rule::Rule;
+use crate::core::score::ScoreBuilder;
+use crate::core::settings::Settings;
+use crate::core::timestamp;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Why a sink could not take findings.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("cannot write the report: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Something that takes a scan's findings as they are made.
+pub trait Sink: Send {
+    /// One resource's findings (exemptions already applied), in source order.
+    fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError>;
+    /// The scan is over: `report` has the score, summary and errors, and no
+    /// findings (they went through [`Sink::item`]).
+    fn finish(&mut self, report: &ScanReport) -> Result<(), SinkError>;
+}
+
+/// What is fixed before a scan starts.
+pub struct Head {
+    pub scan_id: String,
+    pub generated_at: String,
+    pub threshold: f64,
+    /// The rules the scan runs, for the report's `rules` section.
+    pub rules: Vec<Arc<Rule>>,
+}
+
+impl Head {
+    /// A new scan id (UUID v7: sortable by time) and the time now.
+    pub fn now(rules: &[Arc<Rule>], settings: &Settings) -> Head {
+        Head {
+            scan_id: uuid::Uuid::now_v7().to_string(),
+            generated_at: timestamp::format(&chrono::Utc::now()),
+            threshold: settings.scoring.threshold,
+            rules: rules.to_vec(),
+        }
+    }
+}
+
+/// One scan in progress: the running totals and the sinks.
+pub struct Run {
+    head: Head,
+    exemptions: Exemptions,
+    score: ScoreBuilder,
+    summary: SummaryBuilder,
+    rules_seen: BTreeSet<Arc<str>>,
+    sinks: Vec<Box<dyn Sink>>,
+}
+
+impl Run {
+    pub fn new(head: Head, settings: &Settings, sinks: Vec<Box<dyn Sink>>) -> Run {
+        let today = chrono::Utc::now().date_naive();
+        Run {
+            exemptions: Exemptions::new(&settings.exemptions, today),
+            head,
+            score: ScoreBuilder::default(),
+            summary: SummaryBuilder::default(),
+            rules_seen: BTreeSet::new(),
+            sinks,
+        }
+    }
+
+    pub fn scan_id(&self) -> &str {
+        &self.head.scan_id
+    }
+
+    /// Takes one resource's findings: exemptions, totals, then every sink.
+    pub fn item(&mut self, mut findings: Vec<Finding>) -> Result<(), SinkError> {
+        if findings.is_empty() {
+            return Ok(());
+        }
+        self.exemptions.apply(&mut findings);
+        for f in &findings {
+            self.score.add(f);
+            self.summary.add(f);
+            if !self.rules_seen.contains(&f.rule_id) {
+                self.rules_seen.insert(f.rule_id.clone());
+            }
+        }
+        for sink in &mut self.sinks {
+            sink.item(&findings)?;
+        }
+        Ok(())
+    }
+
+    /// Failing findings at or above `fail_on` so far.
+    pub fn failing_at(&self, fail_on: Option<Severity>) -> usize {
+        self.summary.failing_at(fail_on)
+    }
+
+    /// Ends the scan: builds the report (without findings) and lets every sink finish.
+    pub fn finish(
+        mut self,
+        source: Source,
+        resources: usize,
+        errors: Vec<ScanError>,
+    ) -> Result<Finished, SinkError> {
+        let expired: Vec<ExpiredExemption> = self.exemptions.expired();
+        let rule_count = self.head.rules.len();
+        let mut report = ScanReport::build(
+            Meta {
+                scan_id: self.head.scan_id.clone(),
+                generated_at: self.head.generated_at.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                source,
+                resources,
+                rules: rule_count,
+                threshold: self.head.threshold,
+            },
+            Vec::new(),
+            errors,
+            expired,
+        );
+        report.score = std::mem::take(&mut self.score).finish(self.head.threshold);
+        report.summary = self.summary.finish(resources, rule_count);
+        report.rules = self
+            .head
+            .rules
+            .iter()
+            .filter(|r| self.rules_seen.contains(r.id.as_str()))
+            .map(|r| RuleInfo::of(r))
+            .collect();
+        for sink in &mut self.sinks {
+            sink.finish(&report)?;
+        }
+        Ok(Finished {
+            report,
+            summary: self.summary,
+            sinks: self.sinks,
+        })
+    }
+}
+
+/// A finished scan: its report (no findings) and the sinks, for the steps
+/// after the findings are out (history, alerts, metrics).
+pub struct Finished {
+    pub report: ScanReport,
+    pub summary: SummaryBuilder,
+    pub sinks: Vec<Box<dyn Sink>>,
+}
+
+/// How to reach AWS: the global flags plus the command's retry and timeout budget.
+pub fn connection(
+    global: &GlobalArgs,
+    max_attempts: u32,
+    call_timeout: std::time::Duration,
+) -> crate::aws::Connection {
+    crate::aws::Connection {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+        max_attempts,
+        call_timeout,
+    }
+}
