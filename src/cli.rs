@@ -56,7 +56,7 @@ pub enum Command {
     Setup(SetupArgs),
     /// Show what setup created and whether it drifted
     Status(StatusArgs),
-    /// Remove exactly what setup created (plan only, unless --yes)
+    /// Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)
     Teardown(TeardownArgs),
     /// Evaluate resources against the rules and print findings
     Scan(ScanArgs),
@@ -97,9 +97,9 @@ pub enum SseChoice {
 
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)
+    /// Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -) [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml]
     #[arg(long)]
-    pub suffix: String,
+    pub suffix: Option<String>,
     /// Subscribe this address to alerts; repeatable
     #[arg(long = "email", value_name = "ADDRESS")]
     pub emails: Vec<String>,
@@ -130,19 +130,24 @@ pub struct SetupArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]
     #[arg(long)]
-    pub suffix: String,
+    pub suffix: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct TeardownArgs {
+    /// The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]
     #[arg(long)]
-    pub suffix: String,
-    /// Really delete; without it teardown only prints what it would delete
-    #[arg(long)]
+    pub suffix: Option<String>,
+    /// Delete without asking (required when stdin is not a terminal)
+    #[arg(long, conflicts_with = "dry_run")]
     pub yes: bool,
+    /// Print what would be deleted and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -201,7 +201,14 @@ async fn setup_status_teardown_round_trip() {
 
     // Teardown: the plan deletes nothing; --yes deletes everything; again is a no-op.
     let o = run(&[
-        "--region", region, "teardown", "--suffix", &sfx, "--dry-run", "--format", "json",
+        "--region",
+        region,
+        "teardown",
+        "--suffix",
+        &sfx,
+        "--dry-run",
+        "--format",
+        "json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(actions(&json_of(&o)).iter().any(|(_, a)| a == "delete"));

@@ -116,7 +116,9 @@ fn json_fault(code: &str, request_id: &'static str) -> Fault {
 fn target_is(head: &str, operation: &str) -> bool {
     head.lines().any(|l| {
         let l = l.to_ascii_lowercase();
-        l.starts_with("x-amz-target:") && l.trim_end().ends_with(&format!(".{}", operation.to_ascii_lowercase()))
+        l.starts_with("x-amz-target:")
+            && l.trim_end()
+                .ends_with(&format!(".{}", operation.to_ascii_lowercase()))
     })
 }
 
@@ -166,7 +168,12 @@ async fn the_only_stack_is_found_when_no_suffix_is_given_and_teardown_needs_yes(
             f
         })
     });
-    let o = run_at(&proxy, dir.path(), &["--region", region, "status", "--format", "json"], &[]);
+    let o = run_at(
+        &proxy,
+        dir.path(),
+        &["--region", region, "status", "--format", "json"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let status = json_of(&o);
     let table = state_of(&status, "dynamodb-table");
@@ -176,16 +183,34 @@ async fn the_only_stack_is_found_when_no_suffix_is_given_and_teardown_needs_yes(
         why.contains("AccessDeniedException") && why.contains("req-status-table"),
         "{why}"
     );
-    for kind in ["kms-key", "iam-role", "s3-bucket", "sns-topic", "events-rule", "cloudwatch-alarm"] {
-        assert_eq!(state_of(&status, kind)["state"], "present", "{kind}: {status}");
+    for kind in [
+        "kms-key",
+        "iam-role",
+        "s3-bucket",
+        "sns-topic",
+        "events-rule",
+        "cloudwatch-alarm",
+    ] {
+        assert_eq!(
+            state_of(&status, kind)["state"],
+            "present",
+            "{kind}: {status}"
+        );
     }
 
     // Off a terminal, teardown without --yes shows the plan, deletes nothing, exits 2.
     let o = run(&["teardown"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stdout(&o).contains("delete"), "the plan is shown:\n{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("delete"),
+        "the plan is shown:\n{}",
+        stdout(&o)
+    );
     assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
-    assert!(manifest(&config, region, &sfx).await.is_some(), "nothing was deleted");
+    assert!(
+        manifest(&config, region, &sfx).await.is_some(),
+        "nothing was deleted"
+    );
 
     // --dry-run only plans, successfully.
     let o = run(&["teardown", "--dry-run", "--format", "json"]);
@@ -194,7 +219,11 @@ async fn the_only_stack_is_found_when_no_suffix_is_given_and_teardown_needs_yes(
 
     let o = run(&["teardown", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("nothing of suffix {sfx} is left")), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("nothing of suffix {sfx} is left")),
+        "{}",
+        stderr(&o)
+    );
     assert!(manifest(&config, region, &sfx).await.is_none());
 
     // Now there is no stack at all: saying so is an input error.
@@ -231,12 +260,24 @@ async fn several_stacks_need_a_suffix_from_the_flag_the_variable_or_the_file() {
             stderr(&o)
         );
     }
-    assert!(manifest(&config, region, &a).await.is_some() && manifest(&config, region, &b).await.is_some());
+    assert!(
+        manifest(&config, region, &a).await.is_some()
+            && manifest(&config, region, &b).await.is_some()
+    );
 
     // [stack] suffix in the settings file names one.
     let toml = dir.path().join("settings.toml");
     std::fs::write(&toml, format!("[stack]\nsuffix = \"{b}\"\n")).unwrap();
-    let o = run(&["--config", toml.to_str().unwrap(), "status", "--format", "json"], &[]);
+    let o = run(
+        &[
+            "--config",
+            toml.to_str().unwrap(),
+            "status",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
     assert_eq!(json_of(&o)["suffix"], b.as_str(), "{}", stderr(&o));
 
     // COMPLIANCE_SUFFIX names one, and wins over the file.
@@ -245,8 +286,14 @@ async fn several_stacks_need_a_suffix_from_the_flag_the_variable_or_the_file() {
         &[("COMPLIANCE_SUFFIX", &a)],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(manifest(&config, region, &a).await.is_none(), "{a} torn down");
-    assert!(manifest(&config, region, &b).await.is_some(), "{b} left alone");
+    assert!(
+        manifest(&config, region, &a).await.is_none(),
+        "{a} torn down"
+    );
+    assert!(
+        manifest(&config, region, &b).await.is_some(),
+        "{b} left alone"
+    );
 
     // A bad suffix in the variable is refused before any call, naming the variable.
     let o = run(&["status"], &[("COMPLIANCE_SUFFIX", "Not_Valid")]);
@@ -281,7 +328,9 @@ async fn a_manifest_that_cannot_be_saved_after_a_failed_step_is_reported() {
     let o = run_at(
         &proxy,
         dir.path(),
-        &["--region", region, "setup", "--suffix", &sfx, "--format", "json"],
+        &[
+            "--region", region, "setup", "--suffix", &sfx, "--format", "json",
+        ],
         &[],
     );
     let err = stderr(&o);
@@ -298,12 +347,20 @@ async fn a_manifest_that_cannot_be_saved_after_a_failed_step_is_reported() {
     let report = json_of(&o);
     assert_eq!(report["manifest_error"]["parameter"], parameter.as_str());
     assert_eq!(report["manifest_error"]["request_id"], "req-manifest-save");
-    assert!(saves.load(Ordering::SeqCst) >= 2, "a save was tried after the failure");
+    assert!(
+        saves.load(Ordering::SeqCst) >= 2,
+        "a save was tried after the failure"
+    );
 
     // The first save recorded the key, so teardown without the fault removes it.
     let recorded = manifest(&config, region, &sfx).await.expect("first save");
     assert!(recorded["created"].get("kms-key").is_some(), "{recorded}");
-    let o = run_at(&moto, dir.path(), &["--region", region, "teardown", "--suffix", &sfx, "--yes"], &[]);
+    let o = run_at(
+        &moto,
+        dir.path(),
+        &["--region", region, "teardown", "--suffix", &sfx, "--yes"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -319,10 +376,18 @@ async fn a_teardown_that_fails_half_way_saves_what_it_removed() {
     let region = "eu-central-1";
     let dir = tempfile::tempdir().unwrap();
     let sfx = suffix("half");
-    let o = run_at(&moto, dir.path(), &["--region", region, "setup", "--suffix", &sfx, "-q"], &[]);
+    let o = run_at(
+        &moto,
+        dir.path(),
+        &["--region", region, "setup", "--suffix", &sfx, "-q"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let before = manifest(&config, region, &sfx).await.unwrap();
-    assert!(before["created"].get("cloudwatch-alarm").is_some(), "{before}");
+    assert!(
+        before["created"].get("cloudwatch-alarm").is_some(),
+        "{before}"
+    );
 
     // The alarm goes first, then deleting the dashboard is denied.
     let proxy = support::proxy::start(&moto, |_, body| {
@@ -336,15 +401,25 @@ async fn a_teardown_that_fails_half_way_saves_what_it_removed() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("req-dashboards"), "{}", stderr(&o));
-    let after = manifest(&config, region, &sfx).await.expect("the manifest is kept");
+    let after = manifest(&config, region, &sfx)
+        .await
+        .expect("the manifest is kept");
     assert!(
         after["created"].get("cloudwatch-alarm").is_none(),
         "the deleted alarm is no longer recorded: {after}"
     );
-    assert!(after["created"].get("cloudwatch-dashboard").is_some(), "{after}");
+    assert!(
+        after["created"].get("cloudwatch-dashboard").is_some(),
+        "{after}"
+    );
     assert!(after["created"].get("kms-key").is_some(), "{after}");
 
-    let o = run_at(&moto, dir.path(), &["--region", region, "teardown", "--suffix", &sfx, "--yes"], &[]);
+    let o = run_at(
+        &moto,
+        dir.path(),
+        &["--region", region, "teardown", "--suffix", &sfx, "--yes"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(manifest(&config, region, &sfx).await.is_none());
 }

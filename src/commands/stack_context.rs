@@ -1,12 +1,20 @@
-//! What `setup`, `status` and `teardown` share: validating the suffix and region
-//! before any AWS call, connecting, learning the account, and building the
-//! [`StackSpec`] from the flags, `compliance.toml` and the rule catalogue.
+//! What `setup`, `status` and `teardown` share: choosing the stack's suffix,
+//! validating it and the region before any AWS call, connecting, learning the
+//! account, and building the [`StackSpec`] from the flags, `compliance.toml` and
+//! the rule catalogue.
+//!
+//! The suffix comes from `--suffix`, else `COMPLIANCE_SUFFIX`, else `[stack]
+//! suffix` in `compliance.toml`, else (for `status` and `teardown` only) the one
+//! stack whose manifest exists in the account and region. `setup` never guesses:
+//! it would create a stack, so it needs the suffix said in one of the first three
+//! places. Several stacks found and none named is an input error listing them.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{Action, Inspection, State, Step};
+use crate::aws::provision::{manifest, Action, Inspection, State, Step};
 use crate::aws::{ssm, Aws};
 use crate::cli::{Format, GlobalArgs};
 use crate::commands::{connection, load_catalogue, load_settings, InputError};
+use crate::core::settings::Settings;
 use crate::core::stack::{
     config_rule_name, validate_known_region, validate_suffix, Frequency, ManagedRule, Sse,
     StackSpec,
@@ -32,9 +40,15 @@ const CONFIG_TYPES: &[&str] = &[
     "AWS::CloudFormation::Stack",
 ];
 
+/// The variable that names the stack when `--suffix` is not given.
+pub const SUFFIX_VAR: &str = "COMPLIANCE_SUFFIX";
+
 /// Flags that shape the spec; `status` and `teardown` use the defaults.
 pub struct SpecInput<'a> {
-    pub suffix: &'a str,
+    /// `--suffix` as given; see the module note for where it comes from otherwise.
+    pub suffix: Option<&'a str>,
+    /// Whether the only stack in the account and region may be taken (not for setup).
+    pub discover: bool,
     pub emails: &'a [String],
     pub frequency: &'a str,
     pub sse: Sse,
@@ -45,9 +59,10 @@ pub struct SpecInput<'a> {
 }
 
 impl<'a> SpecInput<'a> {
-    pub fn for_suffix(suffix: &'a str) -> SpecInput<'a> {
+    pub fn for_suffix(suffix: Option<&'a str>) -> SpecInput<'a> {
         SpecInput {
             suffix,
+            discover: true,
             emails: &[],
             frequency: "6h",
             sse: Sse::Kms,
@@ -59,9 +74,9 @@ impl<'a> SpecInput<'a> {
     }
 }
 
-/// Checks everything that can be checked without AWS; returns the region.
+/// Checks every flag that can be checked without AWS (the suffix is checked
+/// once chosen, in [`connect`], still before any call).
 pub fn validate(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<()> {
-    validate_suffix(input.suffix).map_err(InputError)?;
     for email in input.emails {
         crate::core::stack::validate_email(email).map_err(InputError)?;
     }
@@ -91,10 +106,67 @@ pub struct Connected {
     pub spec: StackSpec,
 }
 
-/// Connects, asks STS for the account, and builds the spec.
+/// The suffix named by `--suffix`, `COMPLIANCE_SUFFIX` or `[stack] suffix`, in
+/// that order, checked and with a message naming where it came from when it is bad.
+pub fn named_suffix(
+    flag: Option<&str>,
+    env: Option<String>,
+    settings: &Settings,
+    settings_file: &str,
+) -> Result<Option<String>, InputError> {
+    let chosen = match (
+        flag,
+        env.filter(|v| !v.trim().is_empty()),
+        &settings.stack.suffix,
+    ) {
+        (Some(f), _, _) => Some((f.to_string(), "--suffix".to_string())),
+        (None, Some(e), _) => Some((e.trim().to_string(), SUFFIX_VAR.to_string())),
+        (None, None, Some(c)) => Some((c.clone(), format!("{settings_file}: [stack] suffix"))),
+        (None, None, None) => None,
+    };
+    let Some((suffix, source)) = chosen else {
+        return Ok(None);
+    };
+    validate_suffix(&suffix).map_err(|e| InputError(e.replacen("--suffix", &source, 1)))?;
+    Ok(Some(suffix))
+}
+
+/// The stack when none is named: the only manifest in the account and region.
+fn only_stack(found: &[String], account: &str, region: &str) -> Result<String, InputError> {
+    match found {
+        [one] => Ok(one.clone()),
+        [] => Err(InputError(format!(
+            "no stack found in account {account} region {region} (no /compliance/{{suffix}}/manifest parameter): pass --suffix, set {SUFFIX_VAR} or [stack] suffix in compliance.toml, or check --region"
+        ))),
+        several => Err(InputError(format!(
+            "{} stacks in account {account} region {region}: {}; choose one with --suffix, {SUFFIX_VAR} or [stack] suffix in compliance.toml",
+            several.len(),
+            several.join(", ")
+        ))),
+    }
+}
+
+/// Chooses the suffix (see the module note), connects, asks STS for the
+/// account, and builds the spec. Bad input stops before any AWS call.
 pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Connected> {
     let catalogue = load_catalogue(global)?;
     let mut settings = load_settings(global, Some(&catalogue))?;
+    let settings_file = global.config.as_ref().map_or_else(
+        || "compliance.toml".to_string(),
+        |p| p.display().to_string(),
+    );
+    let named = named_suffix(
+        input.suffix,
+        std::env::var(SUFFIX_VAR).ok(),
+        &settings,
+        &settings_file,
+    )?;
+    if named.is_none() && !input.discover {
+        return Err(InputError(format!(
+            "no suffix: pass --suffix, set {SUFFIX_VAR}, or add [stack] suffix to {settings_file}"
+        ))
+        .into());
+    }
     let aws = Aws::connect(&connection(global, 5, Duration::from_secs(120))).await;
     let region = aws.default_region().ok_or_else(|| {
         InputError(
@@ -103,6 +175,15 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
     })?;
     validate_known_region(&region).map_err(InputError)?;
     let (account, partition) = crate::aws::identity(&aws, &region).await?;
+    let suffix = match named {
+        Some(s) => s,
+        None => {
+            let found = manifest::list_suffixes(&aws, &region).await?;
+            let only = only_stack(&found, &account, &region)?;
+            tracing::info!("using stack {only}, the only one in account {account} region {region}");
+            only
+        }
+    };
 
     let rules_in_force: Vec<_> = catalogue
         .rules()
@@ -139,7 +220,7 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         }
         rules.push(ManagedRule {
             rule_id: rule.id.clone(),
-            name: config_rule_name(&rule.id, input.suffix),
+            name: config_rule_name(&rule.id, &suffix),
             identifier: spec.identifier.clone(),
             parameters: rule.config_rule_parameters(&params),
             periodic: spec.periodic,
@@ -158,7 +239,7 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         }
     }
     let spec = StackSpec {
-        suffix: input.suffix.to_string(),
+        suffix,
         account,
         region,
         partition,
@@ -193,19 +274,30 @@ pub fn render_steps(
     dry_run: bool,
     steps: &[Step],
     error: Option<&AwsError>,
+    manifest_error: Option<&AwsError>,
 ) -> Result<String> {
     if format == Format::Json {
-        return output::json::render(&serde_json::json!({
+        let aws_error = |e: &AwsError| {
+            serde_json::json!({
+                "service": e.service, "operation": e.operation, "code": e.code, "message": e.message, "request_id": e.request_id
+            })
+        };
+        let mut doc = serde_json::json!({
             "schema": schema,
             "suffix": spec.suffix,
             "account": spec.account,
             "region": spec.region,
             "dry_run": dry_run,
             "steps": steps,
-            "error": error.map(|e| serde_json::json!({
-                "service": e.service, "operation": e.operation, "code": e.code, "message": e.message, "request_id": e.request_id
-            })),
-        }));
+            "error": error.map(aws_error),
+        });
+        // Only added when the manifest could not be saved (fields are only added within v1).
+        if let Some(e) = manifest_error {
+            let mut value = aws_error(e);
+            value["parameter"] = spec.names().manifest_parameter.into();
+            doc["manifest_error"] = value;
+        }
+        return output::json::render(&doc);
     }
     let mut t = table();
     t.set_header(vec![
@@ -252,8 +344,60 @@ pub fn render_inspections(
             State::Missing => ("missing", String::new()),
             State::Drifted(r) => ("drifted", r.join("\n")),
             State::Foreign(r) => ("not ours", r.join("\n")),
+            State::Unknown(r) => ("unknown", r.join("\n")),
         };
         t.add_row(vec![i.kind.clone(), i.name.clone(), state.to_string(), why]);
     }
     Ok(format!("{t}\n"))
+}
+
+/// The message for a manifest that could not be saved: the parameter, the AWS
+/// error code and request id, and what it means for the operator.
+pub fn manifest_not_saved(spec: &StackSpec, error: &AwsError) -> String {
+    format!(
+        "error: the manifest was not saved to SSM parameter {}: {}\nIt may not list every resource that now exists; fix the access and run the command again, which records them.",
+        spec.names().manifest_parameter,
+        error
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(suffix: Option<&str>) -> Settings {
+        let mut s = Settings::default();
+        s.stack.suffix = suffix.map(str::to_string);
+        s
+    }
+
+    #[test]
+    fn the_flag_wins_then_the_variable_then_the_file() {
+        let f = |flag, env: Option<&str>, file| {
+            named_suffix(flag, env.map(str::to_string), &settings(file), "c.toml").unwrap()
+        };
+        assert_eq!(f(Some("a"), Some("b"), Some("c")).as_deref(), Some("a"));
+        assert_eq!(f(None, Some("b"), Some("c")).as_deref(), Some("b"));
+        assert_eq!(f(None, Some("  "), Some("c")).as_deref(), Some("c"));
+        assert_eq!(f(None, None, None), None);
+    }
+
+    #[test]
+    fn a_bad_suffix_names_where_it_came_from() {
+        let e = named_suffix(None, Some("Dev".into()), &settings(None), "c.toml").unwrap_err();
+        assert!(e.0.starts_with(SUFFIX_VAR), "{e}");
+        let e = named_suffix(None, None, &settings(Some("a_b")), "c.toml").unwrap_err();
+        assert!(e.0.starts_with("c.toml: [stack] suffix"), "{e}");
+    }
+
+    #[test]
+    fn discovery_takes_only_a_single_stack() {
+        assert_eq!(only_stack(&["dev".into()], "1", "r").unwrap(), "dev");
+        let e = only_stack(&["a".into(), "b".into()], "1", "r").unwrap_err();
+        assert!(e.0.contains("a, b"), "{e}");
+        assert!(only_stack(&[], "1", "r")
+            .unwrap_err()
+            .0
+            .contains("no stack found"));
+    }
 }

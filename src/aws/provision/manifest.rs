@@ -86,3 +86,57 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<(), AwsError> {
         }
     }
 }
+
+/// The suffixes of every stack whose manifest exists in this account and
+/// region (parameters `/compliance/{suffix}/manifest`), sorted: how `status` and
+/// `teardown` find the stack when no suffix is given.
+pub async fn list_suffixes(aws: &Aws, region: &str) -> Result<Vec<String>, AwsError> {
+    let client = aws.ssm(region);
+    let mut suffixes = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .get_parameters_by_path()
+            .path("/compliance/")
+            .recursive(true)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "GetParametersByPath", &e))?;
+        suffixes.extend(
+            out.parameters()
+                .iter()
+                .filter_map(|p| p.name())
+                .filter_map(suffix_of_parameter)
+                .map(str::to_string),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    suffixes.sort();
+    suffixes.dedup();
+    Ok(suffixes)
+}
+
+/// `dev` for `/compliance/dev/manifest`; None for any other parameter.
+fn suffix_of_parameter(name: &str) -> Option<&str> {
+    let suffix = name
+        .strip_prefix("/compliance/")?
+        .strip_suffix("/manifest")?;
+    (!suffix.is_empty() && !suffix.contains('/')).then_some(suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_manifest_parameters_name_a_stack() {
+        use super::suffix_of_parameter as s;
+        assert_eq!(s("/compliance/dev/manifest"), Some("dev"));
+        assert_eq!(s("/compliance/dev/other"), None);
+        assert_eq!(s("/compliance/a/b/manifest"), None);
+        assert_eq!(s("/compliance//manifest"), None);
+        assert_eq!(s("/other/dev/manifest"), None);
+    }
+}

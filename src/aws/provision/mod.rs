@@ -152,6 +152,8 @@ pub enum State {
     Drifted(Vec<String>),
     /// Exists but belongs to someone else (adopted, or not tagged with this suffix).
     Foreign(Vec<String>),
+    /// Could not be read; the reason names the call, the AWS error code and the request id.
+    Unknown(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -172,11 +174,27 @@ impl Inspection {
     }
 }
 
-/// A failed step: what was done before it, and the AWS error that stopped it.
+/// A command that stopped: what was done before, the AWS error of the step
+/// that failed, and whether the manifest could be saved afterwards.
 #[derive(Debug)]
 pub struct Failure {
     pub done: Vec<Step>,
-    pub error: AwsError,
+    /// The step that failed; None when every step succeeded but the manifest
+    /// could not be saved.
+    pub error: Option<AwsError>,
+    /// The manifest could not be saved: what it says is out of date, and the
+    /// command must say so (never drop this silently).
+    pub manifest_error: Option<AwsError>,
+}
+
+impl Failure {
+    /// The error to show first: the failed step, else the failed save.
+    pub fn first_error(&self) -> &AwsError {
+        self.error
+            .as_ref()
+            .or(self.manifest_error.as_ref())
+            .expect("a failure has a step error or a manifest error")
+    }
 }
 
 /// Adds `steps` to `done`, or turns an error into a [`Failure`] carrying everything done so far.
@@ -188,9 +206,26 @@ pub fn record(done: &mut Vec<Step>, result: Result<Vec<Step>, AwsError>) -> Resu
         }
         Err(error) => Err(Failure {
             done: std::mem::take(done),
-            error,
+            error: Some(error),
+            manifest_error: None,
         }),
     }
+}
+
+/// Saves the manifest after a failed step, so what the steps before it created
+/// (or removed) is recorded; a failed save is kept on the failure.
+async fn save_after_failure(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    mut failure: Failure,
+) -> Failure {
+    if !ctx.dry_run {
+        manifest.updated_at = crate::core::timestamp::format(&chrono::Utc::now());
+        if let Err(error) = manifest::save(ctx, manifest).await {
+            failure.manifest_error = Some(error);
+        }
+    }
+    failure
 }
 
 /// Runs every service's `ensure` in dependency order, saving the manifest after
@@ -198,16 +233,6 @@ pub fn record(done: &mut Vec<Step>, result: Result<Vec<Step>, AwsError>) -> Resu
 /// failing), so the record is accurate to resume or tear down from.
 pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, Failure> {
     let mut done = Vec::new();
-    const SERVICES: [&str; 8] = [
-        "kms",
-        "iam",
-        "s3",
-        "config",
-        "dynamodb",
-        "sns",
-        "events",
-        "cloudwatch",
-    ];
     for (service, name) in SERVICES.iter().enumerate() {
         ctx.progress.set_message(format!("{name}…"));
         let result = match service {
@@ -222,10 +247,7 @@ pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
         };
         if let Err(failure) = record(&mut done, result) {
             ctx.progress.finish_and_clear();
-            if !ctx.dry_run {
-                let _ = manifest::save(ctx, manifest).await;
-            }
-            return Err(failure);
+            return Err(save_after_failure(ctx, manifest, failure).await);
         }
         save(ctx, manifest, &mut done).await?;
     }
@@ -242,22 +264,126 @@ async fn save(ctx: &Ctx<'_>, manifest: &mut Manifest, done: &mut Vec<Step>) -> R
         .await
         .map_err(|error| Failure {
             done: std::mem::take(done),
-            error,
+            error: None,
+            manifest_error: Some(error),
         })
 }
 
-/// Every service's `inspect`, in setup order.
-pub async fn inspect_all(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+/// The services in setup order (teardown runs them in reverse).
+pub const SERVICES: [&str; 8] = [
+    "kms",
+    "iam",
+    "s3",
+    "config",
+    "dynamodb",
+    "sns",
+    "events",
+    "cloudwatch",
+];
+
+/// Every service's `inspect`, in setup order. A service that cannot be read
+/// does not stop the others: its resources are reported `unknown` with the
+/// AWS error, so one denied call never hides the state of the rest.
+pub async fn inspect_all(ctx: &Ctx<'_>, manifest: &Manifest) -> Vec<Inspection> {
     let mut out = Vec::new();
-    out.extend(kms::inspect(ctx, manifest).await?);
-    out.extend(iam::inspect(ctx, manifest).await?);
-    out.extend(s3::inspect(ctx, manifest).await?);
-    out.extend(config::inspect(ctx, manifest).await?);
-    out.extend(dynamodb::inspect(ctx, manifest).await?);
-    out.extend(sns::inspect(ctx, manifest).await?);
-    out.extend(events::inspect(ctx, manifest).await?);
-    out.extend(cloudwatch::inspect(ctx, manifest).await?);
-    Ok(out)
+    for (service, name) in SERVICES.iter().enumerate() {
+        ctx.progress.set_message(format!("{name}…"));
+        let result = match service {
+            0 => kms::inspect(ctx, manifest).await,
+            1 => iam::inspect(ctx, manifest).await,
+            2 => s3::inspect(ctx, manifest).await,
+            3 => config::inspect(ctx, manifest).await,
+            4 => dynamodb::inspect(ctx, manifest).await,
+            5 => sns::inspect(ctx, manifest).await,
+            6 => events::inspect(ctx, manifest).await,
+            _ => cloudwatch::inspect(ctx, manifest).await,
+        };
+        match result {
+            Ok(found) => out.extend(found),
+            Err(error) => out.extend(resources_of(ctx, manifest, name).into_iter().map(
+                |(kind, name)| Inspection::new(&kind, name, State::Unknown(unreadable(&error))),
+            )),
+        }
+    }
+    ctx.progress.finish_and_clear();
+    out
+}
+
+/// Why a resource could not be read: the call, the AWS error code and the request id.
+fn unreadable(error: &AwsError) -> Vec<String> {
+    vec![format!(
+        "cannot read: {} {}: {}{}",
+        error.service,
+        error.operation,
+        error.code,
+        error
+            .request_id
+            .as_ref()
+            .map(|id| format!(" (request id {id})"))
+            .unwrap_or_default()
+    )]
+}
+
+/// The resources a service manages for this stack, as (kind, name), for
+/// reporting them when the service cannot be read.
+fn resources_of(ctx: &Ctx<'_>, manifest: &Manifest, service: &str) -> Vec<(String, String)> {
+    let n = &ctx.names;
+    let recorded = |kind: &str, default: &str| {
+        manifest
+            .created
+            .get(kind)
+            .or_else(|| manifest.adopted.get(kind))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let one = |kind: &str, default: &str| (kind.to_string(), recorded(kind, default));
+    match service {
+        "kms" => vec![
+            one(kind::KMS_KEY, &format!("key for {}", n.kms_alias)),
+            one(kind::KMS_ALIAS, &n.kms_alias),
+        ],
+        "iam" => vec![one(kind::ROLE, &n.role)],
+        "s3" => vec![one(kind::BUCKET, &n.bucket)],
+        "config" => {
+            let mut out = vec![
+                one(kind::RECORDER, &n.recorder),
+                one(kind::CHANNEL, &n.channel),
+            ];
+            let mut rules: std::collections::BTreeSet<String> =
+                ctx.spec.rules.iter().map(|r| r.name.clone()).collect();
+            let prefix = format!("{}:", kind::CONFIG_RULE);
+            rules.extend(
+                manifest
+                    .created
+                    .keys()
+                    .filter_map(|k| k.strip_prefix(&prefix))
+                    .map(str::to_string),
+            );
+            out.extend(rules.into_iter().map(|r| (format!("{prefix}{r}"), r)));
+            if !ctx.spec.aggregator_regions.is_empty()
+                || manifest.created.contains_key(kind::AGGREGATOR)
+            {
+                out.push(one(kind::AGGREGATOR, &n.aggregator));
+            }
+            out
+        }
+        "dynamodb" => vec![one(kind::TABLE, &n.table)],
+        "sns" => {
+            let mut out = vec![one(kind::TOPIC, &ctx.spec.topic_arn())];
+            out.extend(
+                ctx.spec
+                    .emails
+                    .iter()
+                    .map(|e| (kind::SUBSCRIPTION.to_string(), e.clone())),
+            );
+            out
+        }
+        "events" => vec![one(kind::EVENT_RULE, &n.event_rule)],
+        _ => vec![
+            one(kind::DASHBOARD, &n.dashboard),
+            one(kind::ALARM, &n.alarm),
+        ],
+    }
 }
 
 /// Every service's `remove`, in reverse setup order; the manifest is saved after
@@ -265,26 +391,36 @@ pub async fn inspect_all(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspe
 pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, Failure> {
     let mut done = Vec::new();
     ctx.progress.set_message("removing…");
-    record(&mut done, cloudwatch::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, events::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, sns::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, dynamodb::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, config::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, s3::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, iam::remove(ctx, manifest).await)?;
-    save(ctx, manifest, &mut done).await?;
-    record(&mut done, kms::remove(ctx, manifest).await)?;
+    for service in (0..8).rev() {
+        let result = match service {
+            0 => kms::remove(ctx, manifest).await,
+            1 => iam::remove(ctx, manifest).await,
+            2 => s3::remove(ctx, manifest).await,
+            3 => config::remove(ctx, manifest).await,
+            4 => dynamodb::remove(ctx, manifest).await,
+            5 => sns::remove(ctx, manifest).await,
+            6 => events::remove(ctx, manifest).await,
+            _ => cloudwatch::remove(ctx, manifest).await,
+        };
+        // A service that fails half way has already struck what it removed
+        // from the manifest: save that, so the record never lists deleted resources.
+        if let Err(failure) = record(&mut done, result) {
+            ctx.progress.finish_and_clear();
+            return Err(save_after_failure(ctx, manifest, failure).await);
+        }
+        if service > 0 {
+            save(ctx, manifest, &mut done).await?;
+        }
+    }
     ctx.progress.finish_and_clear();
     if !ctx.dry_run {
         if manifest.created.is_empty() {
             if let Err(error) = manifest::delete(ctx).await {
-                return Err(Failure { done, error });
+                return Err(Failure {
+                    done,
+                    error: None,
+                    manifest_error: Some(error),
+                });
             }
         } else {
             save(ctx, manifest, &mut done).await?;
