@@ -457,6 +457,24 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         }
     }
 
+    // An ARN the configuration carries is taken before the account and region are
+    // derived, because they are read from it: taken after, a second pass over the
+    // same item would find what the first missed.
+    if ci.get("ARN").and_then(Value::as_str).is_none() {
+        let carried = match resource_type.as_str() {
+            "AWS::RDS::DBInstance" => cfg("dBInstanceArn"),
+            "AWS::CloudFormation::Stack" => cfg("stackId"),
+            "AWS::S3::Bucket"
+            | "AWS::EC2::SecurityGroup"
+            | "AWS::EC2::Instance"
+            | "AWS::EC2::Volume" => None,
+            _ => cfg("arn"),
+        };
+        if let Some(arn) = carried {
+            ci.insert("ARN".into(), Value::String(arn));
+        }
+    }
+
     let global = resource_type.starts_with("AWS::IAM::");
     let arn_part = |ci: &Map<String, Value>, i: usize| {
         ci.get("ARN")
@@ -743,6 +761,24 @@ mod tests {
         assert!(normalize_item(json!({"configuration": {"foo": 1}}))
             .unwrap_err()
             .contains("resourceType"));
+    }
+
+    #[test]
+    fn account_and_region_come_from_an_arn_in_the_configuration() {
+        // Found by the property tests: the stack's ARN was taken only after the
+        // account and region were looked for in it, so a second pass found them.
+        let raw = json!({"resourceType": "AWS::CloudFormation::Stack", "resourceId": "s",
+            "configuration": {"stackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/s/1"}});
+        let first = one(raw);
+        assert_eq!(first["awsRegion"], "eu-west-1");
+        assert_eq!(first["awsAccountId"], "123456789012");
+        assert_eq!(one(first.clone()), first);
+        let db = one(
+            json!({"resourceType": "AWS::RDS::DBInstance", "resourceId": "db-1",
+            "configuration": {"dBInstanceArn": "arn:aws:rds:us-east-2:123456789012:db:d"}}),
+        );
+        assert_eq!(db["awsRegion"], "us-east-2");
+        assert_eq!(db["ARN"], "arn:aws:rds:us-east-2:123456789012:db:d");
     }
 
     #[test]
