@@ -12,7 +12,8 @@ use compliance::core::catalogue::{run_tests, Catalogue, RuleSource};
 use compliance::core::engine::Engine;
 use compliance::core::finding::{Finding, Status};
 use compliance::core::normalize::{load_document, InputError, Loaded};
-use compliance::core::resource::{ConfigItem, KNOWN_TYPES};
+use compliance::core::registry;
+use compliance::core::resource::ConfigItem;
 use compliance::core::settings::Settings;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -197,7 +198,7 @@ fn every_fixture_loads_and_the_count_is_right() {
 
     for (f, i) in all_items() {
         assert!(
-            KNOWN_TYPES.contains(&i.resource_type.as_str()),
+            registry::known_types().any(|t| t == i.resource_type),
             "{}: resource type `{}` is not a known type in canonical casing",
             f.name,
             i.resource_type

@@ -73,6 +73,7 @@ fn plan_for(rules: &[Arc<Rule>], types: Option<&[&str]>) -> Plan {
         concurrency: 8,
         account: Some(support::MOTO_ACCOUNT_ID.into()),
         page_size: None,
+        detect_drift: false,
     }
 }
 

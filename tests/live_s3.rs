@@ -78,6 +78,7 @@ fn plan(regions: &[&str], paths: Vec<String>) -> Plan {
         concurrency: 8,
         account: Some(support::MOTO_ACCOUNT_ID.to_string()),
         page_size: None,
+        detect_drift: false,
     }
 }
 

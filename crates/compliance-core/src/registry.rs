@@ -18,6 +18,21 @@
 
 use std::collections::BTreeSet;
 
+// The types the collectors build, by name, so that code says `EC2_VOLUME`
+// rather than spelling the type again.
+pub const EC2_SECURITY_GROUP: &str = "AWS::EC2::SecurityGroup";
+pub const EC2_INSTANCE: &str = "AWS::EC2::Instance";
+pub const EC2_VOLUME: &str = "AWS::EC2::Volume";
+pub const RDS_DB_INSTANCE: &str = "AWS::RDS::DBInstance";
+pub const IAM_USER: &str = "AWS::IAM::User";
+pub const IAM_ROLE: &str = "AWS::IAM::Role";
+pub const IAM_POLICY: &str = "AWS::IAM::Policy";
+pub const IAM_GROUP: &str = "AWS::IAM::Group";
+pub const CFN_STACK: &str = "AWS::CloudFormation::Stack";
+pub const S3_BUCKET: &str = "AWS::S3::Bucket";
+pub const IAM_ACCOUNT_PASSWORD_POLICY: &str = "AWS::IAM::AccountPasswordPolicy";
+pub const IAM_ACCOUNT_SUMMARY: &str = "AWS::IAM::AccountSummary";
+
 /// What the tool knows about one AWS Config resource type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TypeInfo {
@@ -130,7 +145,7 @@ pub const TYPES: &[TypeInfo] = &[
             &["configuration.ipPermissionsEgress"],
             &["configuration.groupId", "configuration.vpcId"],
         ],
-        ..ty("AWS::EC2::SecurityGroup", "ec2")
+        ..ty(EC2_SECURITY_GROUP, "ec2")
     },
     TypeInfo {
         kinds: &["ec2"],
@@ -139,7 +154,7 @@ pub const TYPES: &[TypeInfo] = &[
         recorded: true,
         collector: Some("ec2"),
         shape: &[&["configuration.instanceId"]],
-        ..ty("AWS::EC2::Instance", "ec2")
+        ..ty(EC2_INSTANCE, "ec2")
     },
     TypeInfo {
         kinds: &["ec2", "ebs"],
@@ -148,7 +163,7 @@ pub const TYPES: &[TypeInfo] = &[
         recorded: true,
         collector: Some("ec2"),
         shape: &[&["configuration.volumeId"]],
-        ..ty("AWS::EC2::Volume", "ec2")
+        ..ty(EC2_VOLUME, "ec2")
     },
     TypeInfo {
         kinds: &["rds"],
@@ -161,7 +176,7 @@ pub const TYPES: &[TypeInfo] = &[
             &["configuration.dBInstanceIdentifier"],
             &["configuration.dbiResourceId"],
         ],
-        ..ty("AWS::RDS::DBInstance", "rds")
+        ..ty(RDS_DB_INSTANCE, "rds")
     },
     TypeInfo {
         kinds: &["iam"],
@@ -171,7 +186,7 @@ pub const TYPES: &[TypeInfo] = &[
         collector: Some("iam"),
         global: true,
         shape: &[&["configuration.userId"], &["configuration.userPolicyList"]],
-        ..ty("AWS::IAM::User", "iam")
+        ..ty(IAM_USER, "iam")
     },
     TypeInfo {
         kinds: &["iam"],
@@ -185,7 +200,7 @@ pub const TYPES: &[TypeInfo] = &[
             &["configuration.assumeRolePolicyDocument"],
             &["configuration.rolePolicyList"],
         ],
-        ..ty("AWS::IAM::Role", "iam")
+        ..ty(IAM_ROLE, "iam")
     },
     TypeInfo {
         kinds: &["iam"],
@@ -198,7 +213,7 @@ pub const TYPES: &[TypeInfo] = &[
             &["configuration.policyVersionList"],
             &["configuration.policyId"],
         ],
-        ..ty("AWS::IAM::Policy", "iam")
+        ..ty(IAM_POLICY, "iam")
     },
     TypeInfo {
         kinds: &["iam"],
@@ -208,7 +223,7 @@ pub const TYPES: &[TypeInfo] = &[
         collector: Some("iam"),
         global: true,
         shape: &[&["configuration.groupPolicyList"]],
-        ..ty("AWS::IAM::Group", "iam")
+        ..ty(IAM_GROUP, "iam")
     },
     TypeInfo {
         kinds: &["cfn"],
@@ -218,7 +233,7 @@ pub const TYPES: &[TypeInfo] = &[
         recorded: true,
         collector: Some("cloudformation"),
         shape: &[&["configuration.stackId"], &["configuration.stackStatus"]],
-        ..ty("AWS::CloudFormation::Stack", "cloudformation")
+        ..ty(CFN_STACK, "cloudformation")
     },
     TypeInfo {
         kinds: &["s3"],
@@ -240,7 +255,7 @@ pub const TYPES: &[TypeInfo] = &[
                 "configuration.owner",
             ],
         ],
-        ..ty("AWS::S3::Bucket", "s3")
+        ..ty(S3_BUCKET, "s3")
     },
     TypeInfo {
         kinds: &["s3"],
@@ -254,13 +269,13 @@ pub const TYPES: &[TypeInfo] = &[
         kinds: &["iam"],
         collector: Some("iam"),
         global: true,
-        ..ty("AWS::IAM::AccountPasswordPolicy", "iam")
+        ..ty(IAM_ACCOUNT_PASSWORD_POLICY, "iam")
     },
     TypeInfo {
         kinds: &["iam"],
         collector: Some("iam"),
         global: true,
-        ..ty("AWS::IAM::AccountSummary", "iam")
+        ..ty(IAM_ACCOUNT_SUMMARY, "iam")
     },
     ty("AWS::EC2::VPC", "ec2"),
     ty("AWS::EC2::Subnet", "ec2"),

@@ -127,12 +127,6 @@ pub use crate::registry::service_of;
 /// AWS's casing of a known type; the list lives in the [registry](crate::registry).
 pub use crate::registry::canonical_type;
 
-/// The Config types of a `--resources` kind, or `None` for an unknown kind.
-/// [`crate::registry::types_of_kinds`] says which kinds exist.
-pub fn types_for_kind(kind: &str) -> Option<Vec<&'static str>> {
-    crate::registry::types_of_kind(kind).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,15 +8,30 @@
 //! `ipv4Ranges[].cidrIp`, as recent Config items do, so rules written for either
 //! form match.
 
-use crate::aws::collect::{build_item, put, tag_list, tag_map, Collected, ItemHead, Plan};
+use crate::aws::collect::{
+    build_item, put, tag_list, tag_map, CollectFuture, Collected, Collector, ItemHead, Plan, Scope,
+};
 use crate::aws::error::AwsError;
 use crate::aws::{iso, Aws};
 use indicatif::ProgressBar;
 use serde_json::{json, Map, Value};
 
-const INSTANCE: &str = "AWS::EC2::Instance";
-const SECURITY_GROUP: &str = "AWS::EC2::SecurityGroup";
-const VOLUME: &str = "AWS::EC2::Volume";
+use crate::core::registry::{
+    EC2_INSTANCE as INSTANCE, EC2_SECURITY_GROUP as SECURITY_GROUP, EC2_VOLUME as VOLUME,
+};
+
+/// The EC2 collector as the scan runs it: once per region.
+pub struct Ec2;
+
+impl Collector for Ec2 {
+    fn id(&self) -> &'static str {
+        "ec2"
+    }
+
+    fn collect<'a>(&'a self, scope: Scope<'a>) -> CollectFuture<'a> {
+        Box::pin(collect(scope.aws, scope.plan, scope.region, scope.progress))
+    }
+}
 
 pub async fn collect(aws: &Aws, plan: &Plan, region: &str, progress: &ProgressBar) -> Collected {
     let client = aws.ec2(region);

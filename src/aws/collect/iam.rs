@@ -35,7 +35,8 @@
 //!   field.
 
 use crate::aws::collect::{
-    build_item, put, tag_list, tag_map, Collected, ItemHead, Plan, Unlisted,
+    build_item, paginate, put, tag_list, tag_map, CollectFuture, Collected, Collector, ItemHead,
+    Plan, Scope, Unlisted,
 };
 use crate::aws::error::AwsError;
 use crate::aws::{iso, Aws};
@@ -54,15 +55,30 @@ const SERVICE: &str = "iam";
 /// The region AWS Config files IAM items under.
 const GLOBAL: &str = "global";
 
-const USER: &str = "AWS::IAM::User";
-const ROLE: &str = "AWS::IAM::Role";
-const GROUP: &str = "AWS::IAM::Group";
-const POLICY: &str = "AWS::IAM::Policy";
-const PASSWORD_POLICY: &str = "AWS::IAM::AccountPasswordPolicy";
-const ACCOUNT_SUMMARY: &str = "AWS::IAM::AccountSummary";
+use crate::core::registry::{
+    IAM_ACCOUNT_PASSWORD_POLICY as PASSWORD_POLICY, IAM_ACCOUNT_SUMMARY as ACCOUNT_SUMMARY,
+    IAM_GROUP as GROUP, IAM_POLICY as POLICY, IAM_ROLE as ROLE, IAM_USER as USER,
+};
 
 /// The item path key-rotation rules read; also the unreadable mark's path.
 const ACCESS_KEYS_PATH: &str = "configuration.accessKeys";
+
+/// The IAM collector as the scan runs it: once per scan, from the home region.
+pub struct Iam;
+
+impl Collector for Iam {
+    fn id(&self) -> &'static str {
+        "iam"
+    }
+
+    fn global(&self) -> bool {
+        true
+    }
+
+    fn collect<'a>(&'a self, scope: Scope<'a>) -> CollectFuture<'a> {
+        Box::pin(collect(scope.aws, scope.plan, scope.progress))
+    }
+}
 
 /// Reads the IAM part of the account that the plan's rules judge.
 pub async fn collect(aws: &Aws, plan: &Plan, progress: &ProgressBar) -> Collected {
@@ -188,42 +204,41 @@ async fn authorization_details(
         })
         .collect();
     let mut details = Details::default();
-    let mut marker: Option<String> = None;
-    loop {
-        let result = client
-            .get_account_authorization_details()
-            .set_filter(Some(filter.clone()))
-            .set_marker(marker.take())
-            .max_items(page_size)
-            .send()
-            .await;
-        collected.calls += 1;
-        let mut page = match result {
-            Ok(page) => page,
-            Err(e) => {
-                let error =
-                    AwsError::from_sdk(SERVICE, region, "GetAccountAuthorizationDetails", &e);
-                // Pages already read are kept and still judged.
-                unlisted(collected, types, error);
-                return details;
+    let listed = paginate(
+        &mut collected.calls,
+        |marker| {
+            let request = client
+                .get_account_authorization_details()
+                .set_filter(Some(filter.clone()))
+                .set_marker(marker)
+                .max_items(page_size);
+            async move {
+                let mut page = request.send().await.map_err(|e| {
+                    AwsError::from_sdk(SERVICE, region, "GetAccountAuthorizationDetails", &e)
+                })?;
+                let next = page.marker.take().filter(|_| page.is_truncated());
+                Ok((page, next))
             }
-        };
-        let next = page.marker.take().filter(|_| page.is_truncated());
-        details
-            .users
-            .extend(page.user_detail_list.unwrap_or_default());
-        details
-            .roles
-            .extend(page.role_detail_list.unwrap_or_default());
-        details
-            .groups
-            .extend(page.group_detail_list.unwrap_or_default());
-        details.policies.extend(page.policies.unwrap_or_default());
-        match next {
-            Some(next) => marker = Some(next),
-            None => return details,
-        }
+        },
+        |page| {
+            details
+                .users
+                .extend(page.user_detail_list.unwrap_or_default());
+            details
+                .roles
+                .extend(page.role_detail_list.unwrap_or_default());
+            details
+                .groups
+                .extend(page.group_detail_list.unwrap_or_default());
+            details.policies.extend(page.policies.unwrap_or_default());
+        },
+    )
+    .await;
+    if let Err(error) = listed {
+        // Pages already read are kept and still judged.
+        unlisted(collected, types, error);
     }
+    details
 }
 
 /// The keys of every user, in `users` order: the `accessKeys` list, or why it

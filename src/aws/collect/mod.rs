@@ -9,7 +9,16 @@
 //! scan: a listing that fails is reported per type and region, a per-resource
 //! call that fails marks that part of the item unreadable (rules reading it get an
 //! `error` finding), and everything that could be read is still judged.
+//!
+//! Each collector implements [`Collector`] and is listed once in [`COLLECTORS`];
+//! the types it reads come from the core's registry
+//! ([`crate::core::registry`]), so [`collect_all`] runs whatever the plan needs
+//! without a hand-written job per service. A type a selected rule judges that
+//! no collector reads is returned in [`Collected::uncollected`], and the scan
+//! turns it into `error` findings: never an empty, silent answer.
+//! Listings use the SDK's paginators where they fit, else [`paginate`].
 
+pub mod cloudformation;
 pub mod ec2;
 pub mod iam;
 pub mod rds;
@@ -18,11 +27,12 @@ pub mod s3;
 use crate::aws::error::AwsError;
 use crate::aws::Aws;
 use crate::core::normalize::normalize_item;
+use crate::core::registry;
 use crate::core::resource::{ConfigItem, Unreadable};
 use futures::stream::{FuturesUnordered, StreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -44,6 +54,9 @@ pub struct Plan {
     /// Page size for list calls; `None` uses each API's maximum. Small pages
     /// exist for tests of pagination, never for speed.
     pub page_size: Option<i32>,
+    /// Start CloudFormation drift detection on every stack and wait for it
+    /// (within the scan's time limit) instead of reporting the last result.
+    pub detect_drift: bool,
 }
 
 impl Plan {
@@ -93,6 +106,9 @@ pub struct Collected {
     pub unlisted: Vec<Unlisted>,
     /// API calls made, for the benchmark's calls-per-resource figure.
     pub calls: usize,
+    /// Types the plan wants that no live collector reads: their rules get
+    /// `error` findings naming the gap, since a live scan cannot judge them.
+    pub uncollected: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +124,7 @@ impl Collected {
         self.errors.extend(other.errors);
         self.unlisted.extend(other.unlisted);
         self.calls += other.calls;
+        self.uncollected.extend(other.uncollected);
     }
 
     /// Records a failed listing of `resource_type`.
@@ -121,20 +138,68 @@ impl Collected {
     }
 }
 
+/// What one collector run is given.
+pub struct Scope<'a> {
+    pub aws: &'a Aws,
+    pub plan: &'a Plan,
+    /// The region to read; the home region for a global collector.
+    pub region: &'a str,
+    pub progress: &'a ProgressBar,
+    /// When the scan's time runs out. A collector that waits for AWS (drift
+    /// detection) stops waiting early enough to hand in what it has.
+    pub until: tokio::time::Instant,
+}
+
+/// A collector's run, boxed so the collectors can live in one list.
+pub type CollectFuture<'a> = Pin<Box<dyn Future<Output = Collected> + Send + 'a>>;
+
+/// One live collector: a service whose API calls build configuration items.
+pub trait Collector: Sync {
+    /// The registry's collector id (`ec2`, `s3`, `cloudformation`, …).
+    fn id(&self) -> &'static str;
+
+    /// The resource types it reads, from the registry.
+    fn types(&self) -> Vec<&'static str> {
+        registry::types_read_by(self.id())
+    }
+
+    /// Runs once per scan from the home region (IAM, the S3 listing) instead of
+    /// once per scanned region.
+    fn global(&self) -> bool {
+        false
+    }
+
+    /// Reads what the plan wants in `scope.region`. Never fails: failures are
+    /// recorded in the result (see [`Collected`]).
+    fn collect<'a>(&'a self, scope: Scope<'a>) -> CollectFuture<'a>;
+}
+
+/// Every live collector, once.
+pub static COLLECTORS: &[&dyn Collector] = &[
+    &ec2::Ec2,
+    &rds::Rds,
+    &s3::S3,
+    &iam::Iam,
+    &cloudformation::CloudFormation,
+];
+
 type Task<'a> = Pin<Box<dyn Future<Output = (usize, Collected)> + Send + 'a>>;
 
-/// One collector run: a service in a region and the types it lists.
+/// One collector run, for reporting it when the deadline passes.
 struct Job {
     service: &'static str,
+    /// Where its types are reported unlisted: the region, or `global` for
+    /// types whose items are filed there (IAM).
     region: String,
-    types: &'static [&'static str],
+    types: Vec<&'static str>,
 }
 
 /// Runs every collector the plan needs, concurrently, until all finish or the
 /// scan's deadline passes. The results of finished collectors are kept; a
 /// collector still running at the deadline is reported as timed out and its
 /// types as unlisted in its region (their rules get `error` findings), since a
-/// half-read listing cannot say what it missed.
+/// half-read listing cannot say what it missed. Types no collector reads are
+/// returned in `uncollected`.
 pub async fn collect_all(
     aws: &Aws,
     plan: &Plan,
@@ -157,85 +222,50 @@ pub async fn collect_all(
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     };
-    let home = plan.home_region().to_string();
-    let wants_any = |types: &[&str]| types.iter().any(|t| plan.wants(t));
-    const EC2: &[&str] = &[
-        "AWS::EC2::Instance",
-        "AWS::EC2::SecurityGroup",
-        "AWS::EC2::Volume",
-    ];
-    const RDS: &[&str] = &["AWS::RDS::DBInstance"];
-    const S3: &[&str] = &["AWS::S3::Bucket"];
-    const IAM: &[&str] = &[
-        "AWS::IAM::User",
-        "AWS::IAM::Role",
-        "AWS::IAM::Group",
-        "AWS::IAM::Policy",
-        "AWS::IAM::AccountPasswordPolicy",
-        "AWS::IAM::AccountSummary",
-    ];
-    for region in &plan.regions {
-        if wants_any(EC2) {
+    let until = tokio::time::Instant::now() + deadline;
+    for &collector in COLLECTORS {
+        let types = collector.types();
+        if !types.iter().any(|t| plan.wants(t)) {
+            continue;
+        }
+        let id = collector.id();
+        let regions: Vec<&str> = if collector.global() {
+            vec![plan.home_region()]
+        } else {
+            plan.regions.iter().map(String::as_str).collect()
+        };
+        let filed_globally = types
+            .iter()
+            .all(|t| registry::lookup(t).is_some_and(|i| i.global));
+        for region in regions {
             let i = jobs.len();
             jobs.push(Job {
-                service: "ec2",
-                region: region.clone(),
-                types: EC2,
+                service: id,
+                region: if filed_globally { "global" } else { region }.to_string(),
+                types: types.clone(),
             });
-            let b = bar(format!("ec2 {region}"));
+            let b = bar(if collector.global() {
+                id.to_string()
+            } else {
+                format!("{id} {region}")
+            });
             tasks.push(Box::pin(async move {
-                let c = ec2::collect(aws, plan, region, &b).await;
+                let scope = Scope {
+                    aws,
+                    plan,
+                    region,
+                    progress: &b,
+                    until,
+                };
+                let c = collector.collect(scope).await;
                 b.finish();
                 (i, c)
             }));
         }
-        if wants_any(RDS) {
-            let i = jobs.len();
-            jobs.push(Job {
-                service: "rds",
-                region: region.clone(),
-                types: RDS,
-            });
-            let b = bar(format!("rds {region}"));
-            tasks.push(Box::pin(async move {
-                let c = rds::collect(aws, plan, region, &b).await;
-                b.finish();
-                (i, c)
-            }));
-        }
-    }
-    if wants_any(S3) {
-        let i = jobs.len();
-        jobs.push(Job {
-            service: "s3",
-            region: home.clone(),
-            types: S3,
-        });
-        let b = bar("s3".into());
-        tasks.push(Box::pin(async move {
-            let c = s3::collect(aws, plan, &b).await;
-            b.finish();
-            (i, c)
-        }));
-    }
-    if wants_any(IAM) {
-        let i = jobs.len();
-        jobs.push(Job {
-            service: "iam",
-            region: "global".into(),
-            types: IAM,
-        });
-        let b = bar("iam".into());
-        tasks.push(Box::pin(async move {
-            let c = iam::collect(aws, plan, &b).await;
-            b.finish();
-            (i, c)
-        }));
     }
 
     let mut pending: Vec<bool> = vec![true; jobs.len()];
     let mut out = Collected::default();
-    let until = tokio::time::Instant::now() + deadline;
     loop {
         match tokio::time::timeout_at(until, tasks.next()).await {
             Ok(Some((i, collected))) => {
@@ -268,7 +298,48 @@ pub async fn collect_all(
             }
         }
     }
+    out.uncollected = uncollected(plan);
     out
+}
+
+/// The types the plan wants that no collector reads.
+fn uncollected(plan: &Plan) -> Vec<String> {
+    let read: HashSet<&str> = COLLECTORS.iter().flat_map(|c| c.types()).collect();
+    plan.types
+        .iter()
+        .filter(|t| !read.contains(t.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Reads every page of a listing that pages with a token, for the calls whose
+/// SDK paginator does not fit (IAM's `Marker` means something only while
+/// `IsTruncated` is true, and moto sends one regardless). `fetch` makes one
+/// call with the token it is given and returns the page and the next token;
+/// `each` takes the pages in order. Calls are counted in `calls`. A failure
+/// ends the listing with the error, after the pages already handed to `each`;
+/// a token seen before ends it too, since a server repeating itself would
+/// otherwise keep the scan busy until its deadline.
+pub async fn paginate<P, F, Fut>(
+    calls: &mut usize,
+    mut fetch: F,
+    mut each: impl FnMut(P),
+) -> Result<(), AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(P, Option<String>), AwsError>>,
+{
+    let mut token: Option<String> = None;
+    let mut seen: HashSet<String> = HashSet::new();
+    loop {
+        *calls += 1;
+        let (page, next) = fetch(token.take()).await?;
+        each(page);
+        match next.filter(|t| !t.is_empty()) {
+            Some(next) if seen.insert(next.clone()) => token = Some(next),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// The identifying part of a configuration item a collector builds.
@@ -314,7 +385,7 @@ pub fn build_item(
         "supplementaryConfiguration".into(),
         Value::Object(supplementary),
     );
-    let service = crate::core::resource::service_of(head.resource_type);
+    let service = registry::service_of(head.resource_type);
     let source: Arc<str> = Arc::from(format!("live:{service}:{}", head.region));
     let raw = Value::Object(ci);
     // Collectors build well-formed items; should normalisation ever refuse one, keep it as built.
@@ -364,6 +435,7 @@ mod tests {
             concurrency: 4,
             account: None,
             page_size: None,
+            detect_drift: false,
         };
         assert!(plan.reads("supplementaryConfiguration.BucketPolicy"));
         assert!(!plan.reads("supplementaryConfiguration.BucketPolicyStatus"));
@@ -395,5 +467,94 @@ mod tests {
             serde_json::json!([])
         );
         assert_eq!(&*item.source, "live:iam:global");
+    }
+
+    #[test]
+    fn every_registry_collector_is_implemented_once() {
+        let ids: Vec<&str> = COLLECTORS.iter().map(|c| c.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        let mut want = registry::collectors();
+        want.sort();
+        assert_eq!(sorted, want);
+        for c in COLLECTORS {
+            assert!(!c.types().is_empty(), "{} reads no type", c.id());
+        }
+    }
+
+    #[test]
+    fn types_without_a_collector_are_uncollected() {
+        let plan = Plan {
+            regions: vec!["eu-west-1".into()],
+            types: [
+                "AWS::SNS::Topic".to_string(),
+                "AWS::EC2::Volume".to_string(),
+                "AWS::Lambda::Function".to_string(),
+                "AWS::CloudFormation::Stack".to_string(),
+            ]
+            .into(),
+            paths: vec![],
+            concurrency: 1,
+            account: None,
+            page_size: None,
+            detect_drift: false,
+        };
+        assert_eq!(
+            uncollected(&plan),
+            vec![
+                "AWS::Lambda::Function".to_string(),
+                "AWS::SNS::Topic".to_string()
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn paginate_follows_tokens_and_stops_on_a_repeat() {
+        let pages = [("a", Some("1")), ("b", Some("2")), ("c", Some("1"))];
+        let mut calls = 0;
+        let mut seen = Vec::new();
+        let mut asked = Vec::new();
+        let result = paginate(
+            &mut calls,
+            |token: Option<String>| {
+                asked.push(token.clone());
+                let i = match token.as_deref() {
+                    None => 0,
+                    Some("1") => 1,
+                    _ => 2,
+                };
+                let (page, next) = pages[i];
+                async move { Ok::<_, AwsError>((page, next.map(str::to_string))) }
+            },
+            |p| seen.push(p),
+        )
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(seen, vec!["a", "b", "c"]);
+        assert_eq!(calls, 3);
+        assert_eq!(asked, vec![None, Some("1".into()), Some("2".into())]);
+
+        let mut calls = 0;
+        let mut seen = Vec::new();
+        let result = paginate(
+            &mut calls,
+            |token: Option<String>| async move {
+                match token {
+                    None => Ok(("first", Some("next".to_string()))),
+                    Some(_) => Err(AwsError::local(
+                        "iam",
+                        "global",
+                        "GetAccountAuthorizationDetails",
+                        "Throttling",
+                        "slow down".to_string(),
+                    )),
+                }
+            },
+            |p| seen.push(p),
+        )
+        .await;
+        assert_eq!(result.unwrap_err().code, "Throttling");
+        assert_eq!(seen, vec!["first"]);
+        assert_eq!(calls, 2);
     }
 }

@@ -5,13 +5,28 @@
 //! (`dBInstanceIdentifier`, `multiAZ`, `dbiResourceId`) and its resource id, the
 //! `db-…` resource id, so findings line up with what AWS Config reports.
 
-use crate::aws::collect::{build_item, put, Collected, ItemHead, Plan};
+use crate::aws::collect::{
+    build_item, put, CollectFuture, Collected, Collector, ItemHead, Plan, Scope,
+};
 use crate::aws::error::AwsError;
 use crate::aws::{iso, Aws};
 use indicatif::ProgressBar;
 use serde_json::{json, Map, Value};
 
-const DB_INSTANCE: &str = "AWS::RDS::DBInstance";
+use crate::core::registry::RDS_DB_INSTANCE as DB_INSTANCE;
+
+/// The RDS collector as the scan runs it: once per region.
+pub struct Rds;
+
+impl Collector for Rds {
+    fn id(&self) -> &'static str {
+        "rds"
+    }
+
+    fn collect<'a>(&'a self, scope: Scope<'a>) -> CollectFuture<'a> {
+        Box::pin(collect(scope.aws, scope.plan, scope.region, scope.progress))
+    }
+}
 
 pub async fn collect(aws: &Aws, plan: &Plan, region: &str, progress: &ProgressBar) -> Collected {
     let mut out = Collected::default();

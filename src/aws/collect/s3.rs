@@ -52,7 +52,9 @@
 //!   body (`versioning_from_raw`) rather than reported as unreadable, so
 //!   the versioning rule can be tested against moto.
 
-use crate::aws::collect::{build_item, put, tag_map, Collected, ItemHead, Plan};
+use crate::aws::collect::{
+    build_item, put, tag_map, CollectFuture, Collected, Collector, ItemHead, Plan, Scope,
+};
 use crate::aws::error::AwsError;
 use crate::aws::{iso, Aws};
 use crate::core::resource::{ConfigItem, Unreadable};
@@ -68,7 +70,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 const SERVICE: &str = "s3";
-const BUCKET: &str = "AWS::S3::Bucket";
+use crate::core::registry::S3_BUCKET as BUCKET;
 /// The largest page ListBuckets allows.
 const MAX_PAGE: i32 = 10_000;
 
@@ -79,6 +81,24 @@ const POLICY: &str = "BucketPolicy";
 const ACL: &str = "AccessControlList";
 const LIFECYCLE: &str = "BucketLifecycleConfiguration";
 const TAGGING: &str = "BucketTaggingConfiguration";
+
+/// The S3 collector as the scan runs it: once per scan, since the listing is
+/// global; it judges the buckets of every scanned region.
+pub struct S3;
+
+impl Collector for S3 {
+    fn id(&self) -> &'static str {
+        "s3"
+    }
+
+    fn global(&self) -> bool {
+        true
+    }
+
+    fn collect<'a>(&'a self, scope: Scope<'a>) -> CollectFuture<'a> {
+        Box::pin(collect(scope.aws, scope.plan, scope.progress))
+    }
+}
 
 pub async fn collect(aws: &Aws, plan: &Plan, progress: &ProgressBar) -> Collected {
     let mut collected = Collected::default();
