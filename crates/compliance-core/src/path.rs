@@ -13,6 +13,12 @@
 use serde_json::Value;
 use std::fmt;
 
+/// Parsing and resolving recurse once per step and once per nested filter; the
+/// limits keep a hostile rule file from overflowing the stack (an abort, not an
+/// error). Real paths have a handful of steps and at most one filter.
+const MAX_STEPS: usize = 128;
+const MAX_FILTER_DEPTH: usize = 16;
+
 /// A parsed path. `Display` gives back the text it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
@@ -65,6 +71,7 @@ impl Path {
         let mut parser = Parser {
             text,
             chars: text.char_indices().peekable(),
+            filter_depth: 0,
         };
         let steps = parser.steps(false)?;
         Ok(Path {
@@ -159,6 +166,7 @@ impl Filter {
 struct Parser<'t> {
     text: &'t str,
     chars: std::iter::Peekable<std::str::CharIndices<'t>>,
+    filter_depth: usize,
 }
 
 impl Parser<'_> {
@@ -190,6 +198,9 @@ impl Parser<'_> {
         while let Some(&(pos, c)) = self.chars.peek() {
             if in_filter && (c == '=' || c == '!' || c == ']' || c.is_whitespace()) {
                 break;
+            }
+            if steps.len() == MAX_STEPS {
+                return Err(self.error(pos, format!("more than {MAX_STEPS} steps")));
             }
             match c {
                 '[' => {
@@ -270,9 +281,17 @@ impl Parser<'_> {
             }
             Some('?') => {
                 self.chars.next();
+                if self.filter_depth == MAX_FILTER_DEPTH {
+                    return Err(self.error(
+                        open,
+                        format!("filters nested more than {MAX_FILTER_DEPTH} deep"),
+                    ));
+                }
+                self.filter_depth += 1;
                 self.skip_spaces();
                 let field_start = self.position();
                 let field_steps = self.steps(true)?;
+                self.filter_depth -= 1;
                 let field_text = self.text[field_start..self.position()].trim().to_string();
                 self.skip_spaces();
                 let negate = match (self.chars.next(), self.chars.next()) {

@@ -1093,3 +1093,39 @@ fn catalogue_and_samples_are_present() {
     assert!(sample_resources().len() >= 50);
     assert!(engine().rule_count() == catalogue().len());
 }
+
+#[test]
+fn deeply_nested_filters_are_an_error_not_a_crash() {
+    // Each `[?` nests a parser call: a long enough path overflowed the stack, which
+    // aborts the process (no panic to catch, no exit code 0-3).
+    let text = format!("a{}", "[?b".repeat(100_000));
+    let e = Path::parse(&text).unwrap_err();
+    assert!(e.message.contains("nested"), "{e}");
+    let rule_path = format!("{}==1]", "[?b".repeat(1000));
+    assert!(Path::parse(&rule_path).is_err());
+    // Resolving recursed once per step, and `[*]` on a non-list yields the value
+    // itself, so a long enough path of them overflowed the stack at the first item.
+    let e = Path::parse(&format!("a{}", "[*]".repeat(100_000))).unwrap_err();
+    assert!(e.message.contains("steps"), "{e}");
+    // Real paths stay well inside the limits.
+    let long = format!("a{}", "[*]".repeat(100));
+    assert_eq!(
+        Path::parse(&long).unwrap().resolve(&json!({"a": 1})).values,
+        [&json!(1)]
+    );
+}
+
+#[test]
+fn deeply_nested_conditions_are_an_error_not_a_crash() {
+    let depth = 20_000;
+    let text = format!(
+        "check = {}{{ path = \"@\", exists = true }}{}",
+        "{ not = ".repeat(depth),
+        " }".repeat(depth)
+    );
+    if let Ok(w) = toml::from_str::<Wrapper>(&text) {
+        let _ = compile(&w.check, &params());
+    }
+    let rule = format!("id = \"deep\"\n{text}\n");
+    assert!(Rule::parse("deep.toml", &rule).is_err());
+}
