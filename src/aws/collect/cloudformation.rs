@@ -14,7 +14,7 @@
 //!   it, the item says what CloudFormation last found, which is what the AWS
 //!   managed rule judges too. With it, DetectStackDrift is started on every stack
 //!   (bounded by the plan's concurrency) and DescribeStackDriftDetectionStatus is
-//!   polled, backing off from half a second to five, until detection finishes;
+//!   polled, backing off from half a second to five seconds, until detection finishes;
 //!   the item then carries the fresh status and check time from that answer, and
 //!   the detection's own status under
 //!   `supplementaryConfiguration.StackDriftDetectionInformation`. Detection is
@@ -48,6 +48,8 @@ const DRIFT_PATH: &str = "configuration.driftInformation";
 /// The first wait before asking whether detection finished, and the longest.
 const FIRST_POLL: Duration = Duration::from_millis(500);
 const LONGEST_POLL: Duration = Duration::from_secs(5);
+/// How long before the deadline the last status question is asked.
+const LAST_ASK: Duration = Duration::from_millis(250);
 
 /// The CloudFormation collector as the scan runs it: once per region.
 pub struct CloudFormation;
@@ -199,11 +201,15 @@ async fn detect(
     };
     let mut wait = FIRST_POLL;
     loop {
-        if Instant::now() + wait >= stop {
+        // The last question is asked just before `stop`, not skipped because
+        // the next regular one would come too late.
+        let now = Instant::now();
+        let at = (now + wait).min(stop - LAST_ASK);
+        if at <= now {
             let (d, e) = timed_out();
             return (d, calls, e);
         }
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep_until(at).await;
         wait = (wait * 2).min(LONGEST_POLL);
         calls += 1;
         let polled = tokio::time::timeout_at(
