@@ -4,6 +4,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+pub use crate::output::stack::StackFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -124,8 +125,8 @@ pub struct SetupArgs {
     /// Print the plan (create / update / unchanged per resource) and change nothing
     #[arg(long)]
     pub dry_run: bool,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = StackFormat::Table)]
+    pub format: StackFormat,
 }
 
 #[derive(Debug, Args)]
@@ -133,8 +134,8 @@ pub struct StatusArgs {
     /// The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]
     #[arg(long)]
     pub suffix: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = StackFormat::Table)]
+    pub format: StackFormat,
 }
 
 #[derive(Debug, Args)]
@@ -148,8 +149,8 @@ pub struct TeardownArgs {
     /// Print what would be deleted and change nothing
     #[arg(long)]
     pub dry_run: bool,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = StackFormat::Table)]
+    pub format: StackFormat,
 }
 
 #[derive(Debug, Args)]

@@ -5,12 +5,13 @@
 
 use crate::aws::provision::{ensure_all, manifest, Action, Ctx};
 use crate::cli::{GlobalArgs, SetupArgs, SseChoice};
-use crate::commands::stack_context::{
-    connect, manifest_not_saved, render_steps, validate, SpecInput,
-};
-use crate::commands::{emit, exit, progress_enabled};
+use crate::commands::stack_context::{connect, validate, SpecInput};
+use crate::commands::{exit, progress_enabled};
 use crate::core::stack::{Manifest, Sse, StackChoices};
+use crate::output::stack::{manifest_not_saved, write_steps, StepsReport};
 use anyhow::Result;
+
+const SCHEMA: &str = "compliance.setup/v1";
 
 pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
     let input = SpecInput {
@@ -43,7 +44,15 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
         manifest.settings = Some(StackChoices::of(spec));
         match ensure_all(&ctx, &mut manifest).await {
             Ok(steps) => {
-                emit(None, &render_steps(args.format, "compliance.setup/v1", spec, args.dry_run, &steps, None, None)?)?;
+                let report = StepsReport {
+                    schema: SCHEMA,
+                    spec,
+                    dry_run: args.dry_run,
+                    steps: &steps,
+                    error: None,
+                    manifest_error: None,
+                };
+                write_steps(std::io::stdout().lock(), args.format, &report)?;
                 let changed = steps.iter().filter(|s| !matches!(s.action, Action::Unchanged)).count();
                 if args.dry_run {
                     eprintln!("dry run: {changed} change(s) planned, nothing was changed");
@@ -55,18 +64,15 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
                 Ok(exit::OK)
             }
             Err(failure) => {
-                emit(
-                    None,
-                    &render_steps(
-                        args.format,
-                        "compliance.setup/v1",
-                        spec,
-                        args.dry_run,
-                        &failure.done,
-                        failure.error.as_ref(),
-                        failure.manifest_error.as_ref(),
-                    )?,
-                )?;
+                let report = StepsReport {
+                    schema: SCHEMA,
+                    spec,
+                    dry_run: args.dry_run,
+                    steps: &failure.done,
+                    error: failure.error.as_deref(),
+                    manifest_error: failure.manifest_error.as_deref(),
+                };
+                write_steps(std::io::stdout().lock(), args.format, &report)?;
                 if let Some(error) = &failure.error {
                     eprintln!(
                         "error: setup stopped: {error}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",

@@ -9,36 +9,23 @@
 //! it would create a stack, so it needs the suffix said in one of the first three
 //! places. Several stacks found and none named is an input error listing them.
 
-use crate::aws::error::AwsError;
-use crate::aws::provision::{manifest, Action, Inspection, State, Step};
+use crate::aws::provision::manifest;
 use crate::aws::{ssm, Aws};
-use crate::cli::{Format, GlobalArgs};
+use crate::cli::GlobalArgs;
 use crate::commands::{connection, load_catalogue, load_settings, InputError};
 use crate::core::settings::Settings;
 use crate::core::stack::{
     config_rule_name, validate_known_region, validate_suffix, Frequency, ManagedRule, Sse,
     StackSpec,
 };
-use crate::output;
 use anyhow::Result;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Resource types AWS Config records; our synthetic IAM account types are not among them.
-const CONFIG_TYPES: &[&str] = &[
-    "AWS::EC2::Instance",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Volume",
-    "AWS::S3::Bucket",
-    "AWS::RDS::DBInstance",
-    "AWS::IAM::User",
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::IAM::Group",
-    "AWS::CloudFormation::Stack",
-];
+/// Resource types AWS Config records (the registry's); our synthetic IAM
+/// account types are not among them.
+static CONFIG_TYPES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(crate::core::registry::recorded_types);
 
 /// The variable that names the stack when `--suffix` is not given.
 pub const SUFFIX_VAR: &str = "COMPLIANCE_SUFFIX";
@@ -254,111 +241,6 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         adopt_recorder: input.adopt_recorder,
     };
     Ok(Connected { aws, spec })
-}
-
-fn table() -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if t.width().is_none() {
-        t.set_width(160);
-    }
-    t
-}
-
-/// Steps as a table or JSON.
-pub fn render_steps(
-    format: Format,
-    schema: &str,
-    spec: &StackSpec,
-    dry_run: bool,
-    steps: &[Step],
-    error: Option<&AwsError>,
-    manifest_error: Option<&AwsError>,
-) -> Result<String> {
-    if format == Format::Json {
-        let aws_error = |e: &AwsError| {
-            serde_json::json!({
-                "service": e.service, "operation": e.operation, "code": e.code, "message": e.message, "request_id": e.request_id
-            })
-        };
-        let mut doc = serde_json::json!({
-            "schema": schema,
-            "suffix": spec.suffix,
-            "account": spec.account,
-            "region": spec.region,
-            "dry_run": dry_run,
-            "steps": steps,
-            "error": error.map(aws_error),
-        });
-        // Only added when the manifest could not be saved (fields are only added within v1).
-        if let Some(e) = manifest_error {
-            let mut value = aws_error(e);
-            value["parameter"] = spec.names().manifest_parameter.into();
-            doc["manifest_error"] = value;
-        }
-        return output::json::render(&doc);
-    }
-    let mut t = table();
-    t.set_header(vec![
-        "Resource",
-        "Name",
-        if dry_run { "Plan" } else { "Action" },
-        "Detail",
-    ]);
-    for s in steps {
-        let action = match s.action {
-            Action::Unchanged => "up to date".to_string(),
-            other => other.to_string(),
-        };
-        t.add_row(vec![
-            s.kind.clone(),
-            s.name.clone(),
-            action,
-            s.detail.join("\n"),
-        ]);
-    }
-    Ok(format!("{t}\n"))
-}
-
-/// Inspections as a table or JSON.
-pub fn render_inspections(
-    format: Format,
-    spec: &StackSpec,
-    found: &[Inspection],
-) -> Result<String> {
-    if format == Format::Json {
-        return output::json::render(&serde_json::json!({
-            "schema": "compliance.status/v1",
-            "suffix": spec.suffix,
-            "account": spec.account,
-            "region": spec.region,
-            "resources": found,
-        }));
-    }
-    let mut t = table();
-    t.set_header(vec!["Resource", "Name", "State", "Why"]);
-    for i in found {
-        let (state, why) = match &i.state {
-            State::Present => ("present", String::new()),
-            State::Missing => ("missing", String::new()),
-            State::Drifted(r) => ("drifted", r.join("\n")),
-            State::Foreign(r) => ("not ours", r.join("\n")),
-            State::Unknown(r) => ("unknown", r.join("\n")),
-        };
-        t.add_row(vec![i.kind.clone(), i.name.clone(), state.to_string(), why]);
-    }
-    Ok(format!("{t}\n"))
-}
-
-/// The message for a manifest that could not be saved: the parameter, the AWS
-/// error code and request id, and what it means for the operator.
-pub fn manifest_not_saved(spec: &StackSpec, error: &AwsError) -> String {
-    format!(
-        "error: the manifest was not saved to SSM parameter {}: {}\nIt may not list every resource that now exists; fix the access and run the command again, which records them.",
-        spec.names().manifest_parameter,
-        error
-    )
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@
 
 use crate::aws::provision::{inspect_all, manifest, Ctx, State};
 use crate::cli::{GlobalArgs, StatusArgs};
-use crate::commands::stack_context::{connect, render_inspections, validate, SpecInput};
-use crate::commands::{emit, exit, progress_enabled};
+use crate::commands::stack_context::{connect, validate, SpecInput};
+use crate::commands::{exit, progress_enabled};
+use crate::output::stack::write_status;
 use anyhow::Result;
 
 pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
@@ -34,10 +35,7 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
             return Ok(exit::FINDINGS);
         };
         let found = inspect_all(&ctx, &manifest).await;
-        emit(
-            None,
-            &render_inspections(args.format, &connected.spec, &found)?,
-        )?;
+        write_status(std::io::stdout().lock(), args.format, &connected.spec, &found)?;
         let count = |f: fn(&State) -> bool| found.iter().filter(|i| f(&i.state)).count();
         let unknown = count(|s| matches!(s, State::Unknown(_)));
         let bad = count(|s| matches!(s, State::Missing | State::Drifted(_)));

@@ -5,12 +5,14 @@
 //! plan is printed and the exit code is 2), and `--dry-run` only plans. Safe to
 //! re-run after a partial failure; exit 0 only when nothing setup created is left.
 
+use crate::aws::error::AwsError;
+use crate::aws::provision::Step;
 use crate::aws::provision::{manifest, remove_all, Action, Ctx};
 use crate::cli::{GlobalArgs, TeardownArgs};
-use crate::commands::stack_context::{
-    connect, manifest_not_saved, render_steps, validate, SpecInput,
-};
-use crate::commands::{emit, exit, progress_enabled};
+use crate::commands::stack_context::{connect, validate, SpecInput};
+use crate::commands::{exit, progress_enabled};
+use crate::core::stack::StackSpec;
+use crate::output::stack::{manifest_not_saved, write_steps, StackFormat, StepsReport};
 use anyhow::Result;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -40,15 +42,12 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
                 Ok(steps) => steps,
                 Err(failure) => {
                     let error = failure.first_error();
-                    emit(
-                        None,
-                        &render_steps(args.format, SCHEMA, spec, true, &failure.done, Some(error), None)?,
-                    )?;
+                    show(args.format, spec, true, &failure.done, Some(error), None)?;
                     eprintln!("error: teardown could not plan: {error}");
                     return Ok(exit::RUNTIME);
                 }
             };
-            emit(None, &render_steps(args.format, SCHEMA, spec, true, &plan, None, None)?)?;
+            show(args.format, spec, true, &plan, None, None)?;
             let deletions = plan.iter().filter(|s| s.action == Action::Delete).count();
             if args.dry_run {
                 eprintln!("dry run: {deletions} resource(s) would be deleted, nothing was changed");
@@ -73,7 +72,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
         let ctx = Ctx::new(&connected.aws, spec, false).with_progress(progress_enabled(global));
         match remove_all(&ctx, &mut manifest).await {
             Ok(steps) => {
-                emit(None, &render_steps(args.format, SCHEMA, spec, false, &steps, None, None)?)?;
+                show(args.format, spec, false, &steps, None, None)?;
                 if manifest.created.is_empty() {
                     eprintln!("teardown: nothing of suffix {} is left", spec.suffix);
                     Ok(exit::OK)
@@ -86,17 +85,13 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
                 }
             }
             Err(failure) => {
-                emit(
-                    None,
-                    &render_steps(
-                        args.format,
-                        SCHEMA,
-                        spec,
-                        false,
-                        &failure.done,
-                        failure.error.as_ref(),
-                        failure.manifest_error.as_ref(),
-                    )?,
+                show(
+                    args.format,
+                    spec,
+                    false,
+                    &failure.done,
+                    failure.error.as_deref(),
+                    failure.manifest_error.as_deref(),
                 )?;
                 if let Some(error) = &failure.error {
                     eprintln!("error: teardown stopped: {error}\nRun teardown again to continue.");
@@ -109,6 +104,26 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
         }
     }
     .await
+}
+
+/// The plan or the steps taken, on stdout.
+fn show(
+    format: StackFormat,
+    spec: &StackSpec,
+    dry_run: bool,
+    steps: &[Step],
+    error: Option<&AwsError>,
+    manifest_error: Option<&AwsError>,
+) -> std::io::Result<()> {
+    let report = StepsReport {
+        schema: SCHEMA,
+        spec,
+        dry_run,
+        steps,
+        error,
+        manifest_error,
+    };
+    write_steps(std::io::stdout().lock(), format, &report)
 }
 
 /// Asks on the terminal; only an explicit yes counts.

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod normalize;
 pub mod path;
 pub mod pipeline;
+pub mod plan;
 pub mod registry;
 pub mod report;
 pub mod resource;

@@ -28,8 +28,8 @@ pub mod sns;
 use crate::aws::error::AwsError;
 use crate::aws::Aws;
 use crate::core::stack::{Manifest, Names, StackSpec};
-use serde::Serialize;
-use std::fmt;
+
+pub use crate::core::plan::{Action, Change, Inspection, State, Step};
 
 /// Resource kinds, as recorded in the manifest and shown to the operator.
 pub mod kind {
@@ -87,93 +87,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// What a step did or would do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Create,
-    Update,
-    Unchanged,
-    /// An existing resource that is not ours and is reused (the account's Config recorder).
-    Adopt,
-    Delete,
-    /// Left in place by teardown: not created by setup, or no longer carrying our tags.
-    Keep,
-    /// Nothing to delete: already gone.
-    Absent,
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Unchanged => "unchanged",
-            Action::Adopt => "adopt",
-            Action::Delete => "delete",
-            Action::Keep => "keep",
-            Action::Absent => "absent",
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Step {
-    pub kind: String,
-    pub name: String,
-    pub action: Action,
-    /// What changes (create/update) or why (keep); empty when unchanged.
-    pub detail: Vec<String>,
-}
-
-impl Step {
-    pub fn new(kind: &str, name: impl Into<String>, action: Action) -> Step {
-        Step {
-            kind: kind.to_string(),
-            name: name.into(),
-            action,
-            detail: Vec::new(),
-        }
-    }
-
-    pub fn with(mut self, detail: impl Into<String>) -> Step {
-        self.detail.push(detail.into());
-        self
-    }
-}
-
-/// The observed state of one resource, for `status`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "state", content = "reasons")]
-pub enum State {
-    Present,
-    Missing,
-    /// Exists, but settings differ from the spec; each reason names the setting.
-    Drifted(Vec<String>),
-    /// Exists but belongs to someone else (adopted, or not tagged with this suffix).
-    Foreign(Vec<String>),
-    /// Could not be read; the reason names the call, the AWS error code and the request id.
-    Unknown(Vec<String>),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Inspection {
-    pub kind: String,
-    pub name: String,
-    #[serde(flatten)]
-    pub state: State,
-}
-
-impl Inspection {
-    pub fn new(kind: &str, name: impl Into<String>, state: State) -> Inspection {
-        Inspection {
-            kind: kind.to_string(),
-            name: name.into(),
-            state,
-        }
-    }
-}
-
 /// A command that stopped: what was done before, the AWS error of the step
 /// that failed, and whether the manifest could be saved afterwards.
 #[derive(Debug)]
@@ -181,18 +94,18 @@ pub struct Failure {
     pub done: Vec<Step>,
     /// The step that failed; None when every step succeeded but the manifest
     /// could not be saved.
-    pub error: Option<AwsError>,
+    pub error: Option<Box<AwsError>>,
     /// The manifest could not be saved: what it says is out of date, and the
     /// command must say so (never drop this silently).
-    pub manifest_error: Option<AwsError>,
+    pub manifest_error: Option<Box<AwsError>>,
 }
 
 impl Failure {
     /// The error to show first: the failed step, else the failed save.
     pub fn first_error(&self) -> &AwsError {
         self.error
-            .as_ref()
-            .or(self.manifest_error.as_ref())
+            .as_deref()
+            .or(self.manifest_error.as_deref())
             .expect("a failure has a step error or a manifest error")
     }
 }
@@ -206,7 +119,7 @@ pub fn record(done: &mut Vec<Step>, result: Result<Vec<Step>, AwsError>) -> Resu
         }
         Err(error) => Err(Failure {
             done: std::mem::take(done),
-            error: Some(error),
+            error: Some(Box::new(error)),
             manifest_error: None,
         }),
     }
@@ -222,28 +135,183 @@ async fn save_after_failure(
     if !ctx.dry_run {
         manifest.updated_at = crate::core::timestamp::format(&chrono::Utc::now());
         if let Err(error) = manifest::save(ctx, manifest).await {
-            failure.manifest_error = Some(error);
+            failure.manifest_error = Some(Box::new(error));
         }
     }
     failure
 }
 
-/// Runs every service's `ensure` in dependency order, saving the manifest after
-/// each service, and also when a service fails (with what it created before
-/// failing), so the record is accurate to resume or tear down from.
+/// The services of the stack. Every command walks them through the one driver
+/// below: `setup` and `--dry-run` in [`Service::ORDER`], `status` in the same
+/// order, `teardown` in reverse, so dependencies (the key before what it
+/// encrypts, the role and bucket before the recorder, the topic before the
+/// rule and alarm that publish to it) are created first and deleted last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Kms,
+    Iam,
+    S3,
+    Config,
+    Dynamodb,
+    Sns,
+    Events,
+    Cloudwatch,
+}
+
+impl Service {
+    /// Setup order; teardown runs it backwards.
+    pub const ORDER: [Service; 8] = [
+        Service::Kms,
+        Service::Iam,
+        Service::S3,
+        Service::Config,
+        Service::Dynamodb,
+        Service::Sns,
+        Service::Events,
+        Service::Cloudwatch,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Kms => "kms",
+            Service::Iam => "iam",
+            Service::S3 => "s3",
+            Service::Config => "config",
+            Service::Dynamodb => "dynamodb",
+            Service::Sns => "sns",
+            Service::Events => "events",
+            Service::Cloudwatch => "cloudwatch",
+        }
+    }
+
+    /// Reads, compares with the spec, and creates or repairs (or, in a dry run, plans).
+    async fn ensure(self, ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+        match self {
+            Service::Kms => kms::ensure(ctx, manifest).await,
+            Service::Iam => iam::ensure(ctx, manifest).await,
+            Service::S3 => s3::ensure(ctx, manifest).await,
+            Service::Config => config::ensure(ctx, manifest).await,
+            Service::Dynamodb => dynamodb::ensure(ctx, manifest).await,
+            Service::Sns => sns::ensure(ctx, manifest).await,
+            Service::Events => events::ensure(ctx, manifest).await,
+            Service::Cloudwatch => cloudwatch::ensure(ctx, manifest).await,
+        }
+    }
+
+    /// Reads and compares with the spec; changes nothing.
+    async fn inspect(
+        self,
+        ctx: &Ctx<'_>,
+        manifest: &Manifest,
+    ) -> Result<Vec<Inspection>, AwsError> {
+        match self {
+            Service::Kms => kms::inspect(ctx, manifest).await,
+            Service::Iam => iam::inspect(ctx, manifest).await,
+            Service::S3 => s3::inspect(ctx, manifest).await,
+            Service::Config => config::inspect(ctx, manifest).await,
+            Service::Dynamodb => dynamodb::inspect(ctx, manifest).await,
+            Service::Sns => sns::inspect(ctx, manifest).await,
+            Service::Events => events::inspect(ctx, manifest).await,
+            Service::Cloudwatch => cloudwatch::inspect(ctx, manifest).await,
+        }
+    }
+
+    /// Deletes what the manifest lists as created and is still tagged ours.
+    async fn remove(self, ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+        match self {
+            Service::Kms => kms::remove(ctx, manifest).await,
+            Service::Iam => iam::remove(ctx, manifest).await,
+            Service::S3 => s3::remove(ctx, manifest).await,
+            Service::Config => config::remove(ctx, manifest).await,
+            Service::Dynamodb => dynamodb::remove(ctx, manifest).await,
+            Service::Sns => sns::remove(ctx, manifest).await,
+            Service::Events => events::remove(ctx, manifest).await,
+            Service::Cloudwatch => cloudwatch::remove(ctx, manifest).await,
+        }
+    }
+
+    /// The resources this service manages for the stack, as (kind, name), for
+    /// reporting them when the service cannot be read.
+    fn resources(self, ctx: &Ctx<'_>, manifest: &Manifest) -> Vec<(String, String)> {
+        let n = &ctx.names;
+        let one = |kind: &str, default: &str| {
+            let name = manifest
+                .created
+                .get(kind)
+                .or_else(|| manifest.adopted.get(kind))
+                .cloned()
+                .unwrap_or_else(|| default.to_string());
+            (kind.to_string(), name)
+        };
+        match self {
+            Service::Kms => vec![
+                one(kind::KMS_KEY, &format!("key for {}", n.kms_alias)),
+                one(kind::KMS_ALIAS, &n.kms_alias),
+            ],
+            Service::Iam => vec![one(kind::ROLE, &n.role)],
+            Service::S3 => vec![one(kind::BUCKET, &n.bucket)],
+            Service::Config => {
+                let mut out = vec![
+                    one(kind::RECORDER, &n.recorder),
+                    one(kind::CHANNEL, &n.channel),
+                ];
+                let prefix = format!("{}:", kind::CONFIG_RULE);
+                let mut rules: std::collections::BTreeSet<String> =
+                    ctx.spec.rules.iter().map(|r| r.name.clone()).collect();
+                rules.extend(
+                    manifest
+                        .created
+                        .keys()
+                        .filter_map(|k| k.strip_prefix(&prefix))
+                        .map(str::to_string),
+                );
+                out.extend(rules.into_iter().map(|r| (format!("{prefix}{r}"), r)));
+                if !ctx.spec.aggregator_regions.is_empty() || manifest.owns(kind::AGGREGATOR) {
+                    out.push(one(kind::AGGREGATOR, &n.aggregator));
+                }
+                out
+            }
+            Service::Dynamodb => vec![one(kind::TABLE, &n.table)],
+            Service::Sns => {
+                let mut out = vec![one(kind::TOPIC, &ctx.spec.topic_arn())];
+                out.extend(
+                    ctx.spec
+                        .emails
+                        .iter()
+                        .map(|e| (kind::SUBSCRIPTION.to_string(), e.clone())),
+                );
+                out
+            }
+            Service::Events => vec![one(kind::EVENT_RULE, &n.event_rule)],
+            Service::Cloudwatch => vec![
+                one(kind::DASHBOARD, &n.dashboard),
+                one(kind::ALARM, &n.alarm),
+            ],
+        }
+    }
+}
+
+/// `setup` (and `setup --dry-run`): every service's ensure in [`Service::ORDER`],
+/// then, for a service that changed something, a re-read that checks the
+/// changes took (a change AWS accepted but did not keep is a failure, not a
+/// success). The manifest is saved after each service, and also when one fails
+/// (with what it created before failing), so the record is accurate to resume
+/// or tear down from.
 pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, Failure> {
     let mut done = Vec::new();
-    for (service, name) in SERVICES.iter().enumerate() {
-        ctx.progress.set_message(format!("{name}…"));
-        let result = match service {
-            0 => kms::ensure(ctx, manifest).await,
-            1 => iam::ensure(ctx, manifest).await,
-            2 => s3::ensure(ctx, manifest).await,
-            3 => config::ensure(ctx, manifest).await,
-            4 => dynamodb::ensure(ctx, manifest).await,
-            5 => sns::ensure(ctx, manifest).await,
-            6 => events::ensure(ctx, manifest).await,
-            _ => cloudwatch::ensure(ctx, manifest).await,
+    for service in Service::ORDER {
+        ctx.progress.set_message(format!("{}…", service.name()));
+        let result = match service.ensure(ctx, manifest).await {
+            Ok(steps) if !ctx.dry_run && steps.iter().any(|s| s.action != Action::Unchanged) => {
+                match verify(ctx, manifest, service).await {
+                    Ok(()) => Ok(steps),
+                    Err(error) => {
+                        done.extend(steps);
+                        Err(error)
+                    }
+                }
+            }
+            other => other,
         };
         if let Err(failure) = record(&mut done, result) {
             ctx.progress.finish_and_clear();
@@ -253,6 +321,41 @@ pub async fn ensure_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
     }
     ctx.progress.finish_and_clear();
     Ok(done)
+}
+
+/// Re-reads a service after its changes: every resource must now be present
+/// as specified (or knowingly someone else's, like an adopted recorder).
+async fn verify(ctx: &Ctx<'_>, manifest: &Manifest, service: Service) -> Result<(), AwsError> {
+    let found = service.inspect(ctx, manifest).await?;
+    let failed: Vec<String> = found
+        .iter()
+        .filter_map(|i| match &i.state {
+            State::Missing => Some(format!("{} {}: missing", i.kind, i.name)),
+            State::Drifted(reasons) | State::Unknown(reasons) => {
+                Some(format!("{} {}: {}", i.kind, i.name, reasons.join("; ")))
+            }
+            State::Present | State::Foreign(_) => None,
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(AwsError::local(
+            service.name(),
+            ctx.region(),
+            "Verify",
+            "ChangeNotApplied",
+            format!(
+                "read back after the change, {} not as specified: {}",
+                if failed.len() == 1 {
+                    "this is"
+                } else {
+                    "these are"
+                },
+                failed.join(" | ")
+            ),
+        ))
+    }
 }
 
 async fn save(ctx: &Ctx<'_>, manifest: &mut Manifest, done: &mut Vec<Step>) -> Result<(), Failure> {
@@ -265,42 +368,20 @@ async fn save(ctx: &Ctx<'_>, manifest: &mut Manifest, done: &mut Vec<Step>) -> R
         .map_err(|error| Failure {
             done: std::mem::take(done),
             error: None,
-            manifest_error: Some(error),
+            manifest_error: Some(Box::new(error)),
         })
 }
 
-/// The services in setup order (teardown runs them in reverse).
-pub const SERVICES: [&str; 8] = [
-    "kms",
-    "iam",
-    "s3",
-    "config",
-    "dynamodb",
-    "sns",
-    "events",
-    "cloudwatch",
-];
-
-/// Every service's `inspect`, in setup order. A service that cannot be read
-/// does not stop the others: its resources are reported `unknown` with the
-/// AWS error, so one denied call never hides the state of the rest.
+/// `status`: every service's inspect, in setup order. A service that cannot be
+/// read does not stop the others: its resources are reported `unknown` with
+/// the AWS error, so one denied call never hides the state of the rest.
 pub async fn inspect_all(ctx: &Ctx<'_>, manifest: &Manifest) -> Vec<Inspection> {
     let mut out = Vec::new();
-    for (service, name) in SERVICES.iter().enumerate() {
-        ctx.progress.set_message(format!("{name}…"));
-        let result = match service {
-            0 => kms::inspect(ctx, manifest).await,
-            1 => iam::inspect(ctx, manifest).await,
-            2 => s3::inspect(ctx, manifest).await,
-            3 => config::inspect(ctx, manifest).await,
-            4 => dynamodb::inspect(ctx, manifest).await,
-            5 => sns::inspect(ctx, manifest).await,
-            6 => events::inspect(ctx, manifest).await,
-            _ => cloudwatch::inspect(ctx, manifest).await,
-        };
-        match result {
+    for service in Service::ORDER {
+        ctx.progress.set_message(format!("{}…", service.name()));
+        match service.inspect(ctx, manifest).await {
             Ok(found) => out.extend(found),
-            Err(error) => out.extend(resources_of(ctx, manifest, name).into_iter().map(
+            Err(error) => out.extend(service.resources(ctx, manifest).into_iter().map(
                 |(kind, name)| Inspection::new(&kind, name, State::Unknown(unreadable(&error))),
             )),
         }
@@ -324,91 +405,21 @@ fn unreadable(error: &AwsError) -> Vec<String> {
     )]
 }
 
-/// The resources a service manages for this stack, as (kind, name), for
-/// reporting them when the service cannot be read.
-fn resources_of(ctx: &Ctx<'_>, manifest: &Manifest, service: &str) -> Vec<(String, String)> {
-    let n = &ctx.names;
-    let recorded = |kind: &str, default: &str| {
-        manifest
-            .created
-            .get(kind)
-            .or_else(|| manifest.adopted.get(kind))
-            .cloned()
-            .unwrap_or_else(|| default.to_string())
-    };
-    let one = |kind: &str, default: &str| (kind.to_string(), recorded(kind, default));
-    match service {
-        "kms" => vec![
-            one(kind::KMS_KEY, &format!("key for {}", n.kms_alias)),
-            one(kind::KMS_ALIAS, &n.kms_alias),
-        ],
-        "iam" => vec![one(kind::ROLE, &n.role)],
-        "s3" => vec![one(kind::BUCKET, &n.bucket)],
-        "config" => {
-            let mut out = vec![
-                one(kind::RECORDER, &n.recorder),
-                one(kind::CHANNEL, &n.channel),
-            ];
-            let mut rules: std::collections::BTreeSet<String> =
-                ctx.spec.rules.iter().map(|r| r.name.clone()).collect();
-            let prefix = format!("{}:", kind::CONFIG_RULE);
-            rules.extend(
-                manifest
-                    .created
-                    .keys()
-                    .filter_map(|k| k.strip_prefix(&prefix))
-                    .map(str::to_string),
-            );
-            out.extend(rules.into_iter().map(|r| (format!("{prefix}{r}"), r)));
-            if !ctx.spec.aggregator_regions.is_empty()
-                || manifest.created.contains_key(kind::AGGREGATOR)
-            {
-                out.push(one(kind::AGGREGATOR, &n.aggregator));
-            }
-            out
-        }
-        "dynamodb" => vec![one(kind::TABLE, &n.table)],
-        "sns" => {
-            let mut out = vec![one(kind::TOPIC, &ctx.spec.topic_arn())];
-            out.extend(
-                ctx.spec
-                    .emails
-                    .iter()
-                    .map(|e| (kind::SUBSCRIPTION.to_string(), e.clone())),
-            );
-            out
-        }
-        "events" => vec![one(kind::EVENT_RULE, &n.event_rule)],
-        _ => vec![
-            one(kind::DASHBOARD, &n.dashboard),
-            one(kind::ALARM, &n.alarm),
-        ],
-    }
-}
-
-/// Every service's `remove`, in reverse setup order; the manifest is saved after
-/// each service and deleted once nothing it lists is left.
+/// `teardown` (and its plan): every service's remove, in reverse setup order.
+/// The manifest is saved after each service and after a failure (a service
+/// that fails half way has already struck what it removed), and deleted once
+/// nothing it lists is left.
 pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, Failure> {
     let mut done = Vec::new();
-    ctx.progress.set_message("removing…");
-    for service in (0..8).rev() {
-        let result = match service {
-            0 => kms::remove(ctx, manifest).await,
-            1 => iam::remove(ctx, manifest).await,
-            2 => s3::remove(ctx, manifest).await,
-            3 => config::remove(ctx, manifest).await,
-            4 => dynamodb::remove(ctx, manifest).await,
-            5 => sns::remove(ctx, manifest).await,
-            6 => events::remove(ctx, manifest).await,
-            _ => cloudwatch::remove(ctx, manifest).await,
-        };
-        // A service that fails half way has already struck what it removed
-        // from the manifest: save that, so the record never lists deleted resources.
+    for service in Service::ORDER.into_iter().rev() {
+        ctx.progress
+            .set_message(format!("removing {}…", service.name()));
+        let result = service.remove(ctx, manifest).await;
         if let Err(failure) = record(&mut done, result) {
             ctx.progress.finish_and_clear();
             return Err(save_after_failure(ctx, manifest, failure).await);
         }
-        if service > 0 {
+        if service != Service::ORDER[0] {
             save(ctx, manifest, &mut done).await?;
         }
     }
@@ -419,7 +430,7 @@ pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
                 return Err(Failure {
                     done,
                     error: None,
-                    manifest_error: Some(error),
+                    manifest_error: Some(Box::new(error)),
                 });
             }
         } else {
@@ -434,15 +445,10 @@ pub fn tag_pairs(spec: &StackSpec) -> Vec<(String, String)> {
     spec.tags().into_iter().collect()
 }
 
-/// Whether a resource's tags say it belongs to this stack.
+/// Whether a resource's tags say it belongs to this stack: the one test of
+/// ownership by tags ([`crate::core::plan::is_ours`]) every service uses.
 pub fn ours<'t>(spec: &StackSpec, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
-    let mut managed = false;
-    let mut suffix = false;
-    for (k, v) in tags {
-        managed |= k == crate::core::stack::MANAGED_BY.0 && v == crate::core::stack::MANAGED_BY.1;
-        suffix |= k == crate::core::stack::SUFFIX_TAG && v == spec.suffix;
-    }
-    managed && suffix
+    crate::core::plan::is_ours(tags, &spec.suffix)
 }
 
 /// Tags as `(&str, &str)` pairs, for [`ours`].
