@@ -2,14 +2,12 @@
 //! new, resolved, or still open (by default the last two scans).
 
 use crate::cli::{DiffArgs, Format, GlobalArgs};
-use crate::pipeline::stores::{find_scan, open};
 use crate::commands::{emit, exit, InputError};
-use crate::core::history::{diff, Violation};
+use crate::core::history::diff;
 use crate::output;
+use crate::pipeline::stores::{find_scan, open};
 use crate::store::HistoryStore;
 use anyhow::Result;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::Table;
 
 pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8> {
     async {
@@ -43,49 +41,10 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8> {
         );
         let text = match args.format {
             Format::Json => output::json::render(&d)?,
-            Format::Table => {
-                let mut out = format!(
-                    "From {} ({}) to {} ({})\n{} new · {} resolved · {} still open\n",
-                    from.scan_id,
-                    from.timestamp,
-                    to.scan_id,
-                    to.timestamp,
-                    d.new.len(),
-                    d.resolved.len(),
-                    d.persisting.len()
-                );
-                for (title, list) in [
-                    ("New", &d.new),
-                    ("Resolved", &d.resolved),
-                    ("Still open", &d.persisting),
-                ] {
-                    if list.is_empty() {
-                        continue;
-                    }
-                    out.push_str(&format!("\n{title}:\n{}", violation_table(list)));
-                }
-                out
-            }
+            Format::Table => output::history::render_diff(&from, &to, &d),
         };
         emit(None, &text)?;
         Ok(exit::OK)
     }
     .await
-}
-
-fn violation_table(list: &[Violation]) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(vec!["Severity", "Rule", "Resource", "Region"]);
-    let mut sorted: Vec<&Violation> = list.iter().collect();
-    sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(&b.rule_id)));
-    for v in sorted {
-        t.add_row(vec![
-            v.severity.to_string(),
-            v.rule_id.clone(),
-            v.resource_id.clone(),
-            v.region.clone().unwrap_or_default(),
-        ]);
-    }
-    format!("{t}\n")
 }

@@ -181,6 +181,21 @@ pub fn load_settings(global: &GlobalArgs, catalogue: Option<&Catalogue>) -> Resu
     Ok(settings)
 }
 
+/// `--out FILE` or stdout, buffered: the report is written as it is made.
+pub fn open_out(out: Option<&std::path::Path>) -> Result<Box<dyn std::io::Write + Send>> {
+    Ok(match out {
+        Some(path) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot write", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )),
+    })
+}
+
 /// Writes `text` to `--out FILE` or stdout.
 pub fn emit(out: Option<&Path>, text: &str) -> Result<()> {
     match out {

@@ -2,7 +2,7 @@
 //! and other tools, without scanning again.
 
 use crate::cli::{Format, GlobalArgs, ReportArgs};
-use crate::commands::{emit, exit, read_input};
+use crate::commands::{emit, exit, open_out, read_input};
 use crate::core::report::ScanReport;
 use crate::output;
 use anyhow::Result;
@@ -10,10 +10,15 @@ use anyhow::Result;
 pub fn run(_global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
     let name = args.input.display().to_string();
     let report = ScanReport::parse(&name, &read_input(&args.input)?)?;
-    let text = match args.format {
-        Format::Json => output::json::render(&report)?,
-        Format::Table => output::table::render_report(&report, args.all),
-    };
-    emit(args.out.as_deref(), &text)?;
+    match args.format {
+        Format::Json => {
+            let out = open_out(args.out.as_deref())?;
+            output::json::write_report(out, &report)?;
+        }
+        Format::Table => emit(
+            args.out.as_deref(),
+            &output::table::render_report(&report, args.all),
+        )?,
+    }
     Ok(exit::OK)
 }

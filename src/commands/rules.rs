@@ -85,35 +85,25 @@ pub fn run(global: &GlobalArgs, command: &RulesCommand) -> Result<u8> {
         RulesCommand::Test { dir } => {
             let catalogue = catalogue_for(global, dir.as_deref())?;
             let mut passed = 0;
-            let mut failed = 0;
-            let mut report = String::new();
+            let mut failures = Vec::new();
+            let mut untested = Vec::new();
             for rule in catalogue.rules() {
                 if rule.tests.is_empty() {
-                    report.push_str(&format!(
-                        "warning: {}: rule `{}` has no inline tests\n",
-                        rule.file, rule.id
-                    ));
+                    untested.push((rule.file.clone(), rule.id.clone()));
                 }
                 for result in run_tests(&rule) {
                     if result.passed() {
                         passed += 1;
                     } else {
-                        failed += 1;
-                        report.push_str(&format!(
-                            "FAIL {}:{}: {} — {}: expected {}, got {}\n     {}\n",
-                            result.file,
-                            result.line,
-                            result.rule_id,
-                            result.name,
-                            result.expected,
-                            result.actual,
-                            result.detail
-                        ));
+                        failures.push(result);
                     }
                 }
             }
-            report.push_str(&format!("rules: {passed} passed, {failed} failed\n"));
-            emit(None, &report)?;
+            let failed = failures.len();
+            emit(
+                None,
+                &output::table::render_rule_tests(&untested, &failures, passed),
+            )?;
             Ok(if failed > 0 { exit::FINDINGS } else { exit::OK })
         }
     }

@@ -6,19 +6,20 @@
 //! findings are out (history, alerts, metrics) and the exit code.
 
 use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs};
-use crate::commands::{exit, load_catalogue, load_settings, progress_enabled, InputError};
+use crate::commands::{
+    exit, load_catalogue, load_settings, open_out, progress_enabled, InputError,
+};
 use crate::core::catalogue::Catalogue;
 use crate::core::engine::Engine;
 use crate::core::finding::Severity;
-use crate::core::resource::types_for_kind;
 use crate::core::rule::Rule;
+use crate::output::notice;
 use crate::pipeline::history::{self, Recording, Records};
 use crate::pipeline::live::{self, LiveError};
 use crate::pipeline::render::{Failing, JsonSink, TableSink};
 use crate::pipeline::{connection, snapshot, Head, Run, Sink};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::collections::HashSet;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,7 +46,7 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         wanted: wanted.as_ref(),
         concurrency: usize::from(args.concurrency),
         page_size: args.page_size,
-        detect_drift: false,
+        detect_drift: args.detect_drift,
         deadline: started + scan_limit,
         progress: progress_enabled(global),
     };
@@ -111,18 +112,18 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
             duration_secs: started.elapsed().as_secs_f64(),
         };
         if let Err(e) = history::record(&how, &report, records.take(), failing.take()).await {
-            eprintln!("error: {e:#}");
-            eprintln!(
-                "error: the findings above are complete, but not everything after the scan succeeded"
+            notice::error(format!("{e:#}"));
+            notice::error(
+                "the findings above are complete, but not everything after the scan succeeded",
             );
             return Ok(exit::RUNTIME);
         }
     }
     if partial {
-        eprintln!(
-            "error: the scan is partial: {} AWS call(s) failed (listed under errors); affected rules are marked error",
+        notice::error(format!(
+            "the scan is partial: {} AWS call(s) failed (listed under errors); affected rules are marked error",
             report.errors.len()
-        );
+        ));
         return Ok(exit::RUNTIME);
     }
     Ok(if failing_now > 0 {
@@ -138,17 +139,6 @@ fn live_error(e: LiveError) -> anyhow::Error {
         LiveError::Input(e) => e.into(),
         other => other.into(),
     }
-}
-
-/// `--out FILE` or stdout, buffered: the report is written as it is made.
-fn open_out(out: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>> {
-    Ok(match out {
-        Some(path) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(path).with_context(|| format!("{}: cannot write", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
-    })
 }
 
 fn select_rules(catalogue: &Catalogue, patterns: &[String]) -> Result<Vec<Arc<Rule>>> {
@@ -183,16 +173,9 @@ fn wanted_types(kinds: &[String]) -> Result<Option<HashSet<String>>> {
     if kinds.is_empty() {
         return Ok(None);
     }
-    let mut types = HashSet::new();
-    for kind in kinds {
-        let found = types_for_kind(kind).ok_or_else(|| {
-            InputError(format!(
-                "--resources: unknown kind `{kind}` (ec2, sg, ebs, s3, rds, iam, cfn)"
-            ))
-        })?;
-        types.extend(found.iter().map(|t| t.to_string()));
-    }
-    Ok(Some(types))
+    let types = crate::core::registry::types_of_kinds(kinds)
+        .map_err(|e| InputError(format!("--resources: {e}")))?;
+    Ok(Some(types.into_iter().map(str::to_string).collect()))
 }
 
 /// The severity floor of `--fail-on`, `None` for `--fail-on none`.

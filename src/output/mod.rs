@@ -1,7 +1,9 @@
 //! Output adapters: how reports, scores and rules are shown. Each format is one
 //! file; commands choose a format and never format text themselves.
 
+pub mod history;
 pub mod json;
+pub mod notice;
 pub mod progress;
 pub mod stack;
 pub mod table;

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
-fn table() -> Table {
+/// The one table style of every command.
+pub fn table() -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
@@ -242,7 +243,11 @@ impl TableSummary {
                 "\nCould not read or evaluate ({}):",
                 report.errors.len()
             );
-            for e in report.errors.iter().take(if self.all { usize::MAX } else { 50 }) {
+            for e in report
+                .errors
+                .iter()
+                .take(if self.all { usize::MAX } else { 50 })
+            {
                 let mut line = format!("  {}: {}", e.source, e.message);
                 if let Some(code) = &e.code {
                     line.push_str(&format!(" [{code}]"));
@@ -384,5 +389,26 @@ pub fn render_explain(rule: &Rule) -> String {
         }
     }
     let _ = writeln!(out, "\nSource: {}", rule.file);
+    out
+}
+
+/// `rules test`: the failures, rules without tests, and the count.
+pub fn render_rule_tests(
+    untested: &[(String, String)],
+    failures: &[crate::core::catalogue::TestResult],
+    passed: usize,
+) -> String {
+    let mut out = String::new();
+    for (file, id) in untested {
+        let _ = writeln!(out, "warning: {file}: rule `{id}` has no inline tests");
+    }
+    for r in failures {
+        let _ = writeln!(
+            out,
+            "FAIL {}:{}: {} — {}: expected {}, got {}\n     {}",
+            r.file, r.line, r.rule_id, r.name, r.expected, r.actual, r.detail
+        );
+    }
+    let _ = writeln!(out, "rules: {passed} passed, {} failed", failures.len());
     out
 }

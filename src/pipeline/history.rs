@@ -90,8 +90,9 @@ pub async fn record(
     records: Vec<ResourceRecord>,
     failing: Vec<Finding>,
 ) -> Result<()> {
-    let not_written =
-        |e: &dyn std::fmt::Display| anyhow::anyhow!("history not written ({e}); the scan is not recorded");
+    let not_written = |e: &dyn std::fmt::Display| {
+        anyhow::anyhow!("history not written ({e}); the scan is not recorded")
+    };
     // With a suffix the stack is loaded once: its table, topic and metrics.
     let suffix = how.target.suffix.as_deref();
     let stack = match suffix {
@@ -104,10 +105,9 @@ pub async fn record(
     };
     let store = match &stack {
         Some(stack) => stores::dynamo(stack),
-        None => AnyStore::Local(
-            stores::local(how.target)
-            .map_err(|e| not_written(&format!("{e:#}")))?,
-        ),
+        None => {
+            AnyStore::Local(stores::local(how.target).map_err(|e| not_written(&format!("{e:#}")))?)
+        }
     };
     let previous = if stack.is_some() {
         async {

@@ -150,11 +150,18 @@ pub async fn read(
         concurrency: opts.concurrency,
         account: account.clone(),
         page_size: opts.page_size,
+        detect_drift: opts.detect_drift,
     };
     let progress = opts.progress.then(indicatif::MultiProgress::new);
     let started = Instant::now();
     let remaining = opts.deadline.saturating_duration_since(Instant::now());
-    let collected = collect_all(&aws, &plan, remaining.max(Duration::from_millis(1)), progress.as_ref()).await;
+    let collected = collect_all(
+        &aws,
+        &plan,
+        remaining.max(Duration::from_millis(1)),
+        progress.as_ref(),
+    )
+    .await;
     if let Some(p) = &progress {
         let _ = p.clear();
     }
@@ -172,6 +179,13 @@ pub async fn read(
     }
     for u in &collected.unlisted {
         run.item(engine.unlisted_findings(&u.resource_type, &u.region, &u.error.reason()))?;
+    }
+    for t in &collected.uncollected {
+        let reason = format!("no live collector reads {t}; scan it from a snapshot (--snapshot)");
+        tracing::warn!("{reason}");
+        for region in &regions {
+            run.item(engine.unlisted_findings(t, region, &reason))?;
+        }
     }
     errors.extend(collected.errors);
     Ok(Read {

@@ -18,7 +18,7 @@ pub mod snapshot;
 pub mod stores;
 
 use crate::cli::GlobalArgs;
-use crate::core::exemption::{ExpiredExemption, Exemptions};
+use crate::core::exemption::{Exemptions, ExpiredExemption};
 use crate::core::finding::{Finding, Severity};
 use crate::core::report::{Meta, RuleInfo, ScanError, ScanReport, Source, SummaryBuilder};
 use crate::core::rule::Rule;

@@ -17,7 +17,11 @@ pub struct JsonSink<W: Write + Send> {
 impl<W: Write + Send> JsonSink<W> {
     pub fn start(out: W, head: &Head) -> Result<JsonSink<W>, SinkError> {
         Ok(JsonSink {
-            writer: Some(FindingsWriter::start(out, &head.scan_id, &head.generated_at)?),
+            writer: Some(FindingsWriter::start(
+                out,
+                &head.scan_id,
+                &head.generated_at,
+            )?),
         })
     }
 }
@@ -79,7 +83,10 @@ pub struct Failing(pub Arc<Mutex<Vec<Finding>>>);
 
 impl Failing {
     pub fn take(&self) -> Vec<Finding> {
-        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
     }
 }
 

@@ -5,12 +5,12 @@
 use crate::aws::provision::manifest::load_named;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, StoreArgs};
-use crate::error::InputError;
-use crate::pipeline::connection;
 use crate::core::catalogue::Catalogue;
 use crate::core::finding::Finding;
 use crate::core::history::{ResourceRecord, ScanSummary};
 use crate::core::stack::{Manifest, Names};
+use crate::error::InputError;
+use crate::pipeline::connection;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::local::LocalStore;
 use crate::store::{HistoryStore, StoreError};

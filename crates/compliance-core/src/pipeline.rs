@@ -177,14 +177,15 @@ pub fn evaluate_document(
     keep: &(dyn Fn(&ConfigItem) -> bool + Sync),
 ) -> Result<Evaluated, InputError> {
     let mut findings = Vec::new();
-    let streamed = stream_document::<std::convert::Infallible>(engine, file, text, keep, &mut |f| {
-        findings.extend(f);
-        Ok(())
-    })
-    .map_err(|e| match e {
-        StreamError::Input(e) => e,
-        StreamError::Sink(never) => match never {},
-    })?;
+    let streamed =
+        stream_document::<std::convert::Infallible>(engine, file, text, keep, &mut |f| {
+            findings.extend(f);
+            Ok(())
+        })
+        .map_err(|e| match e {
+            StreamError::Input(e) => e,
+            StreamError::Sink(never) => match never {},
+        })?;
     Ok(Evaluated {
         findings,
         skipped: streamed.skipped,
