@@ -82,10 +82,14 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyFor {
-    /// Read-only access for `compliance scan`
+    /// `scan`, with history, alerts and metrics of `--suffix` and SSM rule parameters
     Scan,
     /// What `setup`, `status` and `teardown` call
     Setup,
+    /// Read-only: what `status` calls
+    Status,
+    /// What `teardown` calls (reads and deletes)
+    Teardown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

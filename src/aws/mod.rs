@@ -11,7 +11,7 @@ pub mod alerts;
 pub mod collect;
 pub mod error;
 pub mod metrics;
-pub mod permissions;
+pub mod operations;
 pub mod provision;
 pub mod ssm;
 

@@ -1,7 +1,10 @@
-//! `compliance iam-policy --for scan`: prints the least-privilege IAM policy a
-//! command needs, as JSON ready for `aws iam create-policy --policy-document`.
+//! `compliance iam-policy --for scan|setup|status|teardown`: prints the
+//! least-privilege IAM policy a command needs, as JSON ready for
+//! `aws iam create-policy --policy-document`. The policy is derived from the one
+//! table of operations (`aws::operations`), the same table the tests check the
+//! adapters' calls against.
 
-use crate::aws::permissions;
+use crate::aws::operations::{self, Policy};
 use crate::cli::{IamPolicyArgs, PolicyFor};
 use crate::commands::{emit, exit};
 use crate::output;
@@ -9,9 +12,11 @@ use anyhow::Result;
 
 pub fn run(args: &IamPolicyArgs) -> Result<u8> {
     let policy = match args.for_command {
-        PolicyFor::Scan => permissions::scan_policy(),
-        PolicyFor::Setup => permissions::setup_policy(),
+        PolicyFor::Scan => Policy::Scan,
+        PolicyFor::Setup => Policy::Setup,
+        PolicyFor::Status => Policy::Status,
+        PolicyFor::Teardown => Policy::Teardown,
     };
-    emit(None, &output::json::render(&policy)?)?;
+    emit(None, &output::json::render(&operations::policy(policy))?)?;
     Ok(exit::OK)
 }
