@@ -1,8 +1,8 @@
 //! The command line as a user meets it: exit codes, error messages that name the
 //! file and place, and the scan → score → report round trip through a findings file.
 
-use std::path::{Path, PathBuf};
 use crate::support;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 fn root() -> &'static Path {

@@ -198,11 +198,10 @@ fn fish_blocks(text: &str) -> Vec<String> {
 /// For each command, some block of the script lists all of its flags, and some
 /// block all of its subcommands: a flag offered at the wrong level, or not at
 /// all, fails.
-fn missing_from(shell: Shell) -> Vec<String> {
-    let text = String::from_utf8(script(shell)).unwrap();
+fn missing_from(shell: Shell, text: &str) -> Vec<String> {
     let d = dialect(shell);
-    let flag_blocks = (d.flag_blocks)(&text);
-    let sub_blocks = (d.sub_blocks)(&text);
+    let flag_blocks = (d.flag_blocks)(text);
+    let sub_blocks = (d.sub_blocks)(text);
     let covered = |blocks: &[String], words: &[String]| {
         blocks.iter().any(|b| words.iter().all(|w| has_word(b, w)))
     };
@@ -253,10 +252,17 @@ fn every_shell_offers_every_subcommand_and_flag() {
         assert!(top.contains(&sub), "{sub} not in the clap command: {top:?}");
     }
     assert!(nodes.iter().any(|n| n.path == ["rules", "explain"]));
+    // Both the script the binary prints and the copy shipped in completions/.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let mut failures = Vec::new();
-    for (shell, _) in SHIPPED {
-        for m in missing_from(shell) {
-            failures.push(format!("{shell}: {m}"));
+    for (shell, file) in SHIPPED {
+        let generated = String::from_utf8(script(shell)).unwrap();
+        for m in missing_from(shell, &generated) {
+            failures.push(format!("{shell} (generated): {m}"));
+        }
+        let shipped = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        for m in missing_from(shell, &shipped) {
+            failures.push(format!("completions/{file}: {m}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

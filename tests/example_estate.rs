@@ -3,10 +3,10 @@
 //! examples/expected-noncompliant.json promise, with and without the example
 //! compliance.toml.
 
+use crate::support;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use crate::support;
 use std::process::Output;
 use std::sync::OnceLock;
 

@@ -3,9 +3,9 @@
 //! `score --scan` rescores a stored scan, `prune` deletes old ones, and a store
 //! that cannot be written makes the scan exit 3 with its findings still printed.
 
+use crate::support;
 use serde_json::Value;
 use std::path::Path;
-use crate::support;
 use std::process::Output;
 
 fn run(args: &[&str]) -> Output {

@@ -381,8 +381,8 @@ async fn setup_status_scan_history_and_teardown_call_only_their_rows() {
     // A critical violation, so the scan sends an alert.
     let group = ec2
         .create_security_group()
-        .group_name(support::unique_name("ops-rdp"))
-        .description("rdp open to the world")
+        .group_name(support::unique_name("ops-db-open"))
+        .description("PostgreSQL open to the world")
         .send()
         .await
         .unwrap();
@@ -391,8 +391,8 @@ async fn setup_status_scan_history_and_teardown_call_only_their_rows() {
         .ip_permissions(
             IpPermission::builder()
                 .ip_protocol("tcp")
-                .from_port(3389)
-                .to_port(3389)
+                .from_port(5432)
+                .to_port(5432)
                 .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
                 .build(),
         )

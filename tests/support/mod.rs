@@ -27,6 +27,12 @@
 //! All test binaries and threads share one moto server, and
 //! `POST /moto-api/reset` wipes it globally: never reset it from a test, and
 //! name every resource with [`unique_name`].
+//!
+//! Every test that runs the `compliance` binary builds its command with
+//! [`compliance_in`] or [`compliance`]: a hermetic environment (its own history
+//! store, home and data directories in a temp dir, dummy credentials, no profile
+//! files, moto's endpoint only if it is on loopback), so `cargo test` never
+//! writes to the user's history store and never reaches a real account.
 
 // Each test binary uses a subset of these helpers.
 #![allow(dead_code)]
@@ -34,6 +40,8 @@
 pub mod history;
 pub mod proxy;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -186,4 +194,70 @@ fn base36(mut v: u128) -> String {
     }
     out.reverse();
     String::from_utf8(out).expect("ascii digits")
+}
+
+/// The `compliance` binary with a hermetic environment rooted at `dir`:
+/// - the history store is `dir/history.redb` (`COMPLIANCE_STORE`), and `HOME`
+///   and the XDG directories point inside `dir/home`, so even a default store
+///   lands in the temp dir, never in the user's data directory;
+/// - every `AWS_*` variable of the test process is dropped; the credentials are
+///   moto's dummy ones, the profile files point at a path that does not exist and
+///   instance metadata is off, so no real credential can be picked up;
+/// - `AWS_ENDPOINT_URL` is passed on only when it is on loopback (moto), and the
+///   region the tests use is kept, so the binary sees the same moto as the test;
+/// - no `compliance.toml` or suffix from the environment; the working directory
+///   is the repository root, where the tests' relative paths point (it has no
+///   `compliance.toml`).
+pub fn compliance_in(dir: &Path) -> Command {
+    let home = dir.join("home");
+    let missing = dir.join("no-such-aws-file");
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok()
+        .filter(|r| !r.trim().is_empty());
+    let endpoint = endpoint_url().filter(|e| is_loopback_url(e) || flag(ALLOW_REMOTE_VAR));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compliance"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        if name.starts_with("AWS_") || name.starts_with("COMPLIANCE_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("COMPLIANCE_STORE", dir.join("history.redb"))
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", &missing)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &missing)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", region.as_deref().unwrap_or(DEFAULT_REGION))
+        .env("NO_COLOR", "1");
+    if let Some(endpoint) = endpoint {
+        cmd.env("AWS_ENDPOINT_URL", endpoint);
+    }
+    cmd
+}
+
+/// [`compliance_in`] a fresh directory of its own, for a test that needs no
+/// state between runs. The directories live under Cargo's per-target temp dir
+/// (`target/tmp`), so nothing is written outside the build tree.
+pub fn compliance() -> Command {
+    compliance_in(&fresh_dir())
+}
+
+/// A new, empty directory under `target/tmp`, unique in this run.
+pub fn fresh_dir() -> PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "compliance-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a test directory under target/tmp");
+    dir
 }

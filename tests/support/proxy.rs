@@ -3,10 +3,19 @@
 //! AWS error (say AccessDenied). moto does not enforce IAM, so this is how tests
 //! see the tool meet a denied call with a real SDK, real wire format and a known
 //! request id. One request per connection (`Connection: close`) keeps it simple.
+//!
+//! It also records every request as (service, operation) (see [`recording`]), so
+//! a test can observe the AWS calls a command really makes and check them
+//! against the operations table (`tests/operations.rs`). The operation is read
+//! from the wire the way the service's protocol names it: the `X-Amz-Target`
+//! header (awsJson), the `Action` form parameter (awsQuery, ec2Query), the path
+//! of Smithy RPC v2 (`/service/…/operation/Name`), and for S3 the method, path
+//! and query keys. The service is the signing name of the SigV4 credential
+//! scope, mapped to its IAM prefix (`monitoring` → `cloudwatch`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 /// A canned error reply.
@@ -45,10 +54,46 @@ impl Fault {
 
 type Rule = dyn Fn(&str, &[u8]) -> Option<Fault> + Send + Sync;
 
+/// One AWS call seen on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    /// The IAM service prefix (`s3`, `cloudwatch`, `events`).
+    pub service: String,
+    /// The API operation (`ListMultipartUploads`), or `?METHOD path` when the
+    /// request could not be named (a test should fail on it).
+    pub operation: String,
+}
+
+/// The calls a recording proxy has seen, in arrival order.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<Call>>>);
+
+impl Recorder {
+    /// Everything recorded so far; clears the record.
+    pub fn take(&self) -> Vec<Call> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// Starts a proxy that forwards everything to `upstream` and records each call.
+pub fn recording(upstream: &str) -> (String, Recorder) {
+    let recorder = Recorder::default();
+    let url = start_with(upstream, |_, _| None, Some(recorder.clone()));
+    (url, recorder)
+}
+
 /// Starts the proxy in front of `upstream` (`http://127.0.0.1:PORT`); returns its URL.
 pub fn start(
     upstream: &str,
     rule: impl Fn(&str, &[u8]) -> Option<Fault> + Send + Sync + 'static,
+) -> String {
+    start_with(upstream, rule, None)
+}
+
+fn start_with(
+    upstream: &str,
+    rule: impl Fn(&str, &[u8]) -> Option<Fault> + Send + Sync + 'static,
+    recorder: Option<Recorder>,
 ) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -61,8 +106,9 @@ pub fn start(
         for stream in listener.incoming().flatten() {
             let upstream = upstream.clone();
             let rule = rule.clone();
+            let recorder = recorder.clone();
             thread::spawn(move || {
-                let _ = serve(stream, &upstream, rule.as_ref());
+                let _ = serve(stream, &upstream, rule.as_ref(), recorder.as_ref());
             });
         }
     });
@@ -102,8 +148,16 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
     Ok((head, body))
 }
 
-fn serve(mut client: TcpStream, upstream: &str, rule: &Rule) -> std::io::Result<()> {
+fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    rule: &Rule,
+    recorder: Option<&Recorder>,
+) -> std::io::Result<()> {
     let (head, body) = read_request(&mut client)?;
+    if let Some(recorder) = recorder {
+        recorder.0.lock().unwrap().push(call_of(&head, &body));
+    }
     if let Some(fault) = rule(&head, &body) {
         let reply = format!(
             "HTTP/1.1 {} Forbidden\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: {}\r\nx-amz-request-id: {}\r\nConnection: close\r\n\r\n{}",
@@ -132,4 +186,134 @@ fn serve(mut client: TcpStream, upstream: &str, rule: &Rule) -> std::io::Result<
     server.read_to_end(&mut reply)?;
     client.write_all(&reply)?;
     Ok(())
+}
+
+/// The value of header `name` (case-insensitive) in a request head.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The service and operation of one request.
+pub fn call_of(head: &str, body: &[u8]) -> Call {
+    let mut request_line = head.lines().next().unwrap_or("").split_whitespace();
+    let method = request_line.next().unwrap_or("").to_string();
+    let target = request_line.next().unwrap_or("/").to_string();
+    // SigV4: Credential=AKID/DATE/REGION/SERVICE/aws4_request
+    let signing = header(head, "authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("unsigned")
+        .to_string();
+    let service = match signing.as_str() {
+        "monitoring" => "cloudwatch".to_string(),
+        other => other.to_string(),
+    };
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let keys: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    let unnamed = || format!("?{method} {path}");
+    let operation = if let Some(t) = header(head, "x-amz-target") {
+        t.rsplit('.').next().unwrap_or(t).to_string()
+    } else if let Some((_, op)) = path.rsplit_once("/operation/") {
+        op.to_string()
+    } else if service == "s3" {
+        s3_operation(&method, path, &keys).unwrap_or_else(unnamed)
+    } else if let Some(action) = form_value(body, "Action") {
+        action
+    } else {
+        unnamed()
+    };
+    Call { service, operation }
+}
+
+/// The `name` parameter of a form-encoded body.
+fn form_value(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// S3's REST operations from the method, the path-style path and the query keys.
+fn s3_operation(method: &str, path: &str, query: &[(String, String)]) -> Option<String> {
+    if let Some((_, id)) = query.iter().find(|(k, _)| k == "x-id") {
+        return Some(id.clone());
+    }
+    let has = |key: &str| query.iter().any(|(k, _)| k == key);
+    let mut segments = path.trim_start_matches('/').splitn(2, '/');
+    let bucket = segments.next().filter(|b| !b.is_empty());
+    let object = segments.next().filter(|o| !o.is_empty());
+    let op = match (method, bucket, object) {
+        ("GET", None, None) => "ListBuckets",
+        (_, Some(_), Some(_)) => match method {
+            "DELETE" if has("uploadId") => "AbortMultipartUpload",
+            "POST" if has("uploads") => "CreateMultipartUpload",
+            "POST" if has("uploadId") => "CompleteMultipartUpload",
+            "PUT" if has("partNumber") => "UploadPart",
+            "PUT" => "PutObject",
+            "GET" if has("uploadId") => "ListParts",
+            "GET" => "GetObject",
+            "HEAD" => "HeadObject",
+            "DELETE" => "DeleteObject",
+            _ => return None,
+        },
+        (_, Some(_), None) => {
+            // Bucket subresources, named by their query key.
+            const SUBRESOURCES: &[(&str, &str)] = &[
+                ("location", "BucketLocation"),
+                ("acl", "BucketAcl"),
+                ("encryption", "BucketEncryption"),
+                ("versioning", "BucketVersioning"),
+                ("publicAccessBlock", "PublicAccessBlock"),
+                ("policy", "BucketPolicy"),
+                ("lifecycle", "BucketLifecycleConfiguration"),
+                ("tagging", "BucketTagging"),
+                ("ownershipControls", "BucketOwnershipControls"),
+                ("notification", "BucketNotificationConfiguration"),
+                ("logging", "BucketLogging"),
+                ("website", "BucketWebsite"),
+                ("cors", "BucketCors"),
+                ("replication", "BucketReplication"),
+                ("object-lock", "ObjectLockConfiguration"),
+            ];
+            if let Some((_, name)) = SUBRESOURCES.iter().find(|(key, _)| has(key)) {
+                let verb = match method {
+                    "GET" => "Get",
+                    "PUT" => "Put",
+                    "DELETE" => "Delete",
+                    _ => return None,
+                };
+                // Deleting a lifecycle configuration is `DeleteBucketLifecycle`.
+                let name = if verb == "Delete" && *name == "BucketLifecycleConfiguration" {
+                    "BucketLifecycle"
+                } else {
+                    name
+                };
+                return Some(format!("{verb}{name}"));
+            }
+            match method {
+                "GET" if has("uploads") => "ListMultipartUploads",
+                "GET" if has("versions") => "ListObjectVersions",
+                "GET" if has("list-type") => "ListObjectsV2",
+                "GET" => "ListObjects",
+                "POST" if has("delete") => "DeleteObjects",
+                "HEAD" => "HeadBucket",
+                "PUT" => "CreateBucket",
+                "DELETE" => "DeleteBucket",
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(op.to_string())
 }
