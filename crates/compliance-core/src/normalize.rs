@@ -402,7 +402,12 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         decode_iam_documents(config);
     }
 
-    let resource_type = match ci.get("resourceType").and_then(Value::as_str) {
+    // An empty type is no type: kept, it matched no rule and the item vanished silently.
+    let given_type = ci
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty());
+    let resource_type = match given_type {
         Some(t) => canonical_type(t),
         None => infer_type(&ci).ok_or(
             "no `resourceType` and its shape matches no known type; select `resourceType` in the query".to_string(),
@@ -461,13 +466,10 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
     // derived, because they are read from it: taken after, a second pass over the
     // same item would find what the first missed.
     if ci.get("ARN").and_then(Value::as_str).is_none() {
-        let carried = match resource_type.as_str() {
-            "AWS::RDS::DBInstance" => cfg("dBInstanceArn"),
-            "AWS::CloudFormation::Stack" => cfg("stackId"),
-            "AWS::S3::Bucket"
-            | "AWS::EC2::SecurityGroup"
-            | "AWS::EC2::Instance"
-            | "AWS::EC2::Volume" => None,
+        // The registry says where a type's ARN is; a templated one is built below.
+        let carried = match info.map(|t| t.arn) {
+            Some(crate::registry::Arn::Field(f)) => cfg(f),
+            Some(crate::registry::Arn::Template(_)) => None,
             _ => cfg("arn"),
         };
         if let Some(arn) = carried {
@@ -779,6 +781,19 @@ mod tests {
         );
         assert_eq!(db["awsRegion"], "us-east-2");
         assert_eq!(db["ARN"], "arn:aws:rds:us-east-2:123456789012:db:d");
+    }
+
+    #[test]
+    fn an_empty_resource_type_is_no_type() {
+        // Found by the property tests: `"resourceType": ""` was kept, so the item
+        // matched no rule and vanished from the scan without a word.
+        let err =
+            normalize_item(json!({"resourceType": " ", "resourceId": "x", "configuration": {}}))
+                .unwrap_err();
+        assert!(err.contains("resourceType"), "{err}");
+        let sg =
+            one(json!({"resourceType": "", "configuration": {"groupId": "sg-1", "vpcId": "v"}}));
+        assert_eq!(sg["resourceType"], "AWS::EC2::SecurityGroup");
     }
 
     #[test]

@@ -6,11 +6,17 @@
 //! datetime objects. The normaliser turns all of them into one UTC form so rules,
 //! history and reports can compare times.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 
 /// Parses any supported form into UTC; `None` when the value is no timestamp.
+/// Years outside 0–9999 count as none: AWS writes no such time, and their
+/// canonical text (`+29125-…`) would not read back.
 pub fn parse(v: &Value) -> Option<DateTime<Utc>> {
+    parse_any(v).filter(|t| (0..=9999).contains(&t.year()))
+}
+
+fn parse_any(v: &Value) -> Option<DateTime<Utc>> {
     match v {
         Value::Number(n) => from_epoch(n.as_f64()?),
         Value::String(s) => parse_text(s.trim()),
@@ -147,5 +153,17 @@ mod tests {
         assert!(parse(&json!("soon")).is_none());
         assert!(parse(&json!(null)).is_none());
         assert!(parse(&json!(true)).is_none());
+    }
+
+    #[test]
+    fn times_past_year_9999_are_none() {
+        // Found by the property tests: 8.6e14 is read as epoch milliseconds, year
+        // 29125, whose canonical text did not parse back.
+        assert!(parse(&json!(856920218125180.5)).is_none());
+        assert!(parse(&json!({"year": 10000, "month": 1, "day": 1})).is_none());
+        assert_eq!(
+            iso(json!("9999-12-31T23:59:59Z")),
+            "9999-12-31T23:59:59.000Z"
+        );
     }
 }

@@ -17,6 +17,7 @@ use compliance_core::path::Path;
 use compliance_core::resource::ConfigItem;
 use compliance_core::rule::{line_col, Rule};
 use compliance_core::settings::Settings;
+use compliance_core::timestamp;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{json, Map, Value};
@@ -575,6 +576,41 @@ proptest! {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(loaded.items.len(), 1);
         prop_assert_eq!(&loaded.items[0].body, &first);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn timestamps_of_any_size_become_canonical_or_stay(
+        seconds in any::<f64>().prop_filter("JSON has no NaN or infinity", |f| f.is_finite()),
+        whole in any::<i64>(),
+        year in any::<u64>(),
+        month in 0u64..14,
+        day in 0u64..33,
+        text in prop_oneof![any::<String>(), "[0-9: .TZ,APM+-]{0,32}"],
+    ) {
+        for time in [
+            json!(seconds),
+            json!(whole),
+            json!({"__class__": "datetime", "year": year, "month": month, "day": day}),
+            json!(text),
+            json!(format!("datetime.datetime({year}, {month}, {day})")),
+        ] {
+            let item = json!({"resourceType": "AWS::EC2::Volume", "resourceId": "v",
+                "configurationItemCaptureTime": time.clone(), "resourceCreationTime": time.clone()});
+            let body = normalize_item(item).map_err(TestCaseError::fail)?;
+            // A time that parses becomes the canonical text, which parses to itself.
+            if let Some(t) = timestamp::parse(&time) {
+                let canonical = timestamp::format(&t);
+                prop_assert_eq!(body["configurationItemCaptureTime"].as_str(), Some(canonical.as_str()));
+                let again = timestamp::parse(&json!(canonical)).expect("canonical text parses");
+                prop_assert_eq!(timestamp::format(&again), canonical);
+            } else {
+                prop_assert_eq!(&body["configurationItemCaptureTime"], &time);
+            }
+        }
     }
 }
 
