@@ -15,10 +15,10 @@ use aws_sdk_ec2::types::{
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compliance"));
+    let mut cmd = support::compliance();
     cmd.args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env_remove("COMPLIANCE_CONFIG");

@@ -6,14 +6,14 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const HEAD_BYTES: usize = 1 << 16;
 
 /// Runs the binary in `dir` with its own history store and no configuration from
 /// the user or the repository.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compliance"))
+    crate::support::compliance_in(dir)
         .args(args)
         .current_dir(dir)
         .env("COMPLIANCE_STORE", dir.join("history.redb"))

@@ -13,13 +13,13 @@ use aws_sdk_ec2::types::{IpPermission, IpRange};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, SystemTime};
 
 const REGION: &str = "us-west-1";
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compliance"))
+    support::compliance()
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env_remove("COMPLIANCE_CONFIG")

@@ -8,11 +8,11 @@ use crate::support;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compliance"))
+    support::compliance()
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env_remove("COMPLIANCE_CONFIG")

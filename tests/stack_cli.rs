@@ -13,14 +13,14 @@ use crate::support;
 use crate::support::proxy::Fault;
 
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Runs the binary in an empty directory (no `./compliance.toml`), with no
 /// suffix in the environment, against `endpoint` (moto, or a proxy before it).
 fn run_at(endpoint: &str, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compliance"));
+    let mut cmd = support::compliance_in(dir);
     cmd.args(args)
         .current_dir(dir)
         .env_remove("COMPLIANCE_CONFIG")
