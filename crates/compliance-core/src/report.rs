@@ -1,5 +1,5 @@
 //! The findings document (`compliance.findings/v1`): what `scan --format json`
-//! writes and what `score`, `report` (and later history and remediation) read.
+//! writes and what `score` and `report` read; history keeps records built from it.
 //!
 //! Other tools parse this, so its shape is a contract: fields are only ever added
 //! in v1, never renamed or removed; a breaking change gets a new schema string.

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 /// The tag every resource of the stack carries; teardown deletes nothing without it.
 pub const MANAGED_BY: (&str, &str) = ("ManagedBy", "compliance");
 pub const SUFFIX_TAG: &str = "ComplianceSuffix";
-/// Metric namespace shared by scan, remediate, the dashboard and the alarm.
+/// Metric namespace shared by scan (which publishes), the dashboard and the alarm.
 pub const METRIC_NAMESPACE: &str = "Compliance";
 
 /// How often Config evaluates periodic rules and delivers snapshots.
@@ -428,7 +428,8 @@ impl StackSpec {
         )
     }
 
-    /// The CloudWatch dashboard over the metrics `scan` and `remediate` publish.
+    /// The CloudWatch dashboard over the metrics `scan` publishes (its
+    /// remediation-results widget stays empty: no command publishes those yet).
     pub fn dashboard_body(&self) -> Value {
         let suffix = &self.suffix;
         let region = &self.region;
