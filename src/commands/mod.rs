@@ -181,19 +181,47 @@ pub fn load_settings(global: &GlobalArgs, catalogue: Option<&Catalogue>) -> Resu
     Ok(settings)
 }
 
-/// `--out FILE` or stdout, buffered: the report is written as it is made.
-pub fn open_out(out: Option<&std::path::Path>) -> Result<Box<dyn std::io::Write + Send>> {
+/// `--out FILE` or stdout, buffered: a report is written as it is made. A file
+/// is written beside its destination and renamed into place by [`commit_out`]
+/// only when the whole report is out, so a scan that fails half way never
+/// replaces a good report with a truncated one.
+pub fn open_out(out: Option<&Path>) -> Result<Box<dyn std::io::Write + Send>> {
     Ok(match out {
-        Some(path) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot write", path.display()))?,
-        )),
+        Some(path) => {
+            let partial = partial_path(path);
+            Box::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                fs::File::create(&partial)
+                    .with_context(|| format!("{}: cannot write", path.display()))?,
+            ))
+        }
         None => Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
             std::io::stdout(),
         )),
     })
+}
+
+/// Moves a finished `--out` file into place (nothing to do for stdout).
+pub fn commit_out(out: Option<&Path>) -> Result<()> {
+    if let Some(path) = out {
+        fs::rename(partial_path(path), path)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Removes what a failed run left of an `--out` file.
+pub fn discard_out(out: Option<&Path>) {
+    if let Some(path) = out {
+        let _ = fs::remove_file(partial_path(path));
+    }
+}
+
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
 }
 
 /// Writes `text` to `--out FILE` or stdout.

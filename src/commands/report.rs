@@ -2,7 +2,7 @@
 //! and other tools, without scanning again.
 
 use crate::cli::{Format, GlobalArgs, ReportArgs};
-use crate::commands::{emit, exit, open_out, read_input};
+use crate::commands::{commit_out, discard_out, emit, exit, open_out, read_input};
 use crate::core::report::ScanReport;
 use crate::output;
 use anyhow::Result;
@@ -13,7 +13,11 @@ pub fn run(_global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
     match args.format {
         Format::Json => {
             let out = open_out(args.out.as_deref())?;
-            output::json::write_report(out, &report)?;
+            if let Err(e) = output::json::write_report(out, &report) {
+                discard_out(args.out.as_deref());
+                return Err(e.into());
+            }
+            commit_out(args.out.as_deref())?;
         }
         Format::Table => emit(
             args.out.as_deref(),

@@ -7,11 +7,13 @@
 
 use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs};
 use crate::commands::{
-    exit, load_catalogue, load_settings, open_out, progress_enabled, InputError,
+    commit_out, discard_out, exit, load_catalogue, load_settings, open_out, progress_enabled,
+    InputError,
 };
 use crate::core::catalogue::Catalogue;
 use crate::core::engine::Engine;
 use crate::core::finding::Severity;
+use crate::core::report::{ScanError, Source};
 use crate::core::rule::Rule;
 use crate::output::notice;
 use crate::pipeline::history::{self, Recording, Records};
@@ -80,26 +82,24 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     }
     let mut run = Run::new(head, &settings, sinks);
 
-    let (source, resources, errors, partial) = match prepared {
-        None => {
-            let bar = crate::output::progress::bar(
-                args.snapshot.len() as u64,
-                "files",
-                progress_enabled(global),
-            );
-            let read = snapshot::read(&args.snapshot, &engine, wanted.as_ref(), &mut run, &bar)?;
-            (read.source, read.resources, read.errors, false)
-        }
-        Some(prepared) => {
-            let read = live::read(prepared, &live_opts, &engine, &mut run)
-                .await
-                .map_err(live_error)?;
-            (read.source, read.resources, read.errors, read.partial)
+    let read = read_all(global, args, prepared, &live_opts, &engine, &mut run).await;
+    let (source, resources, errors, partial) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            discard_out(args.out.as_deref());
+            return Err(e);
         }
     };
     let failing_now = run.failing_at(fail_on(args.fail_on));
-    let finished = run.finish(source, resources, errors)?;
+    let finished = match run.finish(source, resources, errors) {
+        Ok(finished) => finished,
+        Err(e) => {
+            discard_out(args.out.as_deref());
+            return Err(e.into());
+        }
+    };
     drop(finished.sinks);
+    commit_out(args.out.as_deref())?;
     let report = finished.report;
 
     // The findings are out; what follows must not lose them if it fails.
@@ -130,6 +130,35 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         exit::FINDINGS
     } else {
         exit::OK
+    })
+}
+
+/// Runs the chosen source into `run`: (source, resources, errors, partial).
+async fn read_all(
+    global: &GlobalArgs,
+    args: &ScanArgs,
+    prepared: Option<live::Prepared>,
+    live_opts: &live::Options<'_>,
+    engine: &Engine,
+    run: &mut Run,
+) -> Result<(Source, usize, Vec<ScanError>, bool)> {
+    Ok(match prepared {
+        None => {
+            let bar = crate::output::progress::bar(
+                args.snapshot.len() as u64,
+                "files",
+                progress_enabled(global),
+            );
+            let wanted = live_opts.wanted;
+            let read = snapshot::read(&args.snapshot, engine, wanted, run, &bar)?;
+            (read.source, read.resources, read.errors, false)
+        }
+        Some(prepared) => {
+            let read = live::read(prepared, live_opts, engine, run)
+                .await
+                .map_err(live_error)?;
+            (read.source, read.resources, read.errors, read.partial)
+        }
     })
 }
 
