@@ -212,6 +212,9 @@ pub struct ScanArgs {
     /// Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub resources: Vec<String>,
+    /// Run CloudFormation drift detection on every stack and wait for it (within --timeout) instead of reporting the last result
+    #[arg(long, conflicts_with = "snapshot")]
+    pub detect_drift: bool,
     /// Only these rules (ids or globs); repeatable
     #[arg(long = "rule", value_name = "ID")]
     pub rule: Vec<String>,

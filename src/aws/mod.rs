@@ -120,6 +120,14 @@ impl Aws {
         )
     }
 
+    pub fn cloudformation(&self, region: &str) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::from_conf(
+            aws_sdk_cloudformation::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
     pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
         aws_sdk_kms::Client::from_conf(
             aws_sdk_kms::config::Builder::from(&self.sdk)
