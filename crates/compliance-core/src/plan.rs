@@ -53,6 +53,16 @@ impl Change {
         }
     }
 
+    /// The same change, said the way the spec reads: `attribute` should be
+    /// `wanted` and is `found`.
+    pub fn wanted(
+        attribute: impl Into<String>,
+        wanted: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Change {
+        Change::new(attribute, found, wanted)
+    }
+
     pub fn impossible(mut self) -> Change {
         self.risk = Risk::Impossible;
         self
@@ -69,6 +79,29 @@ impl Change {
     /// As a plan or a change log says it: "versioning Suspended -> Enabled".
     pub fn detail(&self) -> String {
         format!("{} {} -> {}", self.attribute, self.from, self.to)
+    }
+}
+
+/// A change together with what applies it: `R` is the adapter's own list of
+/// calls (the tags with TagResource, the policy with PutBucketPolicy, …), so the
+/// plan stays data and the adapter only maps each entry to a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned<R> {
+    pub change: Change,
+    pub by: R,
+}
+
+impl<R> Planned<R> {
+    pub fn new(by: R, change: Change) -> Planned<R> {
+        Planned { change, by }
+    }
+
+    pub fn reason(&self) -> String {
+        self.change.reason()
+    }
+
+    pub fn detail(&self) -> String {
+        self.change.detail()
     }
 }
 
@@ -193,6 +226,19 @@ pub fn is_ours<'t>(tags: impl IntoIterator<Item = (&'t str, &'t str)>, suffix: &
     managed && ours
 }
 
+/// Whether setup may manage a resource it found under the stack's name: ours
+/// by tags, or recorded in the manifest as created under this identifier (a
+/// resource whose tags someone removed is still ours to repair). Teardown asks
+/// more: recorded as created *and* still [`is_ours`].
+pub fn is_managed<'t>(
+    tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    suffix: &str,
+    recorded: Option<&str>,
+    id: &str,
+) -> bool {
+    is_ours(tags, suffix) || recorded == Some(id)
+}
+
 /// The wanted tags that are missing or differ (extra tags are left alone: the
 /// operator may add their own).
 pub fn tag_changes(wanted: &BTreeMap<String, String>, found: &[(String, String)]) -> Vec<Change> {
@@ -256,6 +302,16 @@ mod tests {
         assert!(!is_ours(refs(&t[1..]), "dev"), "suffix but not managed");
         let other = pairs(&[("ManagedBy", "terraform"), ("ComplianceSuffix", "dev")]);
         assert!(!is_ours(refs(&other), "dev"));
+    }
+
+    #[test]
+    fn managed_by_tags_or_by_the_record() {
+        let none: [(&str, &str); 0] = [];
+        assert!(is_managed(none, "dev", Some("arn:x"), "arn:x"));
+        assert!(!is_managed(none, "dev", Some("arn:x"), "arn:y"));
+        assert!(!is_managed(none, "dev", None, "arn:x"));
+        let tags = [("ManagedBy", "compliance"), ("ComplianceSuffix", "dev")];
+        assert!(is_managed(tags, "dev", None, "arn:x"));
     }
 
     #[test]

@@ -37,6 +37,7 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::Manifest;
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, MetricAlarm, Statistic, Tag,
@@ -48,27 +49,6 @@ const SERVICE: &str = "cloudwatch";
 pub const ALARM_PERIOD: i32 = 3600;
 pub const ALARM_EVALUATION_PERIODS: i32 = 1;
 pub const ALARM_TREAT_MISSING_DATA: &str = "notBreaching";
-
-struct Drift {
-    setting: &'static str,
-    expected: String,
-    found: String,
-    /// Tags are repaired with TagResource, everything else with PutMetricAlarm.
-    tags: bool,
-}
-
-impl Drift {
-    fn detail(&self) -> String {
-        format!("{} {} -> {}", self.setting, self.found, self.expected)
-    }
-
-    fn reason(&self) -> String {
-        format!(
-            "{}: expected {}, found {}",
-            self.setting, self.expected, self.found
-        )
-    }
-}
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let mut steps = vec![ensure_dashboard(ctx, manifest).await?];
@@ -114,7 +94,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             } else {
                 let reasons: Vec<String> = compare_alarm(ctx, &alarm, &tags)
                     .iter()
-                    .map(Drift::reason)
+                    .map(Planned::reason)
                     .collect();
                 if reasons.is_empty() {
                     Inspection::new(kind::ALARM, name, State::Present)
@@ -299,13 +279,13 @@ async fn ensure_alarm(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, Aw
     if ctx.dry_run {
         return Ok(step);
     }
-    if drifts.iter().any(|d| !d.tags) {
+    if drifts.iter().any(|d| !d.by) {
         put_alarm(ctx)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutMetricAlarm", &e))?;
     }
-    if drifts.iter().any(|d| d.tags) {
+    if drifts.iter().any(|d| d.by) {
         let mut request = ctx
             .aws
             .cloudwatch(region)
@@ -352,16 +332,20 @@ fn put_alarm(
     request
 }
 
-fn compare_alarm(ctx: &Ctx<'_>, alarm: &MetricAlarm, tags: &[(String, String)]) -> Vec<Drift> {
+/// The alarm's settings that differ; `by` is true for tags (repaired with
+/// TagResource) and false for the rest (one PutMetricAlarm).
+fn compare_alarm(
+    ctx: &Ctx<'_>,
+    alarm: &MetricAlarm,
+    tags: &[(String, String)],
+) -> Vec<Planned<bool>> {
     let mut drifts = Vec::new();
     let mut check = |setting: &'static str, expected: String, found: String| {
         if expected != found {
-            drifts.push(Drift {
-                setting,
-                expected,
-                found,
-                tags: false,
-            });
+            drifts.push(Planned::new(
+                false,
+                Change::wanted(setting, expected, found),
+            ));
         }
     };
     let (namespace, metric, dimensions) = ctx.spec.alarm_metric();
@@ -444,12 +428,10 @@ fn compare_alarm(ctx: &Ctx<'_>, alarm: &MetricAlarm, tags: &[(String, String)]) 
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if !missing.is_empty() {
-        drifts.push(Drift {
-            setting: "tags",
-            expected: missing.join(", "),
-            found: "missing or different".into(),
-            tags: true,
-        });
+        drifts.push(Planned::new(
+            true,
+            Change::wanted("tags", missing.join(", "), "missing or different"),
+        ));
     }
     drifts
 }

@@ -48,7 +48,10 @@
 //!   a run without regions deletes the one setup created.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+};
+use crate::core::plan::Change;
 use crate::core::stack::{ManagedRule, Manifest};
 use aws_sdk_config::types::{
     AccountAggregationSource, ConfigRule, ConfigSnapshotDeliveryProperties, ConfigurationRecorder,
@@ -60,57 +63,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const SERVICE: &str = "config";
 
-/// What the recorder records: the types the built-in catalogue judges.
-pub const RECORDED_TYPES: [&str; 8] = [
-    "AWS::EC2::Instance",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Volume",
-    "AWS::S3::Bucket",
-    "AWS::RDS::DBInstance",
-    "AWS::IAM::User",
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-];
+/// What the recorder records: the types the built-in catalogue judges, from
+/// the core's resource-type registry.
+pub static RECORDED_TYPES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(crate::core::registry::recorded_types);
 
 /// Config states in which a rule is on its way out.
 const DELETING_STATES: [&str; 2] = ["DELETING", "DELETING_RESULTS"];
 
-/// One setting that differs: shown as "found -> expected" by ensure and as
-/// "expected …, found …" by inspect.
-#[derive(Debug, Clone, PartialEq)]
-struct Diff {
-    setting: String,
-    expected: String,
-    found: String,
-}
-
-impl Diff {
-    fn new(
-        setting: impl Into<String>,
-        expected: impl Into<String>,
-        found: impl Into<String>,
-    ) -> Diff {
-        Diff {
-            setting: setting.into(),
-            expected: expected.into(),
-            found: found.into(),
-        }
-    }
-
-    fn update_line(&self) -> String {
-        format!("{} {} -> {}", self.setting, self.found, self.expected)
-    }
-
-    fn reason(&self) -> String {
-        format!(
-            "{}: expected {}, found {}",
-            self.setting, self.expected, self.found
-        )
-    }
-}
-
-fn reasons(diffs: &[Diff]) -> Vec<String> {
-    diffs.iter().map(Diff::reason).collect()
+fn reasons(diffs: &[Change]) -> Vec<String> {
+    diffs.iter().map(Change::reason).collect()
 }
 
 fn or_none(text: &str) -> String {
@@ -353,23 +315,9 @@ async fn read_tags(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<(String, String)>, Aw
     Ok(out)
 }
 
-fn is_ours(ctx: &Ctx<'_>, tags: &[(String, String)]) -> bool {
-    ours(ctx.spec, tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-}
-
 /// The spec's tags that are missing or different.
-fn tag_diffs(ctx: &Ctx<'_>, tags: &[(String, String)]) -> Vec<Diff> {
-    let found: BTreeMap<&str, &str> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    tag_pairs(ctx.spec)
-        .into_iter()
-        .filter(|(k, v)| found.get(k.as_str()) != Some(&v.as_str()))
-        .map(|(k, v)| {
-            let was = found
-                .get(k.as_str())
-                .map_or("(unset)".to_string(), |f| f.to_string());
-            Diff::new(format!("tag {k}"), v, was)
-        })
-        .collect()
+fn tag_diffs(ctx: &Ctx<'_>, tags: &[(String, String)]) -> Vec<Change> {
+    crate::core::plan::tag_changes(&ctx.spec.tags(), tags)
 }
 
 fn sdk_tags(ctx: &Ctx<'_>) -> Vec<Tag> {
@@ -426,21 +374,25 @@ fn expected_types() -> Vec<String> {
 }
 
 /// Settings of a recorder of ours that differ (recording status aside).
-fn recorder_diffs(ctx: &Ctx<'_>, r: &Recorder) -> Vec<Diff> {
+fn recorder_diffs(ctx: &Ctx<'_>, r: &Recorder) -> Vec<Change> {
     let mut out = Vec::new();
     let role = ctx.spec.role_arn();
     if r.role_arn != role {
-        out.push(Diff::new("role", role, or_none(&r.role_arn)));
+        out.push(Change::wanted("role", role, or_none(&r.role_arn)));
     }
     if r.all_supported {
-        out.push(Diff::new("allSupported", "false", "true"));
+        out.push(Change::wanted("allSupported", "false", "true"));
     }
     if r.include_global {
-        out.push(Diff::new("includeGlobalResourceTypes", "false", "true"));
+        out.push(Change::wanted(
+            "includeGlobalResourceTypes",
+            "false",
+            "true",
+        ));
     }
     let want = expected_types();
     if r.types != want {
-        out.push(Diff::new(
+        out.push(Change::wanted(
             "resource types",
             want.join(","),
             or_none(&r.types.join(",")),
@@ -449,24 +401,28 @@ fn recorder_diffs(ctx: &Ctx<'_>, r: &Recorder) -> Vec<Diff> {
     out
 }
 
-fn channel_diffs(ctx: &Ctx<'_>, c: &Channel) -> Vec<Diff> {
+fn channel_diffs(ctx: &Ctx<'_>, c: &Channel) -> Vec<Change> {
     let mut out = Vec::new();
     if c.bucket != ctx.names.bucket {
-        out.push(Diff::new("bucket", &ctx.names.bucket, or_none(&c.bucket)));
+        out.push(Change::wanted(
+            "bucket",
+            &ctx.names.bucket,
+            or_none(&c.bucket),
+        ));
     }
     let frequency = ctx.spec.frequency.as_config();
     if c.frequency != frequency {
-        out.push(Diff::new(
+        out.push(Change::wanted(
             "snapshot delivery frequency",
             frequency,
             or_none(&c.frequency),
         ));
     }
     if !c.prefix.is_empty() {
-        out.push(Diff::new("S3 key prefix", "(none)", &c.prefix));
+        out.push(Change::wanted("S3 key prefix", "(none)", &c.prefix));
     }
     if !c.topic.is_empty() {
-        out.push(Diff::new("SNS topic", "(none)", &c.topic));
+        out.push(Change::wanted("SNS topic", "(none)", &c.topic));
     }
     out
 }
@@ -487,10 +443,10 @@ fn expected_scope(rule: &ManagedRule) -> Vec<String> {
     )
 }
 
-fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Diff> {
+fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Change> {
     let mut out = Vec::new();
     if found.owner != Owner::Aws.as_str() || found.identifier != want.identifier {
-        out.push(Diff::new(
+        out.push(Change::wanted(
             "identifier",
             format!("AWS/{}", want.identifier),
             format!("{}/{}", or_none(&found.owner), or_none(&found.identifier)),
@@ -511,11 +467,11 @@ fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Dif
             } else {
                 format!("parameter {key}")
             };
-            out.push(Diff::new(setting, show(expected), show(was)));
+            out.push(Change::wanted(setting, show(expected), show(was)));
         }
     }
     if want.periodic && found.frequency.as_deref() != Some(frequency) {
-        out.push(Diff::new(
+        out.push(Change::wanted(
             "MaximumExecutionFrequency",
             frequency,
             found.frequency.clone().unwrap_or_else(|| "(none)".into()),
@@ -523,7 +479,7 @@ fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Dif
     }
     let scope = expected_scope(want);
     if found.scope_types != scope {
-        out.push(Diff::new(
+        out.push(Change::wanted(
             "scope",
             or_none(&scope.join(",")),
             or_none(&found.scope_types.join(",")),
@@ -532,11 +488,11 @@ fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Dif
     out
 }
 
-fn aggregator_diffs(ctx: &Ctx<'_>, a: &Aggregator) -> Vec<Diff> {
+fn aggregator_diffs(ctx: &Ctx<'_>, a: &Aggregator) -> Vec<Change> {
     let mut out = Vec::new();
     let accounts = vec![ctx.spec.account.clone()];
     if a.account_ids != accounts {
-        out.push(Diff::new(
+        out.push(Change::wanted(
             "accounts",
             accounts.join(","),
             or_none(&a.account_ids.join(",")),
@@ -551,7 +507,7 @@ fn aggregator_diffs(ctx: &Ctx<'_>, a: &Aggregator) -> Vec<Diff> {
         } else {
             or_none(&a.regions.join(","))
         };
-        out.push(Diff::new("regions", regions.join(","), found));
+        out.push(Change::wanted("regions", regions.join(","), found));
     }
     out
 }
@@ -852,7 +808,7 @@ async fn ensure_recorder(
                 Step::new(kind::RECORDER, r.name.clone(), Action::Unchanged)
             } else {
                 let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Update);
-                step.detail.extend(diffs.iter().map(Diff::update_line));
+                step.detail.extend(diffs.iter().map(Change::detail));
                 if !ctx.dry_run {
                     put_recorder(ctx).await?;
                 }
@@ -946,7 +902,7 @@ async fn ensure_channel(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, 
                 Step::new(kind::CHANNEL, c.name.clone(), Action::Unchanged)
             } else {
                 let mut step = Step::new(kind::CHANNEL, c.name.clone(), Action::Update);
-                step.detail.extend(diffs.iter().map(Diff::update_line));
+                step.detail.extend(diffs.iter().map(Change::detail));
                 if !ctx.dry_run {
                     put_channel(ctx).await?;
                 }
@@ -1040,7 +996,7 @@ async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step
             continue;
         };
         let tags = read_tags(ctx, &found.arn).await?;
-        if !manifest.owns(&rule_kind) && !is_ours(ctx, &tags) {
+        if !manifest.owns(&rule_kind) && !ours(ctx.spec, tag_refs(&tags)) {
             return Err(AwsError::local(
                 SERVICE,
                 ctx.region(),
@@ -1062,8 +1018,8 @@ async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step
             Step::new(&rule_kind, rule.name.clone(), Action::Unchanged)
         } else {
             let mut step = Step::new(&rule_kind, rule.name.clone(), Action::Update);
-            step.detail.extend(diffs.iter().map(Diff::update_line));
-            step.detail.extend(tag_fixes.iter().map(Diff::update_line));
+            step.detail.extend(diffs.iter().map(Change::detail));
+            step.detail.extend(tag_fixes.iter().map(Change::detail));
             if !ctx.dry_run {
                 if !diffs.is_empty() {
                     put_rule(ctx, rule).await?;
@@ -1122,7 +1078,7 @@ async fn remove_rule(
         return Ok(Step::new(&rule_kind, name, Action::Absent));
     };
     let tags = read_tags(ctx, &found.arn).await?;
-    if !is_ours(ctx, &tags) {
+    if !ours(ctx.spec, tag_refs(&tags)) {
         return Ok(Step::new(&rule_kind, name, Action::Keep).with(format!(
             "no longer tagged {}={} and {}={}: left in place",
             crate::core::stack::MANAGED_BY.0,
@@ -1168,7 +1124,7 @@ async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec
         return Ok(vec![step]);
     };
     let tags = read_tags(ctx, &found.arn).await?;
-    if !manifest.owns(kind::AGGREGATOR) && !is_ours(ctx, &tags) {
+    if !manifest.owns(kind::AGGREGATOR) && !ours(ctx.spec, tag_refs(&tags)) {
         return Err(AwsError::local(
             SERVICE,
             ctx.region(),
@@ -1186,8 +1142,8 @@ async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec
         Step::new(kind::AGGREGATOR, name.clone(), Action::Unchanged)
     } else {
         let mut step = Step::new(kind::AGGREGATOR, name.clone(), Action::Update);
-        step.detail.extend(diffs.iter().map(Diff::update_line));
-        step.detail.extend(tag_fixes.iter().map(Diff::update_line));
+        step.detail.extend(diffs.iter().map(Change::detail));
+        step.detail.extend(tag_fixes.iter().map(Change::detail));
         if !ctx.dry_run {
             put_aggregator(ctx).await?;
             if !tag_fixes.is_empty() {
@@ -1215,7 +1171,7 @@ async fn remove_aggregator(
         return Ok(Step::new(kind::AGGREGATOR, name, Action::Absent));
     };
     let tags = read_tags(ctx, &found.arn).await?;
-    if !is_ours(ctx, &tags) {
+    if !ours(ctx.spec, tag_refs(&tags)) {
         return Ok(
             Step::new(kind::AGGREGATOR, name, Action::Keep).with(format!(
                 "no longer tagged with suffix {}: left in place",
@@ -1294,7 +1250,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             continue;
         };
         let tags = read_tags(ctx, &found.arn).await?;
-        if !manifest.owns(&rule_kind) && !is_ours(ctx, &tags) {
+        if !manifest.owns(&rule_kind) && !ours(ctx.spec, tag_refs(&tags)) {
             out.push(Inspection::new(
                 &rule_kind,
                 rule.name.clone(),
@@ -1337,7 +1293,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
         None => out.push(Inspection::new(kind::AGGREGATOR, name, State::Missing)),
         Some(a) => {
             let tags = read_tags(ctx, &a.arn).await?;
-            let mine = manifest.owns(kind::AGGREGATOR) || is_ours(ctx, &tags);
+            let mine = manifest.owns(kind::AGGREGATOR) || ours(ctx.spec, tag_refs(&tags));
             let state = if !mine {
                 State::Foreign(vec![format!(
                     "not created by setup and not tagged with suffix {}",
@@ -1611,7 +1567,7 @@ mod tests {
         f.scope_types.clear();
         let lines: Vec<String> = rule_diffs("Six_Hours", &want, &f)
             .iter()
-            .map(Diff::update_line)
+            .map(Change::detail)
             .collect();
         assert_eq!(
             lines,

@@ -35,6 +35,7 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, same_key, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::Manifest;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
@@ -81,26 +82,6 @@ enum Fix {
     Impossible,
 }
 
-struct Drift {
-    setting: &'static str,
-    expected: String,
-    found: String,
-    fix: Fix,
-}
-
-impl Drift {
-    fn detail(&self) -> String {
-        format!("{} {} -> {}", self.setting, self.found, self.expected)
-    }
-
-    fn reason(&self) -> String {
-        format!(
-            "{}: expected {}, found {}",
-            self.setting, self.expected, self.found
-        )
-    }
-}
-
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let name = ctx.names.table.clone();
     let key = stack_key(ctx, manifest).await?;
@@ -127,7 +108,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         read(ctx).await?.ok_or_else(|| vanished(ctx))?
     };
     let drifts = compare(ctx, &observed, key.as_deref());
-    if let Some(d) = drifts.iter().find(|d| d.fix == Fix::Impossible) {
+    if let Some(d) = drifts.iter().find(|d| d.by == Fix::Impossible) {
         return Err(AwsError::local(
             SERVICE,
             ctx.region(),
@@ -173,7 +154,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
     let key = stack_key(ctx, manifest).await?;
     let reasons: Vec<String> = compare(ctx, &observed, key.as_deref())
         .iter()
-        .map(Drift::reason)
+        .map(Planned::reason)
         .collect();
     let state = if reasons.is_empty() {
         State::Present
@@ -317,19 +298,17 @@ async fn create(
 }
 
 /// The differences between the table and the spec, in the order they are repaired.
-fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> {
+fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Planned<Fix>> {
     let table = &observed.table;
     let mut drifts = Vec::new();
 
     let keys = key_text(table.key_schema());
     let want_keys = format!("{HASH_KEY} (HASH) + {RANGE_KEY} (RANGE)");
     if keys != want_keys {
-        drifts.push(Drift {
-            setting: "key schema",
-            expected: want_keys,
-            found: keys,
-            fix: Fix::Impossible,
-        });
+        drifts.push(Planned::new(
+            Fix::Impossible,
+            Change::wanted("key schema", want_keys, keys),
+        ));
     }
 
     let missing: Vec<String> = tag_pairs(ctx.spec)
@@ -338,12 +317,10 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if !missing.is_empty() {
-        drifts.push(Drift {
-            setting: "tags",
-            expected: missing.join(", "),
-            found: "missing or different".into(),
-            fix: Fix::Tags,
-        });
+        drifts.push(Planned::new(
+            Fix::Tags,
+            Change::wanted("tags", missing.join(", "), "missing or different"),
+        ));
     }
 
     let billing = table
@@ -353,12 +330,10 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
         // Tables created before on-demand existed report no summary.
         .unwrap_or_else(|| "PROVISIONED".into());
     if billing != BillingMode::PayPerRequest.as_str() {
-        drifts.push(Drift {
-            setting: "billing mode",
-            expected: BillingMode::PayPerRequest.as_str().into(),
-            found: billing,
-            fix: Fix::Billing,
-        });
+        drifts.push(Planned::new(
+            Fix::Billing,
+            Change::wanted("billing mode", BillingMode::PayPerRequest.as_str(), billing),
+        ));
     }
 
     let want_index = format!("{SCAN_KEY} (HASH) + {HASH_KEY} (RANGE), projection ALL");
@@ -367,12 +342,14 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
         .iter()
         .find(|i| i.index_name() == Some(ctx.names.scan_index.as_str()))
     {
-        None => drifts.push(Drift {
-            setting: "global secondary index",
-            expected: format!("{} on {want_index}", ctx.names.scan_index),
-            found: "none".into(),
-            fix: Fix::CreateIndex,
-        }),
+        None => drifts.push(Planned::new(
+            Fix::CreateIndex,
+            Change::wanted(
+                "global secondary index",
+                format!("{} on {want_index}", ctx.names.scan_index),
+                "none",
+            ),
+        )),
         Some(index) => {
             let projection = index
                 .projection()
@@ -381,12 +358,14 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
                 .unwrap_or("none");
             let found = format!("{}, projection {projection}", key_text(index.key_schema()));
             if found != want_index {
-                drifts.push(Drift {
-                    setting: "global secondary index",
-                    expected: format!("{} on {want_index}", ctx.names.scan_index),
-                    found: format!("{} on {found}", ctx.names.scan_index),
-                    fix: Fix::RecreateIndex,
-                });
+                drifts.push(Planned::new(
+                    Fix::RecreateIndex,
+                    Change::wanted(
+                        "global secondary index",
+                        format!("{} on {want_index}", ctx.names.scan_index),
+                        format!("{} on {found}", ctx.names.scan_index),
+                    ),
+                ));
             }
         }
     }
@@ -415,24 +394,24 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
         }
     };
     if let Some(found) = found_sse {
-        drifts.push(Drift {
-            setting: "SSE",
-            expected: match key {
-                Some(key) => format!("KMS with key {key}"),
-                None => "KMS".into(),
-            },
-            found,
-            fix: Fix::Sse,
-        });
+        drifts.push(Planned::new(
+            Fix::Sse,
+            Change::wanted(
+                "SSE",
+                match key {
+                    Some(key) => format!("KMS with key {key}"),
+                    None => "KMS".into(),
+                },
+                found,
+            ),
+        ));
     }
 
     if !observed.pitr {
-        drifts.push(Drift {
-            setting: "point-in-time recovery",
-            expected: "ENABLED".into(),
-            found: "DISABLED".into(),
-            fix: Fix::Pitr,
-        });
+        drifts.push(Planned::new(
+            Fix::Pitr,
+            Change::wanted("point-in-time recovery", "ENABLED", "DISABLED"),
+        ));
     }
 
     let want_ttl = ctx.spec.retain_days.map(|_| TTL_ATTRIBUTE.to_string());
@@ -441,12 +420,10 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
             Some(a) => format!("enabled on {a}"),
             None => "disabled".to_string(),
         };
-        drifts.push(Drift {
-            setting: "TTL",
-            expected: text(&want_ttl),
-            found: text(&observed.ttl),
-            fix: Fix::Ttl,
-        });
+        drifts.push(Planned::new(
+            Fix::Ttl,
+            Change::wanted("TTL", text(&want_ttl), text(&observed.ttl)),
+        ));
     }
     drifts
 }
@@ -454,13 +431,13 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Drift> 
 async fn repair(
     ctx: &Ctx<'_>,
     observed: &Observed,
-    drift: &Drift,
+    drift: &Planned<Fix>,
     key: Option<&str>,
 ) -> Result<(), AwsError> {
     let region = ctx.region();
     let name = &ctx.names.table;
     let client = ctx.aws.dynamodb(region);
-    match drift.fix {
+    match drift.by {
         Fix::Impossible => {}
         Fix::Tags => {
             let mut request = client

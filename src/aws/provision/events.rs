@@ -21,6 +21,7 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::Manifest;
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
 use aws_smithy_types::error::operation::BuildError;
@@ -44,26 +45,6 @@ enum Fix {
     Tags,
     Rule,
     Target,
-}
-
-struct Drift {
-    setting: &'static str,
-    expected: String,
-    found: String,
-    fix: Fix,
-}
-
-impl Drift {
-    fn detail(&self) -> String {
-        format!("{} {} -> {}", self.setting, self.found, self.expected)
-    }
-
-    fn reason(&self) -> String {
-        format!(
-            "{}: expected {}, found {}",
-            self.setting, self.expected, self.found
-        )
-    }
 }
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
@@ -96,9 +77,9 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
     let mut done = Vec::new();
     for drift in &drifts {
         // Pattern and state are repaired by one PutRule.
-        if !ctx.dry_run && !done.contains(&drift.fix) {
-            repair(ctx, &rule, drift.fix).await?;
-            done.push(drift.fix);
+        if !ctx.dry_run && !done.contains(&drift.by) {
+            repair(ctx, &rule, drift.by).await?;
+            done.push(drift.by);
         }
         step = step.with(drift.detail());
     }
@@ -121,7 +102,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             State::Foreign(vec![not_ours_reason(ctx)]),
         )]);
     }
-    let reasons: Vec<String> = compare(ctx, &rule).iter().map(Drift::reason).collect();
+    let reasons: Vec<String> = compare(ctx, &rule).iter().map(Planned::reason).collect();
     let state = if reasons.is_empty() {
         State::Present
     } else {
@@ -288,7 +269,7 @@ fn target(ctx: &Ctx<'_>) -> Result<Target, BuildError> {
         .build()
 }
 
-fn compare(ctx: &Ctx<'_>, rule: &Rule) -> Vec<Drift> {
+fn compare(ctx: &Ctx<'_>, rule: &Rule) -> Vec<Planned<Fix>> {
     let mut drifts = Vec::new();
     let missing: Vec<String> = tag_pairs(ctx.spec)
         .into_iter()
@@ -296,49 +277,42 @@ fn compare(ctx: &Ctx<'_>, rule: &Rule) -> Vec<Drift> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if !missing.is_empty() {
-        drifts.push(Drift {
-            setting: "tags",
-            expected: missing.join(", "),
-            found: "missing or different".into(),
-            fix: Fix::Tags,
-        });
+        drifts.push(Planned::new(
+            Fix::Tags,
+            Change::wanted("tags", missing.join(", "), "missing or different"),
+        ));
     }
     let want = ctx.spec.event_pattern();
     if rule.pattern.as_ref() != Some(&want) {
-        drifts.push(Drift {
-            setting: "event pattern",
-            expected: want.to_string(),
-            found: rule
-                .pattern
-                .as_ref()
-                .map_or("none".into(), |p| p.to_string()),
-            fix: Fix::Rule,
-        });
+        drifts.push(Planned::new(
+            Fix::Rule,
+            Change::wanted(
+                "event pattern",
+                want.to_string(),
+                rule.pattern
+                    .as_ref()
+                    .map_or("none".into(), |p| p.to_string()),
+            ),
+        ));
     }
     if rule.state != RuleState::Enabled.as_str() {
-        drifts.push(Drift {
-            setting: "state",
-            expected: RuleState::Enabled.as_str().into(),
-            found: rule.state.clone(),
-            fix: Fix::Rule,
-        });
+        drifts.push(Planned::new(
+            Fix::Rule,
+            Change::wanted("state", RuleState::Enabled.as_str(), rule.state.clone()),
+        ));
     }
     let topic = ctx.spec.topic_arn();
     match rule.targets.iter().find(|t| t.id() == TARGET_ID) {
-        None => drifts.push(Drift {
-            setting: "target",
-            expected: format!("{TARGET_ID} -> {topic}"),
-            found: "none".into(),
-            fix: Fix::Target,
-        }),
+        None => drifts.push(Planned::new(
+            Fix::Target,
+            Change::wanted("target", format!("{TARGET_ID} -> {topic}"), "none"),
+        )),
         Some(found) => {
             if found.arn() != topic {
-                drifts.push(Drift {
-                    setting: "target ARN",
-                    expected: topic,
-                    found: found.arn().to_string(),
-                    fix: Fix::Target,
-                });
+                drifts.push(Planned::new(
+                    Fix::Target,
+                    Change::wanted("target ARN", topic, found.arn().to_string()),
+                ));
             }
             let want_paths = ctx.spec.event_input_paths();
             let want_template = ctx.spec.event_input_template();
@@ -352,17 +326,19 @@ fn compare(ctx: &Ctx<'_>, rule: &Rule) -> Vec<Drift> {
             if found_paths.as_ref() != Some(&want_paths)
                 || found_template != Some(want_template.as_str())
             {
-                drifts.push(Drift {
-                    setting: "input transformer",
-                    expected: format!("paths {want_paths:?}, template {want_template}"),
-                    found: match (found_paths, found_template) {
-                        (Some(paths), Some(template)) => {
-                            format!("paths {paths:?}, template {template}")
-                        }
-                        _ => "none".into(),
-                    },
-                    fix: Fix::Target,
-                });
+                drifts.push(Planned::new(
+                    Fix::Target,
+                    Change::wanted(
+                        "input transformer",
+                        format!("paths {want_paths:?}, template {want_template}"),
+                        match (found_paths, found_template) {
+                            (Some(paths), Some(template)) => {
+                                format!("paths {paths:?}, template {template}")
+                            }
+                            _ => "none".into(),
+                        },
+                    ),
+                ));
             }
         }
     }

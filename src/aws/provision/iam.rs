@@ -19,7 +19,10 @@
 //! shared by the KMS and S3 steps, which compare policy documents the same way.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+};
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_iam::types::Tag;
 use aws_smithy_types::error::operation::BuildError;
@@ -49,10 +52,12 @@ struct Found {
 
 impl Found {
     fn owned(&self, spec: &StackSpec, manifest: &Manifest) -> bool {
-        ours(
-            spec,
-            self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        ) || manifest.created.get(kind::ROLE) == Some(&self.arn)
+        crate::core::plan::is_managed(
+            tag_refs(&self.tags),
+            &spec.suffix,
+            manifest.created.get(kind::ROLE).map(String::as_str),
+            &self.arn,
+        )
     }
 }
 
@@ -130,14 +135,14 @@ enum Repair {
     Tags,
 }
 
-fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<(Repair, Diff)> {
+fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Repair>> {
     let spec = ctx.spec;
     let mut out = Vec::new();
     let trust = spec.role_trust_policy();
     if !found.trust.as_ref().is_some_and(|t| same_policy(t, &trust)) {
-        out.push((
+        out.push(Planned::new(
             Repair::Trust,
-            Diff::new(
+            Change::wanted(
                 "trust policy",
                 "config.amazonaws.com from this account only",
                 found.trust.as_ref().map_or("(unreadable)".into(), compact),
@@ -146,30 +151,32 @@ fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<(Repair, Diff)> {
     }
     let managed = managed_policy_arn(spec);
     if !found.attached.contains(&managed) {
-        out.push((
+        out.push(Planned::new(
             Repair::Attach,
-            Diff::new("managed policy AWS_ConfigRole", "attached", "not attached"),
+            Change::wanted("managed policy AWS_ConfigRole", "attached", "not attached"),
         ));
     }
     let inline = spec.role_inline_policy();
     let setting = format!("inline policy {}", ctx.names.role_policy);
     match &found.inline {
-        None => out.push((
+        None => out.push(Planned::new(
             Repair::Inline,
-            Diff::new(setting, "delivery to the evidence bucket only", "missing"),
+            Change::wanted(setting, "delivery to the evidence bucket only", "missing"),
         )),
-        Some(doc) if !doc.as_ref().is_some_and(|d| same_policy(d, &inline)) => out.push((
-            Repair::Inline,
-            Diff::new(
-                setting,
-                "delivery to the evidence bucket only",
-                doc.as_ref().map_or("(unreadable)".into(), compact),
-            ),
-        )),
+        Some(doc) if !doc.as_ref().is_some_and(|d| same_policy(d, &inline)) => {
+            out.push(Planned::new(
+                Repair::Inline,
+                Change::wanted(
+                    setting,
+                    "delivery to the evidence bucket only",
+                    doc.as_ref().map_or("(unreadable)".into(), compact),
+                ),
+            ))
+        }
         Some(_) => {}
     }
     for diff in tag_diffs(spec, &found.tags) {
-        out.push((Repair::Tags, diff));
+        out.push(Planned::new(Repair::Tags, diff));
     }
     out
 }
@@ -255,7 +262,11 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
     }
     let repairs = drift(ctx, &found);
     let mut tags_done = false;
-    for (repair, diff) in &repairs {
+    for Planned {
+        by: repair,
+        change: diff,
+    } in &repairs
+    {
         step.action = Action::Update;
         step.detail.push(diff.detail());
         if ctx.dry_run {
@@ -338,7 +349,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
     let state = if !found.owned(ctx.spec, manifest) {
         State::Foreign(vec![not_ours(ctx.spec)])
     } else {
-        let reasons: Vec<String> = drift(ctx, &found).iter().map(|(_, d)| d.reason()).collect();
+        let reasons: Vec<String> = drift(ctx, &found).iter().map(Planned::reason).collect();
         if reasons.is_empty() {
             State::Present
         } else {
@@ -438,53 +449,9 @@ fn not_ours(spec: &StackSpec) -> String {
 
 // --- shared with the KMS and S3 steps ---------------------------------------
 
-/// A setting that differs from the spec: a `status` reason ("setting: expected
-/// X, found Y") and a `setup` detail line ("setting Y -> X").
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Diff {
-    pub setting: String,
-    pub expected: String,
-    pub found: String,
-}
-
-impl Diff {
-    pub fn new(
-        setting: impl Into<String>,
-        expected: impl Into<String>,
-        found: impl Into<String>,
-    ) -> Diff {
-        Diff {
-            setting: setting.into(),
-            expected: expected.into(),
-            found: found.into(),
-        }
-    }
-
-    pub fn reason(&self) -> String {
-        format!(
-            "{}: expected {}, found {}",
-            self.setting, self.expected, self.found
-        )
-    }
-
-    pub fn detail(&self) -> String {
-        format!("{} {} -> {}", self.setting, self.found, self.expected)
-    }
-}
-
-/// The spec's tags that are missing or carry another value.
-pub(crate) fn tag_diffs(spec: &StackSpec, found: &[(String, String)]) -> Vec<Diff> {
-    tag_pairs(spec)
-        .into_iter()
-        .filter_map(|(k, v)| {
-            let have = found.iter().find(|(fk, _)| *fk == k).map(|(_, fv)| fv);
-            match have {
-                Some(fv) if *fv == v => None,
-                Some(fv) => Some(Diff::new(format!("tag {k}"), v, fv.clone())),
-                None => Some(Diff::new(format!("tag {k}"), v, "(missing)")),
-            }
-        })
-        .collect()
+/// The spec's tags that are missing or differ on a resource.
+pub(crate) fn tag_diffs(spec: &StackSpec, found: &[(String, String)]) -> Vec<Change> {
+    crate::core::plan::tag_changes(&spec.tags(), found)
 }
 
 /// The detail line that lists the tags a resource is created with.
@@ -506,31 +473,7 @@ pub(crate) fn parse_policy(text: &str) -> Option<Value> {
     })
 }
 
-/// Whether two policy documents say the same: object key order, the order of
-/// list elements, and a single value versus a one-element list do not matter.
-pub(crate) fn same_policy(a: &Value, b: &Value) -> bool {
-    normalise(a) == normalise(b)
-}
-
-fn normalise(v: &Value) -> Value {
-    match v {
-        Value::Array(items) => {
-            let mut items: Vec<Value> = items.iter().map(normalise).collect();
-            if items.len() == 1 {
-                return items.remove(0);
-            }
-            items.sort_by_cached_key(|i| i.to_string());
-            Value::Array(items)
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> =
-                map.iter().map(|(k, v)| (k.clone(), normalise(v))).collect();
-            entries.sort_by(|x, y| x.0.cmp(&y.0));
-            Value::Object(entries.into_iter().collect())
-        }
-        other => other.clone(),
-    }
-}
+pub(crate) use crate::core::plan::same_policy;
 
 /// A document on one line, for drift reasons.
 pub(crate) fn compact(v: &Value) -> String {
@@ -575,7 +518,7 @@ mod tests {
 
     #[test]
     fn diff_lines() {
-        let d = Diff::new("versioning", "Enabled", "Suspended");
+        let d = Change::wanted("versioning", "Enabled", "Suspended");
         assert_eq!(d.reason(), "versioning: expected Enabled, found Suspended");
         assert_eq!(d.detail(), "versioning Suspended -> Enabled");
     }

@@ -24,9 +24,12 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::iam::{
-    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail, Diff,
+    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail,
 };
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+};
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
 use aws_smithy_types::error::operation::BuildError;
@@ -113,10 +116,12 @@ struct Found {
 
 impl Found {
     fn owned(&self, spec: &StackSpec, manifest: &Manifest) -> bool {
-        ours(
-            spec,
-            self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        ) || manifest.created.get(kind::KMS_KEY) == Some(&self.key.arn)
+        crate::core::plan::is_managed(
+            tag_refs(&self.tags),
+            &spec.suffix,
+            manifest.created.get(kind::KMS_KEY).map(String::as_str),
+            &self.key.arn,
+        )
     }
 }
 
@@ -229,14 +234,14 @@ enum Repair {
     None,
 }
 
-fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<(Repair, Diff)> {
+fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Repair>> {
     let mut out = Vec::new();
     let state = found.key.state.as_ref().map_or("(unknown)", |s| s.as_str());
     match &found.key.state {
         Some(KeyState::Enabled) => {}
-        Some(KeyState::PendingDeletion) => out.push((
+        Some(KeyState::PendingDeletion) => out.push(Planned::new(
             Repair::Recover,
-            Diff::new(
+            Change::wanted(
                 "key state",
                 "Enabled",
                 match &found.key.deletion_date {
@@ -245,30 +250,34 @@ fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<(Repair, Diff)> {
                 },
             ),
         )),
-        Some(KeyState::Disabled) => {
-            out.push((Repair::Enable, Diff::new("key state", "Enabled", state)))
-        }
-        _ => out.push((Repair::None, Diff::new("key state", "Enabled", state))),
+        Some(KeyState::Disabled) => out.push(Planned::new(
+            Repair::Enable,
+            Change::wanted("key state", "Enabled", state),
+        )),
+        _ => out.push(Planned::new(
+            Repair::None,
+            Change::wanted("key state", "Enabled", state),
+        )),
     }
     if found.key.spec.as_ref() != Some(&KeySpec::SymmetricDefault) {
         let spec = found.key.spec.as_ref().map_or("(unknown)", |s| s.as_str());
-        out.push((
+        out.push(Planned::new(
             Repair::None,
-            Diff::new("key spec", "SYMMETRIC_DEFAULT", spec),
+            Change::wanted("key spec", "SYMMETRIC_DEFAULT", spec),
         ));
     }
     if found.key.usage.as_ref() != Some(&KeyUsageType::EncryptDecrypt) {
         let usage = found.key.usage.as_ref().map_or("(unknown)", |s| s.as_str());
-        out.push((
+        out.push(Planned::new(
             Repair::None,
-            Diff::new("key usage", "ENCRYPT_DECRYPT", usage),
+            Change::wanted("key usage", "ENCRYPT_DECRYPT", usage),
         ));
     }
     match found.rotation {
         Some(true) => {}
-        Some(false) => out.push((
+        Some(false) => out.push(Planned::new(
             Repair::Rotation,
-            Diff::new("key rotation", "enabled", "disabled"),
+            Change::wanted("key rotation", "enabled", "disabled"),
         )),
         // Read again once the key is usable.
         None => {}
@@ -278,9 +287,9 @@ fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<(Repair, Diff)> {
             .as_ref()
             .is_some_and(|p| same_policy(p, &ctx.spec.key_policy()))
         {
-            out.push((
+            out.push(Planned::new(
                 Repair::Policy,
-                Diff::new(
+                Change::wanted(
                     "key policy",
                     "the stack's key policy (account administers; Config, EventBridge, CloudWatch, SNS encrypt)",
                     policy.as_ref().map_or("(not JSON)".into(), compact),
@@ -289,7 +298,7 @@ fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<(Repair, Diff)> {
         }
     }
     for diff in tag_diffs(ctx.spec, &found.tags) {
-        out.push((Repair::Tags, diff));
+        out.push(Planned::new(Repair::Tags, diff));
     }
     out
 }
@@ -387,7 +396,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             .push("tagged with this suffix: recorded as created by setup".into());
     }
     let repairs = drift(ctx, &found);
-    if let Some((_, diff)) = repairs.iter().find(|(r, _)| *r == Repair::None) {
+    if let Some(Planned { change: diff, .. }) = repairs.iter().find(|p| p.by == Repair::None) {
         return Err(AwsError::local(
             SERVICE,
             region,
@@ -400,7 +409,11 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         ));
     }
     let mut tags_done = false;
-    for (repair, diff) in &repairs {
+    for Planned {
+        by: repair,
+        change: diff,
+    } in &repairs
+    {
         key_step.action = Action::Update;
         key_step.detail.push(diff.detail());
         if ctx.dry_run {
@@ -445,7 +458,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         } else {
             let (rotation, policy) = settings(ctx, &id).await?;
             if rotation == Some(false) {
-                let diff = Diff::new("key rotation", "enabled", "disabled");
+                let diff = Change::wanted("key rotation", "enabled", "disabled");
                 key_step.action = Action::Update;
                 key_step.detail.push(diff.detail());
                 enable_rotation(ctx, &id).await?;
@@ -559,7 +572,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             ),
         ]);
     }
-    let reasons: Vec<String> = drift(ctx, &found).iter().map(|(_, d)| d.reason()).collect();
+    let reasons: Vec<String> = drift(ctx, &found).iter().map(Planned::reason).collect();
     let key_state = if reasons.is_empty() {
         State::Present
     } else {

@@ -26,9 +26,12 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::iam::{
-    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail, Diff,
+    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail,
 };
-use crate::aws::provision::{kind, ours, tag_pairs, Action, Ctx, Inspection, State, Step};
+use crate::aws::provision::{
+    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+};
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::{Manifest, Sse, StackSpec};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::types::{
@@ -465,12 +468,12 @@ fn drift(
     expected: &Expected,
     found: &Settings,
     tags: &[(String, String)],
-) -> Vec<(Repair, Diff)> {
+) -> Vec<Planned<Repair>> {
     let mut out = Vec::new();
     if found.versioning.as_deref() != Some("Enabled") {
-        out.push((
+        out.push(Planned::new(
             Repair::Versioning,
-            Diff::new(
+            Change::wanted(
                 "versioning",
                 "Enabled",
                 found.versioning.as_deref().unwrap_or("Off"),
@@ -482,9 +485,9 @@ fn drift(
         .as_ref()
         .is_some_and(|e| expected.matches(e))
     {
-        out.push((
+        out.push(Planned::new(
             Repair::Encryption,
-            Diff::new(
+            Change::wanted(
                 "default encryption",
                 expected.describe(),
                 describe_encryption(&found.encryption),
@@ -493,26 +496,26 @@ fn drift(
     }
     for (flag, on) in PAB_FLAGS.iter().zip(found.pab) {
         if !on {
-            out.push((
+            out.push(Planned::new(
                 Repair::PublicAccessBlock,
-                Diff::new(format!("public access block {flag}"), "true", "false"),
+                Change::wanted(format!("public access block {flag}"), "true", "false"),
             ));
         }
     }
     let policy_expected = "TLS-only deny plus AWS Config check and delivery (the stack's policy)";
     match &found.policy {
-        None => out.push((
+        None => out.push(Planned::new(
             Repair::Policy,
-            Diff::new("bucket policy", policy_expected, "none"),
+            Change::wanted("bucket policy", policy_expected, "none"),
         )),
         Some(p)
             if !p
                 .as_ref()
                 .is_some_and(|p| same_policy(p, &ctx.spec.bucket_policy())) =>
         {
-            out.push((
+            out.push(Planned::new(
                 Repair::Policy,
-                Diff::new(
+                Change::wanted(
                     "bucket policy",
                     policy_expected,
                     p.as_ref().map_or("(not JSON)".into(), compact),
@@ -523,9 +526,9 @@ fn drift(
     }
     let wanted = wanted_lifecycle();
     if found.lifecycle.as_ref() != Some(&wanted) {
-        out.push((
+        out.push(Planned::new(
             Repair::Lifecycle,
-            Diff::new(
+            Change::wanted(
                 "lifecycle",
                 wanted,
                 found.lifecycle.as_deref().unwrap_or("none"),
@@ -533,7 +536,7 @@ fn drift(
         ));
     }
     for diff in tag_diffs(ctx.spec, tags) {
-        out.push((Repair::Tags, diff));
+        out.push(Planned::new(Repair::Tags, diff));
     }
     out
 }
@@ -559,8 +562,12 @@ fn not_tagged(spec: &StackSpec) -> String {
 }
 
 fn owned(ctx: &Ctx<'_>, manifest: &Manifest, tags: &[(String, String)]) -> bool {
-    ours(ctx.spec, tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        || manifest.created.get(kind::BUCKET) == Some(&ctx.names.bucket)
+    crate::core::plan::is_managed(
+        tag_refs(tags),
+        &ctx.spec.suffix,
+        manifest.created.get(kind::BUCKET).map(String::as_str),
+        &ctx.names.bucket,
+    )
 }
 
 fn create_details(ctx: &Ctx<'_>, expected: &Expected) -> Vec<String> {
@@ -627,7 +634,11 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
     let found = settings(ctx).await?;
     let repairs = drift(ctx, &expected, &found, &tags);
     let mut done: Vec<Repair> = Vec::new();
-    for (repair, diff) in &repairs {
+    for Planned {
+        by: repair,
+        change: diff,
+    } in &repairs
+    {
         step.action = Action::Update;
         step.detail.push(diff.detail());
         // Some settings are one call for several diffs (PAB flags, tags).
@@ -837,7 +848,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
                 let found = settings(ctx).await?;
                 let reasons: Vec<String> = drift(ctx, &expected, &found, &tags)
                     .iter()
-                    .map(|(_, d)| d.reason())
+                    .map(Planned::reason)
                     .collect();
                 if reasons.is_empty() {
                     State::Present

@@ -31,6 +31,7 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, same_key, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
+use crate::core::plan::{Change, Planned};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_sns::types::Tag;
 use aws_smithy_types::error::operation::BuildError;
@@ -91,26 +92,6 @@ enum Fix {
     Policy,
 }
 
-struct Drift {
-    setting: &'static str,
-    expected: String,
-    found: String,
-    fix: Fix,
-}
-
-impl Drift {
-    fn detail(&self) -> String {
-        format!("{} {} -> {}", self.setting, self.found, self.expected)
-    }
-
-    fn reason(&self) -> String {
-        format!(
-            "{}: expected {}, found {}",
-            self.setting, self.expected, self.found
-        )
-    }
-}
-
 /// One subscription of the topic, as listed.
 struct Subscription {
     arn: String,
@@ -149,7 +130,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
                 let mut step = Step::new(kind::TOPIC, arn.clone(), Action::Update);
                 for drift in &drifts {
                     if !ctx.dry_run {
-                        repair(ctx, drift.fix, key.as_deref()).await?;
+                        repair(ctx, drift.by, key.as_deref()).await?;
                     }
                     step = step.with(drift.detail());
                 }
@@ -193,7 +174,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
     let key = stack_key(ctx, manifest).await?;
     let reasons: Vec<String> = compare(ctx, &topic, key.as_deref())
         .iter()
-        .map(Drift::reason)
+        .map(Planned::reason)
         .collect();
     let state = if reasons.is_empty() {
         State::Present
@@ -344,7 +325,7 @@ async fn create_topic(
     Ok(step)
 }
 
-fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Drift> {
+fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Planned<Fix>> {
     let mut drifts = Vec::new();
     let missing: Vec<String> = tag_pairs(ctx.spec)
         .into_iter()
@@ -352,12 +333,10 @@ fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Drift> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if !missing.is_empty() {
-        drifts.push(Drift {
-            setting: "tags",
-            expected: missing.join(", "),
-            found: "missing or different".into(),
-            fix: Fix::Tags,
-        });
+        drifts.push(Planned::new(
+            Fix::Tags,
+            Change::wanted("tags", missing.join(", "), "missing or different"),
+        ));
     }
     if let Some(key) = key {
         let found = topic
@@ -366,12 +345,14 @@ fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Drift> {
             .map(String::as_str)
             .filter(|k| !k.is_empty());
         if !found.is_some_and(|f| same_key(f, key)) {
-            drifts.push(Drift {
-                setting: "KmsMasterKeyId",
-                expected: key.to_string(),
-                found: found.unwrap_or("none").to_string(),
-                fix: Fix::Key,
-            });
+            drifts.push(Planned::new(
+                Fix::Key,
+                Change::wanted(
+                    "KmsMasterKeyId",
+                    key.to_string(),
+                    found.unwrap_or("none").to_string(),
+                ),
+            ));
         }
     }
     let want = delivery_policy();
@@ -380,12 +361,14 @@ fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Drift> {
         .get("DeliveryPolicy")
         .and_then(|p| serde_json::from_str::<Value>(p).ok());
     if !found.as_ref().is_some_and(|f| contains(f, &want)) {
-        drifts.push(Drift {
-            setting: "DeliveryPolicy",
-            expected: want.to_string(),
-            found: found.map_or("none".into(), |f| f.to_string()),
-            fix: Fix::DeliveryPolicy,
-        });
+        drifts.push(Planned::new(
+            Fix::DeliveryPolicy,
+            Change::wanted(
+                "DeliveryPolicy",
+                want.to_string(),
+                found.map_or("none".into(), |f| f.to_string()),
+            ),
+        ));
     }
     let want = topic_policy(ctx.spec);
     let found = topic
@@ -393,14 +376,14 @@ fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Drift> {
         .get("Policy")
         .and_then(|p| serde_json::from_str::<Value>(p).ok());
     if found.as_ref() != Some(&want) {
-        drifts.push(Drift {
-            setting: "policy",
-            expected:
-                "publish by events.amazonaws.com and cloudwatch.amazonaws.com of this account"
-                    .into(),
-            found: found.map_or("none".into(), |f| f.to_string()),
-            fix: Fix::Policy,
-        });
+        drifts.push(Planned::new(
+            Fix::Policy,
+            Change::wanted(
+                "policy",
+                "publish by events.amazonaws.com and cloudwatch.amazonaws.com of this account",
+                found.map_or("none".into(), |f| f.to_string()),
+            ),
+        ));
     }
     drifts
 }
