@@ -91,9 +91,9 @@ fn has_word(text: &str, word: &str) -> bool {
     let open_start = word.chars().next().is_some_and(name);
     let open_end = word.chars().next_back().is_some_and(name);
     text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        !(open_start && before.is_some_and(name)) && !(open_end && after.is_some_and(name))
+        let runs_in_before = open_start && text[..i].chars().next_back().is_some_and(name);
+        let runs_on_after = open_end && text[i + word.len()..].chars().next().is_some_and(name);
+        !runs_in_before && !runs_on_after
     })
 }
 

@@ -2,11 +2,15 @@
 //! table (`compliance::aws::operations`), the table the printed IAM policies
 //! come from. Observed, not grepped: each command runs through a recording proxy
 //! in front of moto, and every request (service, operation) it sends is checked:
-//! a live scan of a seeded estate (S3, EC2, RDS, IAM, a rule parameter in SSM),
-//! then setup, status, `scan --suffix` (history, alerts, metrics), `history
-//! --suffix` and teardown of a stack whose bucket holds evidence and an
-//! unfinished multipart upload. The printed policy of each command is checked to
-//! grant the actions of every call seen.
+//! a live scan of a seeded estate (S3, EC2, RDS, IAM, CloudFormation, a rule
+//! parameter in SSM), then setup, status, `scan --suffix` (history, alerts,
+//! metrics), `history --suffix` and teardown of a stack whose bucket holds
+//! evidence and an unfinished multipart upload. The printed policy of each
+//! command is checked to grant the actions of every call seen.
+//!
+//! Not observed here: `scan --detect-drift` (moto has no drift detection;
+//! tests/live_cfn.rs answers it with canned replies) and the repair paths of
+//! setup; their rows are in the table from the code.
 
 use crate::support;
 use crate::support::proxy::{self, Call, Recorder};
@@ -300,7 +304,7 @@ async fn a_live_scan_calls_only_what_the_scan_policy_grants() {
             "--regions",
             region,
             "--resources",
-            "ec2,s3,rds,iam",
+            "ec2,s3,rds,iam,cfn",
             "--format",
             "json",
             "--fail-on",
@@ -321,6 +325,7 @@ async fn a_live_scan_calls_only_what_the_scan_policy_grants() {
         ("rds", "DescribeDBInstances"),
         ("iam", "GetAccountAuthorizationDetails"),
         ("iam", "ListAccessKeys"),
+        ("cloudformation", "DescribeStacks"),
         ("ssm", "GetParameter"),
     ] {
         assert!(

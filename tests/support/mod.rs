@@ -249,10 +249,31 @@ pub fn compliance() -> Command {
     compliance_in(&fresh_dir())
 }
 
-/// A new, empty directory under `target/tmp`, unique in this run.
+/// A new, empty directory under `target/tmp`, unique in this run. The first
+/// call of a run removes the directories of earlier runs whose process is gone
+/// (on Linux, where `/proc` says so), so they do not pile up.
 pub fn fresh_dir() -> PathBuf {
     static N: AtomicU64 = AtomicU64::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    SWEEP.call_once(|| {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name
+                .strip_prefix("compliance-test-")
+                .and_then(|rest| rest.split('-').next())
+            else {
+                continue;
+            };
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
+    let dir = root.join(format!(
         "compliance-test-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
