@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create (or repair) the continuous-monitoring stack in one account and region')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what setup created and whether it drifted')
-            [CompletionResult]::new('teardown', 'teardown', [CompletionResultType]::ParameterValue, 'Remove exactly what setup created (plan only, unless --yes)')
+            [CompletionResult]::new('teardown', 'teardown', [CompletionResultType]::ParameterValue, 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Evaluate resources against the rules and print findings')
             [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Score a findings file or a stored scan, overall and by group')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Stored scans and the score trend, or one resource''s history')
@@ -51,7 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             break
         }
         'compliance;setup' {
-            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -) [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml]')
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Subscribe this address to alerts; repeatable')
             [CompletionResult]::new('--frequency', '--frequency', [CompletionResultType]::ParameterName, 'How often periodic Config rules run and snapshots are delivered: 1h, 3h, 6h, 12h, 24h')
             [CompletionResult]::new('--sse', '--sse', [CompletionResultType]::ParameterName, 'Evidence bucket encryption')
@@ -78,7 +78,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             break
         }
         'compliance;status' {
-            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'suffix')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
@@ -97,14 +97,15 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             break
         }
         'compliance;teardown' {
-            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'suffix')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Really delete; without it teardown only prints what it would delete')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Delete without asking (required when stdin is not a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be deleted and change nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -137,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('--detect-drift', '--detect-drift', [CompletionResultType]::ParameterName, 'Run CloudFormation drift detection on every stack and wait for it (within --timeout) instead of reporting the last result')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'In the table, also list compliant and not-applicable findings')
             [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not store this scan in history')
             [CompletionResult]::new('--realert', '--realert', [CompletionResultType]::ParameterName, 'Announce violations again even if the previous scan already had them')
@@ -412,7 +414,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
         'compliance;help' {
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create (or repair) the continuous-monitoring stack in one account and region')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what setup created and whether it drifted')
-            [CompletionResult]::new('teardown', 'teardown', [CompletionResultType]::ParameterValue, 'Remove exactly what setup created (plan only, unless --yes)')
+            [CompletionResult]::new('teardown', 'teardown', [CompletionResultType]::ParameterValue, 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Evaluate resources against the rules and print findings')
             [CompletionResult]::new('score', 'score', [CompletionResultType]::ParameterValue, 'Score a findings file or a stored scan, overall and by group')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Stored scans and the score trend, or one resource''s history')

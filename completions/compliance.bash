@@ -578,7 +578,7 @@ _compliance() {
             fi
             case "${prev}" in
                 --for)
-                    COMPREPLY=($(compgen -W "scan setup" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "scan setup status teardown" -- "${cur}"))
                     return 0
                     ;;
                 --rules)
@@ -959,7 +959,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__scan)
-            opts="-v -q -h -V --snapshot --regions --concurrency --timeout --call-timeout --max-attempts --page-size --resources --rule --format --out --fail-on --all --suffix --store --no-history --alert-on --realert --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --snapshot --regions --concurrency --timeout --call-timeout --max-attempts --page-size --resources --detect-drift --rule --format --out --fail-on --all --suffix --store --no-history --alert-on --realert --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1223,7 +1223,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__teardown)
-            opts="-v -q -h -V --suffix --yes --format --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --suffix --yes --dry-run --format --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -34,7 +34,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --version 'Print version'
             cand setup 'Create (or repair) the continuous-monitoring stack in one account and region'
             cand status 'Show what setup created and whether it drifted'
-            cand teardown 'Remove exactly what setup created (plan only, unless --yes)'
+            cand teardown 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)'
             cand scan 'Evaluate resources against the rules and print findings'
             cand score 'Score a findings file or a stored scan, overall and by group'
             cand history 'Stored scans and the score trend, or one resource''s history'
@@ -47,7 +47,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'compliance;setup'= {
-            cand --suffix 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)'
+            cand --suffix 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -) [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml]'
             cand --email 'Subscribe this address to alerts; repeatable'
             cand --frequency 'How often periodic Config rules run and snapshots are delivered: 1h, 3h, 6h, 12h, 24h'
             cand --sse 'Evidence bucket encryption'
@@ -73,7 +73,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --version 'Print version'
         }
         &'compliance;status'= {
-            cand --suffix 'suffix'
+            cand --suffix 'The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]'
             cand --format 'format'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
@@ -91,14 +91,15 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --version 'Print version'
         }
         &'compliance;teardown'= {
-            cand --suffix 'suffix'
+            cand --suffix 'The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]'
             cand --format 'format'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
             cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
             cand --region 'AWS region [default: the profile''s or AWS_REGION]'
             cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
-            cand --yes 'Really delete; without it teardown only prints what it would delete'
+            cand --yes 'Delete without asking (required when stdin is not a terminal)'
+            cand --dry-run 'Print what would be deleted and change nothing'
             cand -v 'More log output on stderr (-v info, -vv debug)'
             cand --verbose 'More log output on stderr (-v info, -vv debug)'
             cand -q 'Only errors on stderr'
@@ -130,6 +131,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
             cand --region 'AWS region [default: the profile''s or AWS_REGION]'
             cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
+            cand --detect-drift 'Run CloudFormation drift detection on every stack and wait for it (within --timeout) instead of reporting the last result'
             cand --all 'In the table, also list compliant and not-applicable findings'
             cand --no-history 'Do not store this scan in history'
             cand --realert 'Announce violations again even if the previous scan already had them'
@@ -386,7 +388,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;help'= {
             cand setup 'Create (or repair) the continuous-monitoring stack in one account and region'
             cand status 'Show what setup created and whether it drifted'
-            cand teardown 'Remove exactly what setup created (plan only, unless --yes)'
+            cand teardown 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)'
             cand scan 'Evaluate resources against the rules and print findings'
             cand score 'Score a findings file or a stored scan, overall and by group'
             cand history 'Stored scans and the score trend, or one resource''s history'

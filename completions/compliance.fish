@@ -36,7 +36,7 @@ complete -c compliance -n "__fish_compliance_needs_command" -s h -l help -d 'Pri
 complete -c compliance -n "__fish_compliance_needs_command" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "setup" -d 'Create (or repair) the continuous-monitoring stack in one account and region'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "status" -d 'Show what setup created and whether it drifted'
-complete -c compliance -n "__fish_compliance_needs_command" -f -a "teardown" -d 'Remove exactly what setup created (plan only, unless --yes)'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "teardown" -d 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "score" -d 'Score a findings file or a stored scan, overall and by group'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
@@ -47,7 +47,7 @@ complete -c compliance -n "__fish_compliance_needs_command" -f -a "rules" -d 'Li
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c compliance -n "__fish_compliance_using_subcommand setup" -l suffix -d 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l suffix -d 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -) [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l email -d 'Subscribe this address to alerts; repeatable' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l frequency -d 'How often periodic Config rules run and snapshots are delivered: 1h, 3h, 6h, 12h, 24h' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l sse -d 'Evidence bucket encryption' -r -f -a "kms\t'SSE-KMS with the key setup creates'
@@ -69,7 +69,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand setup" -s q -l qui
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand status" -l suffix -r
+complete -c compliance -n "__fish_compliance_using_subcommand status" -l suffix -d 'The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand status" -l format -r -f -a "table\t''
 json\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand status" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
@@ -82,7 +82,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand status" -s q -l qu
 complete -c compliance -n "__fish_compliance_using_subcommand status" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand status" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand status" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l suffix -r
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l suffix -d 'The stack [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml, else the only stack in the account and region]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l format -r -f -a "table\t''
 json\t''"
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
@@ -90,7 +90,8 @@ complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l confi
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
-complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l yes -d 'Really delete; without it teardown only prints what it would delete'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l yes -d 'Delete without asking (required when stdin is not a terminal)'
+complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l dry-run -d 'Print what would be deleted and change nothing'
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand teardown" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
@@ -124,6 +125,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand scan" -l config -d
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l detect-drift -d 'Run CloudFormation drift detection on every stack and wait for it (within --timeout) instead of reporting the last result'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l all -d 'In the table, also list compliant and not-applicable findings'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l no-history -d 'Do not store this scan in history'
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l realert -d 'Announce violations again even if the previous scan already had them'
@@ -283,8 +285,10 @@ complete -c compliance -n "__fish_compliance_using_subcommand completions" -s q 
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l for -d 'The command to grant' -r -f -a "scan\t'Read-only access for `compliance scan`'
-setup\t'What `setup`, `status` and `teardown` call'"
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l for -d 'The command to grant' -r -f -a "scan\t'`scan`, with history, alerts and metrics of `--suffix` and SSM rule parameters'
+setup\t'What `setup`, `status` and `teardown` call'
+status\t'Read-only: what `status` calls'
+teardown\t'What `teardown` calls (reads and deletes)'"
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
@@ -297,7 +301,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s h -
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "setup" -d 'Create (or repair) the continuous-monitoring stack in one account and region'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "status" -d 'Show what setup created and whether it drifted'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "teardown" -d 'Remove exactly what setup created (plan only, unless --yes)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "teardown" -d 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "score" -d 'Score a findings file or a stored scan, overall and by group'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
