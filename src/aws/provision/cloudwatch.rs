@@ -1,6 +1,6 @@
-//! The CloudWatch dashboard over the metrics `scan` and `remediate` publish
-//! (score over time, violations by severity, score by service, remediation
-//! results) and the alarm that publishes to the alert topic when the score
+//! The CloudWatch dashboard over the metrics `scan` publishes (score over time,
+//! violations by severity, score by service; its remediation-results widget
+//! stays empty until a command publishes those) and the alarm that publishes to the alert topic when the score
 //! falls below the threshold.
 //!
 //! The alarm, and why each setting:
