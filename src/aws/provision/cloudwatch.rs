@@ -1,7 +1,7 @@
 //! The CloudWatch dashboard over the metrics `scan` publishes (score over time,
 //! violations by severity, score by service; its remediation-results widget
-//! stays empty until a command publishes those) and the alarm that publishes to the alert topic when the score
-//! falls below the threshold.
+//! stays empty until a command publishes those) and the alarm that publishes
+//! to the alert topic when the score falls below the threshold.
 //!
 //! The alarm, and why each setting:
 //! - metric `Compliance/ComplianceScore` with dimension `Suffix` (from
