@@ -110,18 +110,10 @@ fn sample_resources() -> &'static [Value] {
 // ---------------------------------------------------------------------------
 // Strategies.
 
-const TYPES: &[&str] = &[
-    "AWS::S3::Bucket",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Instance",
-    "AWS::EC2::Volume",
-    "AWS::RDS::DBInstance",
-    "AWS::IAM::User",
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::IAM::Group",
-    "AWS::CloudFormation::Stack",
-];
+/// Every type the registry knows, so the normaliser meets each one's fields.
+fn types() -> Vec<&'static str> {
+    compliance_core::registry::known_types().collect()
+}
 
 /// Keys the normaliser and the rules look at, so random objects reach their code.
 const KEYS: &[&str] = &[
@@ -313,7 +305,7 @@ fn timestamp() -> impl Strategy<Value = Value> {
 /// A valid configuration item in one of the forms AWS hands out.
 fn valid_item() -> impl Strategy<Value = Value> {
     (
-        prop::sample::select(TYPES),
+        prop::sample::select(types()),
         "[a-zA-Z0-9:/_.-]{1,20}",
         prop::option::of(prop::sample::select(vec![
             "us-east-1",
@@ -1094,7 +1086,7 @@ proptest! {
             1 => valid_item(),
             1 => json_value(),
         ],
-        kind in prop::sample::select(TYPES),
+        kind in prop::sample::select(types()),
         raw in any::<bool>(),
     ) {
         let engine = engine();
