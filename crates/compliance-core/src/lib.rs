@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod path;
 pub mod pipeline;
 pub mod plan;
+pub mod provision;
 pub mod registry;
 pub mod report;
 pub mod resource;

@@ -52,6 +52,10 @@ use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
 };
 use crate::core::plan::Change;
+use crate::core::provision::config::{
+    aggregator_diffs, channel_diffs, expected_scope, or_none, reasons, recorder_diffs, rule_diffs,
+    sorted, Aggregator, Channel, FoundRule, Recorder,
+};
 use crate::core::stack::{ManagedRule, Manifest};
 use aws_sdk_config::types::{
     AccountAggregationSource, ConfigRule, ConfigSnapshotDeliveryProperties, ConfigurationRecorder,
@@ -68,26 +72,6 @@ const SERVICE: &str = "config";
 pub static RECORDED_TYPES: std::sync::LazyLock<Vec<&'static str>> =
     std::sync::LazyLock::new(crate::core::registry::recorded_types);
 
-/// Config states in which a rule is on its way out.
-const DELETING_STATES: [&str; 2] = ["DELETING", "DELETING_RESULTS"];
-
-fn reasons(diffs: &[Change]) -> Vec<String> {
-    diffs.iter().map(Change::reason).collect()
-}
-
-fn or_none(text: &str) -> String {
-    if text.is_empty() {
-        "(none)".into()
-    } else {
-        text.to_string()
-    }
-}
-
-fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
-    let set: BTreeSet<String> = items.into_iter().collect();
-    set.into_iter().collect()
-}
-
 fn rule_kind(name: &str) -> String {
     format!("{}:{name}", kind::CONFIG_RULE)
 }
@@ -95,52 +79,6 @@ fn rule_kind(name: &str) -> String {
 // ---------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct Recorder {
-    name: String,
-    role_arn: String,
-    all_supported: bool,
-    include_global: bool,
-    types: Vec<String>,
-    recording: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Channel {
-    name: String,
-    bucket: String,
-    prefix: String,
-    topic: String,
-    frequency: String,
-}
-
-#[derive(Debug, Clone)]
-struct FoundRule {
-    name: String,
-    arn: String,
-    owner: String,
-    identifier: String,
-    parameters: BTreeMap<String, String>,
-    frequency: Option<String>,
-    scope_types: Vec<String>,
-    state: String,
-}
-
-impl FoundRule {
-    fn deleting(&self) -> bool {
-        DELETING_STATES.contains(&self.state.as_str())
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Aggregator {
-    arn: String,
-    account_ids: Vec<String>,
-    regions: Vec<String>,
-    all_regions: bool,
-    organization: bool,
-}
 
 /// The account's customer-managed recorder in this region (service-linked
 /// recorders belong to other AWS services and are not considered).
@@ -373,145 +311,6 @@ fn expected_types() -> Vec<String> {
     sorted(RECORDED_TYPES.iter().map(|t| t.to_string()))
 }
 
-/// Settings of a recorder of ours that differ (recording status aside).
-fn recorder_diffs(ctx: &Ctx<'_>, r: &Recorder) -> Vec<Change> {
-    let mut out = Vec::new();
-    let role = ctx.spec.role_arn();
-    if r.role_arn != role {
-        out.push(Change::wanted("role", role, or_none(&r.role_arn)));
-    }
-    if r.all_supported {
-        out.push(Change::wanted("allSupported", "false", "true"));
-    }
-    if r.include_global {
-        out.push(Change::wanted(
-            "includeGlobalResourceTypes",
-            "false",
-            "true",
-        ));
-    }
-    let want = expected_types();
-    if r.types != want {
-        out.push(Change::wanted(
-            "resource types",
-            want.join(","),
-            or_none(&r.types.join(",")),
-        ));
-    }
-    out
-}
-
-fn channel_diffs(ctx: &Ctx<'_>, c: &Channel) -> Vec<Change> {
-    let mut out = Vec::new();
-    if c.bucket != ctx.names.bucket {
-        out.push(Change::wanted(
-            "bucket",
-            &ctx.names.bucket,
-            or_none(&c.bucket),
-        ));
-    }
-    let frequency = ctx.spec.frequency.as_config();
-    if c.frequency != frequency {
-        out.push(Change::wanted(
-            "snapshot delivery frequency",
-            frequency,
-            or_none(&c.frequency),
-        ));
-    }
-    if !c.prefix.is_empty() {
-        out.push(Change::wanted("S3 key prefix", "(none)", &c.prefix));
-    }
-    if !c.topic.is_empty() {
-        out.push(Change::wanted("SNS topic", "(none)", &c.topic));
-    }
-    out
-}
-
-/// The scope a rule gets: its resource types, unless it is periodic. Types
-/// Config does not know (the catalogue's account-level pseudo types such as
-/// `AWS::IAM::AccountPasswordPolicy`) are left out, as AWS would refuse them.
-fn expected_scope(rule: &ManagedRule) -> Vec<String> {
-    if rule.periodic {
-        return Vec::new();
-    }
-    let known = ResourceType::values();
-    sorted(
-        rule.resource_types
-            .iter()
-            .filter(|t| known.contains(&t.as_str()))
-            .cloned(),
-    )
-}
-
-fn rule_diffs(frequency: &str, want: &ManagedRule, found: &FoundRule) -> Vec<Change> {
-    let mut out = Vec::new();
-    if found.owner != Owner::Aws.as_str() || found.identifier != want.identifier {
-        out.push(Change::wanted(
-            "identifier",
-            format!("AWS/{}", want.identifier),
-            format!("{}/{}", or_none(&found.owner), or_none(&found.identifier)),
-        ));
-    }
-    let keys: BTreeSet<&String> = want
-        .parameters
-        .keys()
-        .chain(found.parameters.keys())
-        .collect();
-    for key in keys {
-        let expected = want.parameters.get(key);
-        let was = found.parameters.get(key);
-        if expected != was {
-            let show = |v: Option<&String>| v.map_or("(unset)".to_string(), |v| v.to_string());
-            let setting = if key.is_empty() {
-                "parameters".to_string()
-            } else {
-                format!("parameter {key}")
-            };
-            out.push(Change::wanted(setting, show(expected), show(was)));
-        }
-    }
-    if want.periodic && found.frequency.as_deref() != Some(frequency) {
-        out.push(Change::wanted(
-            "MaximumExecutionFrequency",
-            frequency,
-            found.frequency.clone().unwrap_or_else(|| "(none)".into()),
-        ));
-    }
-    let scope = expected_scope(want);
-    if found.scope_types != scope {
-        out.push(Change::wanted(
-            "scope",
-            or_none(&scope.join(",")),
-            or_none(&found.scope_types.join(",")),
-        ));
-    }
-    out
-}
-
-fn aggregator_diffs(ctx: &Ctx<'_>, a: &Aggregator) -> Vec<Change> {
-    let mut out = Vec::new();
-    let accounts = vec![ctx.spec.account.clone()];
-    if a.account_ids != accounts {
-        out.push(Change::wanted(
-            "accounts",
-            accounts.join(","),
-            or_none(&a.account_ids.join(",")),
-        ));
-    }
-    let regions = sorted(ctx.spec.aggregator_regions.iter().cloned());
-    if a.regions != regions || a.all_regions || a.organization {
-        let found = if a.organization {
-            "organization source".to_string()
-        } else if a.all_regions {
-            "all regions".to_string()
-        } else {
-            or_none(&a.regions.join(","))
-        };
-        out.push(Change::wanted("regions", regions.join(","), found));
-    }
-    out
-}
-
 /// Whether the recorder (or channel) named `name` is the one setup created.
 fn owned(manifest: &Manifest, kind: &str, name: &str, our_name: &str) -> bool {
     name == our_name || manifest.created.get(kind).is_some_and(|n| n == name)
@@ -649,7 +448,7 @@ async fn put_rule(ctx: &Ctx<'_>, rule: &ManagedRule) -> Result<(), AwsError> {
             ctx.spec.frequency.as_config(),
         ));
     }
-    let scope = expected_scope(rule);
+    let scope = expected_scope(rule, ResourceType::values());
     if !scope.is_empty() {
         builder = builder.scope(
             Scope::builder()
@@ -803,7 +602,7 @@ async fn ensure_recorder(
             Ok((step, Some((our_name.clone(), false))))
         }
         Some(r) if owned(manifest, kind::RECORDER, &r.name, our_name) => {
-            let diffs = recorder_diffs(ctx, &r);
+            let diffs = recorder_diffs(ctx.spec, &expected_types(), &r);
             let step = if diffs.is_empty() {
                 Step::new(kind::RECORDER, r.name.clone(), Action::Unchanged)
             } else {
@@ -897,7 +696,7 @@ async fn ensure_channel(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, 
             Ok(step)
         }
         Some(c) if owned(manifest, kind::CHANNEL, &c.name, our_name) => {
-            let diffs = channel_diffs(ctx, &c);
+            let diffs = channel_diffs(ctx.spec, &c);
             let step = if diffs.is_empty() {
                 Step::new(kind::CHANNEL, c.name.clone(), Action::Unchanged)
             } else {
@@ -973,7 +772,7 @@ fn rule_create_step(ctx: &Ctx<'_>, rule: &ManagedRule) -> Step {
             ctx.spec.frequency.as_config()
         ));
     }
-    let scope = expected_scope(rule);
+    let scope = expected_scope(rule, ResourceType::values());
     if !scope.is_empty() {
         step = step.with(format!("scope {}", scope.join(", ")));
     }
@@ -1012,7 +811,7 @@ async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step
                 ),
             ));
         }
-        let diffs = rule_diffs(frequency, rule, found);
+        let diffs = rule_diffs(frequency, rule, found, ResourceType::values());
         let tag_fixes = tag_diffs(ctx, &tags);
         let step = if diffs.is_empty() && tag_fixes.is_empty() {
             Step::new(&rule_kind, rule.name.clone(), Action::Unchanged)
@@ -1136,7 +935,7 @@ async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec
             ),
         ));
     }
-    let diffs = aggregator_diffs(ctx, &found);
+    let diffs = aggregator_diffs(ctx.spec, &found);
     let tag_fixes = tag_diffs(ctx, &tags);
     let step = if diffs.is_empty() && tag_fixes.is_empty() {
         Step::new(kind::AGGREGATOR, name.clone(), Action::Unchanged)
@@ -1197,7 +996,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
     out.push(match read_recorder(ctx).await? {
         None => Inspection::new(kind::RECORDER, ctx.names.recorder.clone(), State::Missing),
         Some(r) if owned(manifest, kind::RECORDER, &r.name, &ctx.names.recorder) => {
-            let mut why = reasons(&recorder_diffs(ctx, &r));
+            let mut why = reasons(&recorder_diffs(ctx.spec, &expected_types(), &r));
             if !r.recording {
                 why.push("recording: expected true, found false (stopped)".into());
             }
@@ -1220,7 +1019,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
     out.push(match read_channel(ctx).await? {
         None => Inspection::new(kind::CHANNEL, ctx.names.channel.clone(), State::Missing),
         Some(c) if owned(manifest, kind::CHANNEL, &c.name, &ctx.names.channel) => {
-            let why = reasons(&channel_diffs(ctx, &c));
+            let why = reasons(&channel_diffs(ctx.spec, &c));
             let state = if why.is_empty() {
                 State::Present
             } else {
@@ -1261,7 +1060,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             ));
             continue;
         }
-        let mut why = reasons(&rule_diffs(frequency, rule, found));
+        let mut why = reasons(&rule_diffs(frequency, rule, found, ResourceType::values()));
         why.extend(reasons(&tag_diffs(ctx, &tags)));
         let state = if why.is_empty() {
             State::Present
@@ -1305,7 +1104,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
                         .into(),
                 ])
             } else {
-                let mut why = reasons(&aggregator_diffs(ctx, &a));
+                let mut why = reasons(&aggregator_diffs(ctx.spec, &a));
                 why.extend(reasons(&tag_diffs(ctx, &tags)));
                 if why.is_empty() {
                     State::Present
@@ -1521,19 +1320,6 @@ mod tests {
         }
     }
 
-    fn found(want: &ManagedRule, frequency: Option<&str>) -> FoundRule {
-        FoundRule {
-            name: want.name.clone(),
-            arn: "arn".into(),
-            owner: "AWS".into(),
-            identifier: want.identifier.clone(),
-            parameters: want.parameters.clone(),
-            frequency: frequency.map(str::to_string),
-            scope_types: expected_scope(want),
-            state: "ACTIVE".into(),
-        }
-    }
-
     #[test]
     fn parameters_round_trip_and_numbers_compare_as_text() {
         let want = rule(false);
@@ -1549,49 +1335,6 @@ mod tests {
             parse_parameters(Some("[1]")).len(),
             1,
             "a non-object is kept to show as drift"
-        );
-    }
-
-    #[test]
-    fn rule_drift_names_each_setting() {
-        let want = rule(false);
-        assert!(rule_diffs("Six_Hours", &want, &found(&want, None)).is_empty());
-        // A change-triggered rule's reported frequency is not drift.
-        assert!(rule_diffs("Six_Hours", &want, &found(&want, Some("TwentyFour_Hours"))).is_empty());
-
-        let mut f = found(&want, None);
-        f.identifier = "OTHER".into();
-        f.parameters
-            .insert("instanceType".into(), "t2.micro".into());
-        f.parameters.insert("extra".into(), "1".into());
-        f.scope_types.clear();
-        let lines: Vec<String> = rule_diffs("Six_Hours", &want, &f)
-            .iter()
-            .map(Change::detail)
-            .collect();
-        assert_eq!(
-            lines,
-            [
-                "identifier AWS/OTHER -> AWS/DESIRED_INSTANCE_TYPE",
-                "parameter extra 1 -> (unset)",
-                "parameter instanceType t2.micro -> t3.micro,t3.small",
-                "scope (none) -> AWS::EC2::Instance",
-            ]
-        );
-
-        let mut pseudo = rule(false);
-        pseudo
-            .resource_types
-            .push("AWS::IAM::AccountPasswordPolicy".into());
-        assert_eq!(expected_scope(&pseudo), ["AWS::EC2::Instance"]);
-
-        let periodic = rule(true);
-        let f = found(&periodic, Some("One_Hour"));
-        assert!(f.scope_types.is_empty(), "periodic rules take no scope");
-        let reasons = reasons(&rule_diffs("Six_Hours", &periodic, &f));
-        assert_eq!(
-            reasons,
-            ["MaximumExecutionFrequency: expected Six_Hours, found One_Hour"]
         );
     }
 }

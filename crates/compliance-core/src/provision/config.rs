@@ -1,0 +1,388 @@
+//! AWS Config's part of the stack as plain values, and the pure comparison of
+//! what exists with what the spec wants: the recorder, the delivery channel,
+//! the managed rules and the aggregator. The adapter (`src/aws/provision/config.rs`)
+//! only reads AWS into these structs and applies the changes; everything that
+//! decides *what* differs lives here and is unit-tested without AWS.
+
+use crate::plan::Change;
+use crate::stack::{ManagedRule, StackSpec};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The owner of AWS managed rules.
+pub const AWS_OWNER: &str = "AWS";
+/// Config states in which a rule is on its way out.
+pub const DELETING_STATES: [&str; 2] = ["DELETING", "DELETING_RESULTS"];
+
+/// `(none)` for an empty value, so a reason never reads "found ,".
+pub fn or_none(text: &str) -> String {
+    if text.is_empty() {
+        "(none)".into()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Sorted and without repeats: the order AWS lists types in carries no meaning.
+pub fn sorted(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let set: BTreeSet<String> = items.into_iter().collect();
+    set.into_iter().collect()
+}
+
+/// The changes' reasons, as `status` shows them.
+pub fn reasons(diffs: &[Change]) -> Vec<String> {
+    diffs.iter().map(Change::reason).collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    pub name: String,
+    pub role_arn: String,
+    pub all_supported: bool,
+    pub include_global: bool,
+    pub types: Vec<String>,
+    pub recording: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub name: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub topic: String,
+    pub frequency: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FoundRule {
+    pub name: String,
+    pub arn: String,
+    pub owner: String,
+    pub identifier: String,
+    pub parameters: BTreeMap<String, String>,
+    pub frequency: Option<String>,
+    pub scope_types: Vec<String>,
+    pub state: String,
+}
+
+impl FoundRule {
+    pub fn deleting(&self) -> bool {
+        DELETING_STATES.contains(&self.state.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    pub arn: String,
+    pub account_ids: Vec<String>,
+    pub regions: Vec<String>,
+    pub all_regions: bool,
+    pub organization: bool,
+}
+
+/// Settings of a recorder of ours that differ (recording status aside).
+pub fn recorder_diffs(spec: &StackSpec, types: &[String], r: &Recorder) -> Vec<Change> {
+    let mut out = Vec::new();
+    let role = spec.role_arn();
+    if r.role_arn != role {
+        out.push(Change::wanted("role", role, or_none(&r.role_arn)));
+    }
+    if r.all_supported {
+        out.push(Change::wanted("allSupported", "false", "true"));
+    }
+    if r.include_global {
+        out.push(Change::wanted(
+            "includeGlobalResourceTypes",
+            "false",
+            "true",
+        ));
+    }
+    if r.types != types {
+        out.push(Change::wanted(
+            "resource types",
+            types.join(","),
+            or_none(&r.types.join(",")),
+        ));
+    }
+    out
+}
+
+pub fn channel_diffs(spec: &StackSpec, c: &Channel) -> Vec<Change> {
+    let mut out = Vec::new();
+    if c.bucket != spec.names().bucket {
+        out.push(Change::wanted(
+            "bucket",
+            &spec.names().bucket,
+            or_none(&c.bucket),
+        ));
+    }
+    let frequency = spec.frequency.as_config();
+    if c.frequency != frequency {
+        out.push(Change::wanted(
+            "snapshot delivery frequency",
+            frequency,
+            or_none(&c.frequency),
+        ));
+    }
+    if !c.prefix.is_empty() {
+        out.push(Change::wanted("S3 key prefix", "(none)", &c.prefix));
+    }
+    if !c.topic.is_empty() {
+        out.push(Change::wanted("SNS topic", "(none)", &c.topic));
+    }
+    out
+}
+
+/// The scope a rule gets: its resource types, unless it is periodic. Types
+/// Config does not know (the catalogue's account-level pseudo types such as
+/// `AWS::IAM::AccountPasswordPolicy`) are left out, as AWS would refuse them.
+pub fn expected_scope(rule: &ManagedRule, known: &[&str]) -> Vec<String> {
+    if rule.periodic {
+        return Vec::new();
+    }
+    sorted(
+        rule.resource_types
+            .iter()
+            .filter(|t| known.contains(&t.as_str()))
+            .cloned(),
+    )
+}
+
+pub fn rule_diffs(
+    frequency: &str,
+    want: &ManagedRule,
+    found: &FoundRule,
+    known: &[&str],
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    if found.owner != AWS_OWNER || found.identifier != want.identifier {
+        out.push(Change::wanted(
+            "identifier",
+            format!("AWS/{}", want.identifier),
+            format!("{}/{}", or_none(&found.owner), or_none(&found.identifier)),
+        ));
+    }
+    let keys: BTreeSet<&String> = want
+        .parameters
+        .keys()
+        .chain(found.parameters.keys())
+        .collect();
+    for key in keys {
+        let expected = want.parameters.get(key);
+        let was = found.parameters.get(key);
+        if expected != was {
+            let show = |v: Option<&String>| v.map_or("(unset)".to_string(), |v| v.to_string());
+            let setting = if key.is_empty() {
+                "parameters".to_string()
+            } else {
+                format!("parameter {key}")
+            };
+            out.push(Change::wanted(setting, show(expected), show(was)));
+        }
+    }
+    if want.periodic && found.frequency.as_deref() != Some(frequency) {
+        out.push(Change::wanted(
+            "MaximumExecutionFrequency",
+            frequency,
+            found.frequency.clone().unwrap_or_else(|| "(none)".into()),
+        ));
+    }
+    let scope = expected_scope(want, known);
+    if found.scope_types != scope {
+        out.push(Change::wanted(
+            "scope",
+            or_none(&scope.join(",")),
+            or_none(&found.scope_types.join(",")),
+        ));
+    }
+    out
+}
+
+pub fn aggregator_diffs(spec: &StackSpec, a: &Aggregator) -> Vec<Change> {
+    let mut out = Vec::new();
+    let accounts = vec![spec.account.clone()];
+    if a.account_ids != accounts {
+        out.push(Change::wanted(
+            "accounts",
+            accounts.join(","),
+            or_none(&a.account_ids.join(",")),
+        ));
+    }
+    let regions = sorted(spec.aggregator_regions.iter().cloned());
+    if a.regions != regions || a.all_regions || a.organization {
+        let found = if a.organization {
+            "organization source".to_string()
+        } else if a.all_regions {
+            "all regions".to_string()
+        } else {
+            or_none(&a.regions.join(","))
+        };
+        out.push(Change::wanted("regions", regions.join(","), found));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::{Frequency, Sse};
+
+    const KNOWN: &[&str] = &["AWS::EC2::Instance", "AWS::S3::Bucket"];
+
+    fn spec() -> StackSpec {
+        StackSpec {
+            suffix: "dev".into(),
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+            partition: "aws".into(),
+            emails: vec![],
+            frequency: Frequency::Six,
+            sse: Sse::Kms,
+            aggregator_regions: vec!["eu-west-1".into(), "eu-central-1".into()],
+            tags: Default::default(),
+            rules: vec![],
+            threshold: 70.0,
+            retain_days: None,
+            adopt_recorder: false,
+        }
+    }
+
+    fn rule(periodic: bool) -> ManagedRule {
+        ManagedRule {
+            rule_id: "ec2-instance-type-approved".into(),
+            name: "compliance-ec2-instance-type-approved-dev".into(),
+            identifier: "DESIRED_INSTANCE_TYPE".into(),
+            parameters: [("instanceType".to_string(), "t3.micro,t3.small".to_string())].into(),
+            periodic,
+            resource_types: vec!["AWS::EC2::Instance".into()],
+        }
+    }
+
+    fn found(want: &ManagedRule, frequency: Option<&str>) -> FoundRule {
+        FoundRule {
+            name: want.name.clone(),
+            arn: "arn".into(),
+            owner: "AWS".into(),
+            identifier: want.identifier.clone(),
+            parameters: want.parameters.clone(),
+            frequency: frequency.map(str::to_string),
+            scope_types: expected_scope(want, KNOWN),
+            state: "ACTIVE".into(),
+        }
+    }
+
+    #[test]
+    fn rule_drift_names_each_setting() {
+        let want = rule(false);
+        assert!(rule_diffs("Six_Hours", &want, &found(&want, None), KNOWN).is_empty());
+        // A change-triggered rule's reported frequency is not drift.
+        assert!(rule_diffs(
+            "Six_Hours",
+            &want,
+            &found(&want, Some("TwentyFour_Hours")),
+            KNOWN
+        )
+        .is_empty());
+
+        let mut f = found(&want, None);
+        f.identifier = "OTHER".into();
+        f.parameters
+            .insert("instanceType".into(), "t2.micro".into());
+        f.parameters.insert("extra".into(), "1".into());
+        f.scope_types.clear();
+        let lines: Vec<String> = rule_diffs("Six_Hours", &want, &f, KNOWN)
+            .iter()
+            .map(Change::detail)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "identifier AWS/OTHER -> AWS/DESIRED_INSTANCE_TYPE",
+                "parameter extra 1 -> (unset)",
+                "parameter instanceType t2.micro -> t3.micro,t3.small",
+                "scope (none) -> AWS::EC2::Instance",
+            ]
+        );
+
+        let mut pseudo = rule(false);
+        pseudo
+            .resource_types
+            .push("AWS::IAM::AccountPasswordPolicy".into());
+        assert_eq!(expected_scope(&pseudo, KNOWN), ["AWS::EC2::Instance"]);
+
+        let periodic = rule(true);
+        let f = found(&periodic, Some("One_Hour"));
+        assert!(f.scope_types.is_empty(), "periodic rules take no scope");
+        let reasons = reasons(&rule_diffs("Six_Hours", &periodic, &f, KNOWN));
+        assert_eq!(
+            reasons,
+            ["MaximumExecutionFrequency: expected Six_Hours, found One_Hour"]
+        );
+    }
+
+    #[test]
+    fn recorder_and_channel_drift_against_the_spec() {
+        let spec = spec();
+        let types = vec![
+            "AWS::EC2::Instance".to_string(),
+            "AWS::S3::Bucket".to_string(),
+        ];
+        let mut r = Recorder {
+            name: "compliance-recorder-dev".into(),
+            role_arn: spec.role_arn(),
+            all_supported: false,
+            include_global: false,
+            types: types.clone(),
+            recording: true,
+        };
+        assert!(recorder_diffs(&spec, &types, &r).is_empty());
+        r.all_supported = true;
+        r.types.pop();
+        let lines: Vec<String> = recorder_diffs(&spec, &types, &r)
+            .iter()
+            .map(Change::detail)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "allSupported true -> false",
+                "resource types AWS::EC2::Instance -> AWS::EC2::Instance,AWS::S3::Bucket"
+            ]
+        );
+
+        let mut c = Channel {
+            name: "compliance-channel-dev".into(),
+            bucket: spec.names().bucket,
+            prefix: String::new(),
+            topic: String::new(),
+            frequency: "Six_Hours".into(),
+        };
+        assert!(channel_diffs(&spec, &c).is_empty());
+        c.frequency = "One_Hour".into();
+        c.bucket.clear();
+        assert_eq!(
+            reasons(&channel_diffs(&spec, &c)),
+            [
+                format!("bucket: expected {}, found (none)", spec.names().bucket),
+                "snapshot delivery frequency: expected Six_Hours, found One_Hour".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn aggregator_regions_compare_as_sets_and_all_regions_is_drift() {
+        let spec = spec();
+        let mut a = Aggregator {
+            arn: "arn".into(),
+            account_ids: vec![spec.account.clone()],
+            regions: sorted(spec.aggregator_regions.iter().cloned()),
+            all_regions: false,
+            organization: false,
+        };
+        assert!(aggregator_diffs(&spec, &a).is_empty());
+        a.all_regions = true;
+        assert_eq!(
+            reasons(&aggregator_diffs(&spec, &a)),
+            ["regions: expected eu-central-1,eu-west-1, found all regions"]
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! The stack's services as plain values with pure diff functions, one file per
+//! service: what the adapters in `src/aws/provision/` read from AWS is put in
+//! these structs, compared here with the [`crate::stack::StackSpec`], and the
+//! resulting [`crate::plan::Change`]s are what setup applies, `--dry-run` prints
+//! and `status` reports.
+
+pub mod config;
