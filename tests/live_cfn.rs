@@ -180,6 +180,42 @@ async fn a_live_scan_reads_stacks_and_judges_their_drift_status() {
 }
 
 #[tokio::test]
+async fn stacks_past_the_first_page_are_all_read() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("stacks_past_the_first_page_are_all_read");
+        return;
+    };
+    // moto pages DescribeStacks by 50, so 55 stacks take two pages.
+    let region = "ap-northeast-2";
+    let client = cfn(&config, region);
+    let names: Vec<String> = (0..55)
+        .map(|i| support::unique_name(&format!("cfn-page-{i}")))
+        .collect();
+    let arns: Vec<String> =
+        futures::future::join_all(names.iter().map(|n| stack(&client, n))).await;
+
+    let o = scan(&support::endpoint_url().unwrap(), region, &["-v"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let report = json_of(&o);
+    for arn in &arns {
+        assert_eq!(
+            findings(&report, "cfn-stack-no-drift", arn).len(),
+            1,
+            "{arn} is judged"
+        );
+    }
+    let log = stderr(&o);
+    let line = log
+        .lines()
+        .find(|l| l.contains("API calls"))
+        .unwrap_or_else(|| panic!("no call count in: {log}"));
+    assert!(
+        line.contains("with 2 API calls"),
+        "one DescribeStacks call per page: {line}"
+    );
+}
+
+#[tokio::test]
 async fn detect_drift_waits_for_each_stacks_answer() {
     let Some(config) = support::sdk_config().await else {
         support::skipped("detect_drift_waits_for_each_stacks_answer");
