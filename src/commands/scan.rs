@@ -16,7 +16,7 @@ use crate::core::finding::Severity;
 use crate::core::report::{ScanError, Source};
 use crate::core::rule::Rule;
 use crate::output::notice;
-use crate::pipeline::history::{self, Recording, Records};
+use crate::pipeline::history::{self, LocalRecords, Recording, Records};
 use crate::pipeline::live::{self, LiveError};
 use crate::pipeline::render::{Failing, JsonSink, TableSink};
 use crate::pipeline::{connection, snapshot, Head, Run, Sink};
@@ -67,18 +67,28 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         tracing::warn!("{broken}");
     }
     let head = Head::now(&rules, &settings);
-    let records = (!args.no_history).then(|| Records::new(&head));
+    // History: the suffix's table is written after the scan; the local store
+    // as the findings pass, in one transaction.
+    let table_records = match (&args.history.suffix, args.no_history) {
+        (Some(_), false) => Some(Records::new(&head)),
+        _ => None,
+    };
+    let local_records = match (&args.history.suffix, args.no_history) {
+        (None, false) => Some(LocalRecords::open(&args.history, &head)),
+        _ => None,
+    };
     let failing = Failing::default();
     let out = open_out(args.out.as_deref())?;
     let mut sinks: Vec<Box<dyn Sink>> = vec![match args.format {
         Format::Json => Box::new(JsonSink::start(out, &head)?),
         Format::Table => Box::new(TableSink::new(out, args.all)),
     }];
-    if let Some(records) = &records {
+    if let Some(records) = &table_records {
         sinks.push(Box::new(records.clone()));
-        if args.history.suffix.is_some() {
-            sinks.push(Box::new(failing.clone()));
-        }
+        sinks.push(Box::new(failing.clone()));
+    }
+    if let Some(records) = &local_records {
+        sinks.push(Box::new(records.clone()));
     }
     let mut run = Run::new(head, &settings, sinks);
 
@@ -103,21 +113,31 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     let report = finished.report;
 
     // The findings are out; what follows must not lose them if it fails.
-    if let Some(records) = records {
+    let mut recorded = Ok(());
+    if let Some(local) = &local_records {
+        match local.outcome() {
+            Ok((path, n)) => tracing::info!(
+                "scan {} stored in {path} ({n} resource records)",
+                report.scan_id
+            ),
+            Err(e) => recorded = Err(anyhow::anyhow!(e)),
+        }
+    }
+    if let (Some(records), Some(suffix)) = (&table_records, &args.history.suffix) {
         let how = Recording {
             global,
-            target: &args.history,
             alert_on: &args.alert_on,
             realert: args.realert,
             duration_secs: started.elapsed().as_secs_f64(),
         };
-        if let Err(e) = history::record(&how, &report, records.take(), failing.take()).await {
-            notice::error(format!("{e:#}"));
-            notice::error(
-                "the findings above are complete, but not everything after the scan succeeded",
-            );
-            return Ok(exit::RUNTIME);
-        }
+        recorded = history::record(&how, suffix, &report, records.take(), failing.take()).await;
+    }
+    if let Err(e) = recorded {
+        notice::error(format!("{e:#}"));
+        notice::error(
+            "the findings above are complete, but not everything after the scan succeeded",
+        );
+        return Ok(exit::RUNTIME);
     }
     if partial {
         notice::error(format!(

@@ -12,13 +12,23 @@
 
 use crate::core::history::{ResourceRecord, ScanSummary};
 use crate::store::{HistoryStore, StoreError};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const RECORDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("records");
 const BY_SCAN: TableDefinition<(&str, &str), &str> = TableDefinition::new("records_by_scan");
 const SUMMARIES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("scan_summaries");
+
+/// redb's page cache (read cache and write buffer together). Its default of
+/// 1 GiB let a 100,000-resource scan hold its whole write in memory; past this
+/// size dirty pages go to the file before the commit, which is what bounds a
+/// large scan's memory.
+const CACHE_BYTES: usize = 32 << 20;
+
+/// Records encoded and waiting to be inserted; inserted in batches so each
+/// batch opens the tables once.
+const BATCH: usize = 2048;
 
 pub struct LocalStore {
     path: PathBuf,
@@ -61,7 +71,10 @@ impl LocalStore {
         }
         let started = Instant::now();
         loop {
-            match Database::create(&self.path) {
+            match redb::Builder::new()
+                .set_cache_size(CACHE_BYTES)
+                .create(&self.path)
+            {
                 Ok(db) => return Ok(db),
                 Err(redb::DatabaseError::DatabaseAlreadyOpen)
                     if started.elapsed() < Duration::from_secs(30) =>
@@ -78,36 +91,25 @@ impl LocalStore {
         records: &[ResourceRecord],
         summary: &ScanSummary,
     ) -> Result<(), StoreError> {
+        let mut writer = self.begin_scan()?;
+        for r in records {
+            writer.put(r)?;
+        }
+        writer.commit(summary)
+    }
+
+    /// Starts writing one scan: records are added as the scan makes them and
+    /// become visible together with the summary at [`ScanWriter::commit`];
+    /// dropping the writer without committing leaves the store as it was.
+    pub fn begin_scan(&self) -> Result<ScanWriter, StoreError> {
         let db = self.open()?;
         let txn = db.begin_write().map_err(|e| self.fail(e))?;
-        {
-            let mut table = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
-            let mut index = txn.open_table(BY_SCAN).map_err(|e| self.fail(e))?;
-            for r in records {
-                let bytes = serde_json::to_vec(r).map_err(|e| self.fail(e))?;
-                table
-                    .insert(
-                        (r.resource_id.as_str(), r.timestamp.as_str()),
-                        bytes.as_slice(),
-                    )
-                    .map_err(|e| self.fail(e))?;
-                index
-                    .insert(
-                        (r.scan_id.as_str(), r.resource_id.as_str()),
-                        r.timestamp.as_str(),
-                    )
-                    .map_err(|e| self.fail(e))?;
-            }
-            let mut summaries = txn.open_table(SUMMARIES).map_err(|e| self.fail(e))?;
-            let bytes = serde_json::to_vec(summary).map_err(|e| self.fail(e))?;
-            summaries
-                .insert(
-                    (summary.timestamp.as_str(), summary.scan_id.as_str()),
-                    bytes.as_slice(),
-                )
-                .map_err(|e| self.fail(e))?;
-        }
-        txn.commit().map_err(|e| self.fail(e))
+        Ok(ScanWriter {
+            path: self.path.clone(),
+            _db: db,
+            txn: Some(txn),
+            pending: Vec::with_capacity(BATCH),
+        })
     }
 
     fn scans_sync(&self, since: Option<&str>) -> Result<Vec<ScanSummary>, StoreError> {
@@ -240,6 +242,75 @@ impl LocalStore {
         }
         txn.commit().map_err(|e| self.fail(e))?;
         Ok(pruned)
+    }
+}
+
+/// One scan being written to the local store, in one transaction.
+pub struct ScanWriter {
+    path: PathBuf,
+    // Kept open for the transaction's lifetime (it holds the file lock).
+    _db: Database,
+    txn: Option<WriteTransaction>,
+    pending: Vec<(String, String, String, Vec<u8>)>,
+}
+
+impl ScanWriter {
+    fn fail(&self, message: impl std::fmt::Display) -> StoreError {
+        StoreError::Local {
+            path: self.path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn put(&mut self, r: &ResourceRecord) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(r).map_err(|e| self.fail(e))?;
+        self.pending.push((
+            r.resource_id.clone(),
+            r.timestamp.clone(),
+            r.scan_id.clone(),
+            bytes,
+        ));
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let Some(txn) = &self.txn else {
+            return Ok(());
+        };
+        let result = (|| {
+            let mut table = txn.open_table(RECORDS)?;
+            let mut index = txn.open_table(BY_SCAN)?;
+            for (resource, timestamp, scan, bytes) in &self.pending {
+                table.insert((resource.as_str(), timestamp.as_str()), bytes.as_slice())?;
+                index.insert((scan.as_str(), resource.as_str()), timestamp.as_str())?;
+            }
+            Ok::<_, redb::Error>(())
+        })();
+        result.map_err(|e| self.fail(e))?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Writes what is pending and the summary, and commits: the scan appears whole.
+    pub fn commit(mut self, summary: &ScanSummary) -> Result<(), StoreError> {
+        self.flush()?;
+        let Some(txn) = self.txn.take() else {
+            return Ok(());
+        };
+        {
+            let mut summaries = txn.open_table(SUMMARIES).map_err(|e| self.fail(e))?;
+            let bytes = serde_json::to_vec(summary).map_err(|e| self.fail(e))?;
+            summaries
+                .insert(
+                    (summary.timestamp.as_str(), summary.scan_id.as_str()),
+                    bytes.as_slice(),
+                )
+                .map_err(|e| self.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.fail(e))
     }
 }
 
