@@ -109,7 +109,8 @@ pub async fn collect(
         // Stop waiting early enough to build and hand in the items before the
         // scan's own deadline reports the whole region as timed out.
         let left = until.saturating_duration_since(Instant::now());
-        let stop = until - (left / 10).min(Duration::from_secs(1));
+        let margin = (left / 10).min(Duration::from_secs(1));
+        let stop = until.checked_sub(margin).unwrap_or(until);
         // Owned ids and clients: with closures over borrowed stacks, rustc cannot
         // prove the stream Send for every lifetime, and collectors run as Send tasks.
         let ids: Vec<String> = stacks
@@ -204,7 +205,7 @@ async fn detect(
         // The last question is asked just before `stop`, not skipped because
         // the next regular one would come too late.
         let now = Instant::now();
-        let at = (now + wait).min(stop - LAST_ASK);
+        let at = (now + wait).min(stop.checked_sub(LAST_ASK).unwrap_or(stop));
         if at <= now {
             let (d, e) = timed_out();
             return (d, calls, e);
