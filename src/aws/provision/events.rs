@@ -21,31 +21,15 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
-use crate::core::plan::{Change, Planned};
+use crate::core::plan::Planned;
+use crate::core::provision::events::{self as plain, rule_changes, Part, Rule};
 use crate::core::stack::Manifest;
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
 use aws_smithy_types::error::operation::BuildError;
-use serde_json::Value;
-use std::collections::BTreeMap;
 
 const SERVICE: &str = "events";
 /// The id of our target on the rule.
-pub const TARGET_ID: &str = "compliance-alerts";
-
-struct Rule {
-    arn: String,
-    pattern: Option<Value>,
-    state: String,
-    tags: Vec<(String, String)>,
-    targets: Vec<Target>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fix {
-    Tags,
-    Rule,
-    Target,
-}
+pub use crate::core::provision::events::TARGET_ID;
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let name = ctx.names.event_rule.clone();
@@ -69,7 +53,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             .created
             .insert(kind::EVENT_RULE.into(), rule.arn.clone());
     }
-    let drifts = compare(ctx, &rule);
+    let drifts = rule_changes(ctx.spec, &rule);
     if drifts.is_empty() {
         return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Unchanged)]);
     }
@@ -102,7 +86,10 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             State::Foreign(vec![not_ours_reason(ctx)]),
         )]);
     }
-    let reasons: Vec<String> = compare(ctx, &rule).iter().map(Planned::reason).collect();
+    let reasons: Vec<String> = rule_changes(ctx.spec, &rule)
+        .iter()
+        .map(Planned::reason)
+        .collect();
     let state = if reasons.is_empty() {
         State::Present
     } else {
@@ -127,7 +114,7 @@ pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             Step::new(kind::EVENT_RULE, name, Action::Keep).with(not_ours_reason(ctx))
         ]);
     }
-    let ids: Vec<String> = rule.targets.iter().map(|t| t.id().to_string()).collect();
+    let ids: Vec<String> = rule.targets.iter().map(|t| t.id.clone()).collect();
     let step = Step::new(kind::EVENT_RULE, name.clone(), Action::Delete).with(format!(
         "after removing its targets ({})",
         if ids.is_empty() {
@@ -269,86 +256,10 @@ fn target(ctx: &Ctx<'_>) -> Result<Target, BuildError> {
         .build()
 }
 
-fn compare(ctx: &Ctx<'_>, rule: &Rule) -> Vec<Planned<Fix>> {
-    let mut drifts = Vec::new();
-    let missing: Vec<String> = tag_pairs(ctx.spec)
-        .into_iter()
-        .filter(|(k, v)| !rule.tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Fix::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
-    }
-    let want = ctx.spec.event_pattern();
-    if rule.pattern.as_ref() != Some(&want) {
-        drifts.push(Planned::new(
-            Fix::Rule,
-            Change::wanted(
-                "event pattern",
-                want.to_string(),
-                rule.pattern
-                    .as_ref()
-                    .map_or("none".into(), |p| p.to_string()),
-            ),
-        ));
-    }
-    if rule.state != RuleState::Enabled.as_str() {
-        drifts.push(Planned::new(
-            Fix::Rule,
-            Change::wanted("state", RuleState::Enabled.as_str(), rule.state.clone()),
-        ));
-    }
-    let topic = ctx.spec.topic_arn();
-    match rule.targets.iter().find(|t| t.id() == TARGET_ID) {
-        None => drifts.push(Planned::new(
-            Fix::Target,
-            Change::wanted("target", format!("{TARGET_ID} -> {topic}"), "none"),
-        )),
-        Some(found) => {
-            if found.arn() != topic {
-                drifts.push(Planned::new(
-                    Fix::Target,
-                    Change::wanted("target ARN", topic, found.arn().to_string()),
-                ));
-            }
-            let want_paths = ctx.spec.event_input_paths();
-            let want_template = ctx.spec.event_input_template();
-            let found_paths: Option<BTreeMap<String, String>> =
-                found.input_transformer().map(|t| {
-                    t.input_paths_map()
-                        .map(|m| m.clone().into_iter().collect())
-                        .unwrap_or_default()
-                });
-            let found_template = found.input_transformer().map(|t| t.input_template());
-            if found_paths.as_ref() != Some(&want_paths)
-                || found_template != Some(want_template.as_str())
-            {
-                drifts.push(Planned::new(
-                    Fix::Target,
-                    Change::wanted(
-                        "input transformer",
-                        format!("paths {want_paths:?}, template {want_template}"),
-                        match (found_paths, found_template) {
-                            (Some(paths), Some(template)) => {
-                                format!("paths {paths:?}, template {template}")
-                            }
-                            _ => "none".into(),
-                        },
-                    ),
-                ));
-            }
-        }
-    }
-    drifts
-}
-
-async fn repair(ctx: &Ctx<'_>, rule: &Rule, fix: Fix) -> Result<(), AwsError> {
+async fn repair(ctx: &Ctx<'_>, rule: &Rule, fix: Part) -> Result<(), AwsError> {
     let region = ctx.region();
     match fix {
-        Fix::Tags => {
+        Part::Tags => {
             let mut request = ctx
                 .aws
                 .events(region)
@@ -369,13 +280,13 @@ async fn repair(ctx: &Ctx<'_>, rule: &Rule, fix: Fix) -> Result<(), AwsError> {
                 .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
         }
         // PutRule on an existing rule keeps its tags and targets.
-        Fix::Rule => {
+        Part::Rule => {
             put_rule(ctx)
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutRule", &e))?;
         }
-        Fix::Target => put_target(ctx).await?,
+        Part::Target => put_target(ctx).await?,
     }
     Ok(())
 }
@@ -416,7 +327,18 @@ async fn read(ctx: &Ctx<'_>) -> Result<Option<Rule>, AwsError> {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListTargetsByRule", &e))?;
-        targets.extend(page.targets().iter().cloned());
+        targets.extend(page.targets().iter().map(|t| plain::Target {
+            id: t.id().to_string(),
+            arn: t.arn().to_string(),
+            input: t.input_transformer().map(|i| {
+                (
+                    i.input_paths_map()
+                        .map(|m| m.clone().into_iter().collect())
+                        .unwrap_or_default(),
+                    i.input_template().to_string(),
+                )
+            }),
+        }));
         match page.next_token() {
             Some(next) if !next.is_empty() => token = Some(next.to_string()),
             _ => break,

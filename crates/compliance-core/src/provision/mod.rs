@@ -5,3 +5,4 @@
 //! and `status` reports.
 
 pub mod config;
+pub mod events;
