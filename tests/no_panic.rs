@@ -10,19 +10,12 @@ use std::process::Output;
 
 const HEAD_BYTES: usize = 1 << 16;
 
-/// Runs the binary in `dir` with its own history store and no configuration from
-/// the user or the repository.
+/// Runs the binary in `dir` (its own history store, no configuration or
+/// credentials from the user), so relative file names are read from `dir`.
 fn run(dir: &Path, args: &[&str]) -> Output {
     crate::support::compliance_in(dir)
         .args(args)
         .current_dir(dir)
-        .env("COMPLIANCE_STORE", dir.join("history.redb"))
-        .env_remove("COMPLIANCE_CONFIG")
-        .env_remove("COMPLIANCE_SUFFIX")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("binary runs")
 }
@@ -168,4 +161,41 @@ fn rule_files_with_multibyte_text_and_errors_exit_2() {
     assert_no_panic("rules/héllo-€.toml", &o);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("héllo-€.toml"));
+}
+
+#[test]
+fn a_rule_path_nested_past_the_limit_exits_2_instead_of_overflowing_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    // Each `[?` nested one more parser call: this path aborted the process.
+    let path = format!("configuration{}", "[?b".repeat(200_000));
+    std::fs::write(
+        rules.join("deep-path.toml"),
+        format!(
+            "id = \"deep-path\"\ntitle = \"Deep\"\nresource_type = \"AWS::S3::Bucket\"\nseverity = \"low\"\ncategory = \"logging\"\n\n[check]\npath = \"{path}\"\nexists = true\n\n[docs]\nwhy = \"w\"\nfix = \"f\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("s.json"), "{\"configurationItems\": []}").unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            "--rules",
+            "rules",
+            "--snapshot",
+            "s.json",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_no_panic("rules/deep-path.toml", &o);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("deep-path.toml") && stderr.contains("nested"),
+        "{stderr}"
+    );
 }
