@@ -23,6 +23,7 @@ use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
 };
 use crate::core::plan::{Change, Planned};
+use crate::core::provision::iam::{managed_policy_arn, role_changes, Part, Role};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_iam::types::Tag;
 use aws_smithy_types::error::operation::BuildError;
@@ -31,37 +32,17 @@ use std::fmt::Display;
 
 const SERVICE: &str = "iam";
 
-/// The AWS managed policy for Config's service role, in the stack's partition.
-fn managed_policy_arn(spec: &StackSpec) -> String {
-    format!(
-        "arn:{}:iam::aws:policy/service-role/AWS_ConfigRole",
-        spec.partition
+/// Setup may manage the role: tagged ours, or recorded as created under this ARN.
+fn owned(role: &Role, spec: &StackSpec, manifest: &Manifest) -> bool {
+    crate::core::plan::is_managed(
+        tag_refs(&role.tags),
+        &spec.suffix,
+        manifest.created.get(kind::ROLE).map(String::as_str),
+        &role.arn,
     )
 }
 
-/// The role as it exists.
-struct Found {
-    arn: String,
-    tags: Vec<(String, String)>,
-    /// None when the document could not be read as JSON.
-    trust: Option<Value>,
-    attached: Vec<String>,
-    /// The inline policy `names.role_policy`; None when the role has none.
-    inline: Option<Option<Value>>,
-}
-
-impl Found {
-    fn owned(&self, spec: &StackSpec, manifest: &Manifest) -> bool {
-        crate::core::plan::is_managed(
-            tag_refs(&self.tags),
-            &spec.suffix,
-            manifest.created.get(kind::ROLE).map(String::as_str),
-            &self.arn,
-        )
-    }
-}
-
-async fn find(ctx: &Ctx<'_>) -> Result<Option<Found>, AwsError> {
+async fn find(ctx: &Ctx<'_>) -> Result<Option<Role>, AwsError> {
     let region = ctx.region();
     let client = ctx.aws.iam(region);
     let role_name = &ctx.names.role;
@@ -114,7 +95,7 @@ async fn find(ctx: &Ctx<'_>) -> Result<Option<Found>, AwsError> {
             None
         }
     };
-    Ok(Some(Found {
+    Ok(Some(Role {
         arn: role.arn().to_string(),
         tags: role
             .tags()
@@ -125,60 +106,6 @@ async fn find(ctx: &Ctx<'_>) -> Result<Option<Found>, AwsError> {
         attached,
         inline,
     }))
-}
-
-/// One setting of the role that differs from the spec, with the call that repairs it.
-enum Repair {
-    Trust,
-    Attach,
-    Inline,
-    Tags,
-}
-
-fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Repair>> {
-    let spec = ctx.spec;
-    let mut out = Vec::new();
-    let trust = spec.role_trust_policy();
-    if !found.trust.as_ref().is_some_and(|t| same_policy(t, &trust)) {
-        out.push(Planned::new(
-            Repair::Trust,
-            Change::wanted(
-                "trust policy",
-                "config.amazonaws.com from this account only",
-                found.trust.as_ref().map_or("(unreadable)".into(), compact),
-            ),
-        ));
-    }
-    let managed = managed_policy_arn(spec);
-    if !found.attached.contains(&managed) {
-        out.push(Planned::new(
-            Repair::Attach,
-            Change::wanted("managed policy AWS_ConfigRole", "attached", "not attached"),
-        ));
-    }
-    let inline = spec.role_inline_policy();
-    let setting = format!("inline policy {}", ctx.names.role_policy);
-    match &found.inline {
-        None => out.push(Planned::new(
-            Repair::Inline,
-            Change::wanted(setting, "delivery to the evidence bucket only", "missing"),
-        )),
-        Some(doc) if !doc.as_ref().is_some_and(|d| same_policy(d, &inline)) => {
-            out.push(Planned::new(
-                Repair::Inline,
-                Change::wanted(
-                    setting,
-                    "delivery to the evidence bucket only",
-                    doc.as_ref().map_or("(unreadable)".into(), compact),
-                ),
-            ))
-        }
-        Some(_) => {}
-    }
-    for diff in tag_diffs(spec, &found.tags) {
-        out.push(Planned::new(Repair::Tags, diff));
-    }
-    out
 }
 
 fn create_details(ctx: &Ctx<'_>) -> Vec<String> {
@@ -243,7 +170,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         put_inline(ctx).await?;
         return Ok(vec![step]);
     };
-    if !found.owned(spec, manifest) {
+    if !owned(&found, spec, manifest) {
         return Err(AwsError::local(
             SERVICE,
             region,
@@ -260,7 +187,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         step.detail
             .push("tagged with this suffix: recorded as created by setup".into());
     }
-    let repairs = drift(ctx, &found);
+    let repairs = role_changes(ctx.spec, &found);
     let mut tags_done = false;
     for Planned {
         by: repair,
@@ -273,7 +200,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             continue;
         }
         match repair {
-            Repair::Trust => {
+            Part::Trust => {
                 client
                     .update_assume_role_policy()
                     .role_name(role_name)
@@ -284,10 +211,10 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
                         AwsError::from_sdk(SERVICE, region, "UpdateAssumeRolePolicy", &e)
                     })?;
             }
-            Repair::Attach => attach(ctx).await?,
-            Repair::Inline => put_inline(ctx).await?,
+            Part::Attach => attach(ctx).await?,
+            Part::Inline => put_inline(ctx).await?,
             // TagRole adds or overwrites the given keys: one call for all of them.
-            Repair::Tags if !tags_done => {
+            Part::Tags if !tags_done => {
                 tags_done = true;
                 client
                     .tag_role()
@@ -299,7 +226,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
                     .await
                     .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagRole", &e))?;
             }
-            Repair::Tags => {}
+            Part::Tags => {}
         }
     }
     if !ctx.dry_run {
@@ -346,10 +273,13 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             State::Missing,
         )]);
     };
-    let state = if !found.owned(ctx.spec, manifest) {
+    let state = if !owned(&found, ctx.spec, manifest) {
         State::Foreign(vec![not_ours(ctx.spec)])
     } else {
-        let reasons: Vec<String> = drift(ctx, &found).iter().map(Planned::reason).collect();
+        let reasons: Vec<String> = role_changes(ctx.spec, &found)
+            .iter()
+            .map(Planned::reason)
+            .collect();
         if reasons.is_empty() {
             State::Present
         } else {
