@@ -465,8 +465,4 @@ pub(crate) fn tags_text(ctx: &Ctx<'_>) -> String {
         .join(", ")
 }
 
-/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
-pub(crate) fn same_key(a: &str, b: &str) -> bool {
-    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
-    a == b || id(a) == id(b)
-}
+pub(crate) use crate::core::provision::same_key;

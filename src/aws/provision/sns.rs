@@ -29,14 +29,14 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, same_key, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
-use crate::core::plan::{Change, Planned};
-use crate::core::stack::{Manifest, StackSpec};
+use crate::core::plan::Planned;
+pub use crate::core::provision::sns::{delivery_policy, topic_policy};
+use crate::core::provision::sns::{topic_changes, Part, Topic};
+use crate::core::stack::Manifest;
 use aws_sdk_sns::types::Tag;
 use aws_smithy_types::error::operation::BuildError;
-use serde_json::{json, Value};
-use std::collections::HashMap;
 
 const SERVICE: &str = "sns";
 const PROTOCOL: &str = "email";
@@ -44,53 +44,6 @@ const PROTOCOL: &str = "email";
 const PENDING_ARN: &str = "PendingConfirmation";
 /// The manifest value of a subscription SNS returned no ARN for.
 pub const PENDING: &str = "pending confirmation";
-
-/// The delivery retry policy of the topic (HTTP/S subscribers).
-pub fn delivery_policy() -> Value {
-    json!({
-        "http": {
-            "defaultHealthyRetryPolicy": {
-                "minDelayTarget": 20,
-                "maxDelayTarget": 20,
-                "numRetries": 3,
-                "numMaxDelayRetries": 0,
-                "numNoDelayRetries": 0,
-                "numMinDelayRetries": 0,
-                "backoffFunction": "linear"
-            },
-            "disableSubscriptionOverrides": false
-        }
-    })
-}
-
-/// The topic policy: EventBridge and CloudWatch of this account may publish.
-pub fn topic_policy(spec: &StackSpec) -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Id": format!("compliance-alerts-{}", spec.suffix),
-        "Statement": [{
-            "Sid": "AlertSourcesPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},
-            "Action": "sns:Publish",
-            "Resource": spec.topic_arn(),
-            "Condition": {"StringEquals": {"aws:SourceAccount": spec.account}}
-        }]
-    })
-}
-
-struct Topic {
-    attributes: HashMap<String, String>,
-    tags: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fix {
-    Tags,
-    Key,
-    DeliveryPolicy,
-    Policy,
-}
 
 /// One subscription of the topic, as listed.
 struct Subscription {
@@ -123,7 +76,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             if !ctx.dry_run {
                 manifest.created.insert(kind::TOPIC.into(), arn.clone());
             }
-            let drifts = compare(ctx, &topic, key.as_deref());
+            let drifts = topic_changes(ctx.spec, &topic, key.as_deref());
             if drifts.is_empty() {
                 steps.push(Step::new(kind::TOPIC, arn.clone(), Action::Unchanged));
             } else {
@@ -172,7 +125,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
         )]);
     }
     let key = stack_key(ctx, manifest).await?;
-    let reasons: Vec<String> = compare(ctx, &topic, key.as_deref())
+    let reasons: Vec<String> = topic_changes(ctx.spec, &topic, key.as_deref())
         .iter()
         .map(Planned::reason)
         .collect();
@@ -325,75 +278,12 @@ async fn create_topic(
     Ok(step)
 }
 
-fn compare(ctx: &Ctx<'_>, topic: &Topic, key: Option<&str>) -> Vec<Planned<Fix>> {
-    let mut drifts = Vec::new();
-    let missing: Vec<String> = tag_pairs(ctx.spec)
-        .into_iter()
-        .filter(|(k, v)| !topic.tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Fix::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
-    }
-    if let Some(key) = key {
-        let found = topic
-            .attributes
-            .get("KmsMasterKeyId")
-            .map(String::as_str)
-            .filter(|k| !k.is_empty());
-        if !found.is_some_and(|f| same_key(f, key)) {
-            drifts.push(Planned::new(
-                Fix::Key,
-                Change::wanted(
-                    "KmsMasterKeyId",
-                    key.to_string(),
-                    found.unwrap_or("none").to_string(),
-                ),
-            ));
-        }
-    }
-    let want = delivery_policy();
-    let found = topic
-        .attributes
-        .get("DeliveryPolicy")
-        .and_then(|p| serde_json::from_str::<Value>(p).ok());
-    if !found.as_ref().is_some_and(|f| contains(f, &want)) {
-        drifts.push(Planned::new(
-            Fix::DeliveryPolicy,
-            Change::wanted(
-                "DeliveryPolicy",
-                want.to_string(),
-                found.map_or("none".into(), |f| f.to_string()),
-            ),
-        ));
-    }
-    let want = topic_policy(ctx.spec);
-    let found = topic
-        .attributes
-        .get("Policy")
-        .and_then(|p| serde_json::from_str::<Value>(p).ok());
-    if found.as_ref() != Some(&want) {
-        drifts.push(Planned::new(
-            Fix::Policy,
-            Change::wanted(
-                "policy",
-                "publish by events.amazonaws.com and cloudwatch.amazonaws.com of this account",
-                found.map_or("none".into(), |f| f.to_string()),
-            ),
-        ));
-    }
-    drifts
-}
-
-async fn repair(ctx: &Ctx<'_>, fix: Fix, key: Option<&str>) -> Result<(), AwsError> {
+async fn repair(ctx: &Ctx<'_>, fix: Part, key: Option<&str>) -> Result<(), AwsError> {
     let region = ctx.region();
     let arn = ctx.spec.topic_arn();
     let client = ctx.aws.sns(region);
     let (name, value) = match fix {
-        Fix::Tags => {
+        Part::Tags => {
             let mut request = client.tag_resource().resource_arn(&arn);
             for (k, v) in tag_pairs(ctx.spec) {
                 request = request.tags(
@@ -410,9 +300,9 @@ async fn repair(ctx: &Ctx<'_>, fix: Fix, key: Option<&str>) -> Result<(), AwsErr
                 .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
             return Ok(());
         }
-        Fix::Key => ("KmsMasterKeyId", key.unwrap_or_default().to_string()),
-        Fix::DeliveryPolicy => ("DeliveryPolicy", delivery_policy().to_string()),
-        Fix::Policy => ("Policy", topic_policy(ctx.spec).to_string()),
+        Part::Key => ("KmsMasterKeyId", key.unwrap_or_default().to_string()),
+        Part::DeliveryPolicy => ("DeliveryPolicy", delivery_policy().to_string()),
+        Part::Policy => ("Policy", topic_policy(ctx.spec).to_string()),
     };
     client
         .set_topic_attributes()
@@ -624,18 +514,6 @@ async fn list_subscriptions(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<Subscription
         .collect())
 }
 
-/// True when every field of `want` is in `found` with the same value
-/// (recursively); `found` may carry more.
-fn contains(found: &Value, want: &Value) -> bool {
-    match (found, want) {
-        (Value::Object(f), Value::Object(w)) => w
-            .iter()
-            .all(|(k, wv)| f.get(k).is_some_and(|fv| contains(fv, wv))),
-        (Value::Number(f), Value::Number(w)) => f.as_f64() == w.as_f64(),
-        _ => found == want,
-    }
-}
-
 fn build_error<'r>(
     region: &'r str,
     operation: &'static str,
@@ -658,17 +536,7 @@ async fn stack_key(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<String>,
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn delivery_policy_comparison_tolerates_added_defaults() {
-        let mut found = delivery_policy();
-        found["http"]["defaultThrottlePolicy"] = json!({"maxReceivesPerSecond": 1});
-        assert!(contains(&found, &delivery_policy()));
-        found["http"]["defaultHealthyRetryPolicy"]["numRetries"] = json!(5);
-        assert!(!contains(&found, &delivery_policy()));
-        assert!(contains(&json!({"a": 20.0}), &json!({"a": 20})));
-    }
+    use crate::aws::provision::same_key;
 
     #[test]
     fn keys_match_by_id_or_arn() {

@@ -7,3 +7,10 @@
 pub mod config;
 pub mod events;
 pub mod iam;
+pub mod sns;
+
+/// Key ARNs and bare key ids name the same key when their `key/…` parts match.
+pub fn same_key(a: &str, b: &str) -> bool {
+    let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+    a == b || id(a) == id(b)
+}
