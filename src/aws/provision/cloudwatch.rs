@@ -37,7 +37,11 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
-use crate::core::plan::{Change, Planned};
+use crate::core::plan::Planned;
+use crate::core::provision::cloudwatch::{alarm_changes, Alarm, Part};
+pub use crate::core::provision::cloudwatch::{
+    ALARM_EVALUATION_PERIODS, ALARM_PERIOD, ALARM_TREAT_MISSING_DATA,
+};
 use crate::core::stack::Manifest;
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, MetricAlarm, Statistic, Tag,
@@ -45,10 +49,6 @@ use aws_sdk_cloudwatch::types::{
 use serde_json::Value;
 
 const SERVICE: &str = "cloudwatch";
-/// Seconds per alarm period: one hour, the shortest scan interval.
-pub const ALARM_PERIOD: i32 = 3600;
-pub const ALARM_EVALUATION_PERIODS: i32 = 1;
-pub const ALARM_TREAT_MISSING_DATA: &str = "notBreaching";
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let mut steps = vec![ensure_dashboard(ctx, manifest).await?];
@@ -92,7 +92,7 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
                     State::Foreign(vec![not_ours_reason(ctx)]),
                 )
             } else {
-                let reasons: Vec<String> = compare_alarm(ctx, &alarm, &tags)
+                let reasons: Vec<String> = alarm_changes(ctx.spec, &plain(&alarm), &tags)
                     .iter()
                     .map(Planned::reason)
                     .collect();
@@ -268,7 +268,7 @@ async fn ensure_alarm(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, Aw
     if !ctx.dry_run {
         manifest.created.insert(kind::ALARM.into(), name.clone());
     }
-    let drifts = compare_alarm(ctx, &alarm, &tags);
+    let drifts = alarm_changes(ctx.spec, &plain(&alarm), &tags);
     if drifts.is_empty() {
         return Ok(Step::new(kind::ALARM, name, Action::Unchanged));
     }
@@ -279,13 +279,13 @@ async fn ensure_alarm(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, Aw
     if ctx.dry_run {
         return Ok(step);
     }
-    if drifts.iter().any(|d| !d.by) {
+    if drifts.iter().any(|d| d.by == Part::Settings) {
         put_alarm(ctx)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutMetricAlarm", &e))?;
     }
-    if drifts.iter().any(|d| d.by) {
+    if drifts.iter().any(|d| d.by == Part::Tags) {
         let mut request = ctx
             .aws
             .cloudwatch(region)
@@ -332,108 +332,30 @@ fn put_alarm(
     request
 }
 
-/// The alarm's settings that differ; `by` is true for tags (repaired with
-/// TagResource) and false for the rest (one PutMetricAlarm).
-fn compare_alarm(
-    ctx: &Ctx<'_>,
-    alarm: &MetricAlarm,
-    tags: &[(String, String)],
-) -> Vec<Planned<bool>> {
-    let mut drifts = Vec::new();
-    let mut check = |setting: &'static str, expected: String, found: String| {
-        if expected != found {
-            drifts.push(Planned::new(
-                false,
-                Change::wanted(setting, expected, found),
-            ));
-        }
-    };
-    let (namespace, metric, dimensions) = ctx.spec.alarm_metric();
-    check(
-        "metric",
-        format!("{namespace}/{metric}"),
-        format!(
-            "{}/{}",
-            alarm.namespace().unwrap_or("none"),
-            alarm.metric_name().unwrap_or("none")
-        ),
-    );
-    let mut want_dims: Vec<String> = dimensions.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    want_dims.sort();
-    let mut found_dims: Vec<String> = alarm
-        .dimensions()
-        .iter()
-        .map(|d| {
-            format!(
-                "{}={}",
-                d.name().unwrap_or_default(),
-                d.value().unwrap_or_default()
-            )
-        })
-        .collect();
-    found_dims.sort();
-    check("dimensions", want_dims.join(", "), found_dims.join(", "));
-    check(
-        "statistic",
-        Statistic::Minimum.as_str().into(),
-        alarm
-            .statistic()
-            .map_or("none".into(), |s| s.as_str().to_string()),
-    );
-    check(
-        "period",
-        ALARM_PERIOD.to_string(),
-        alarm.period().map_or("none".into(), |p| p.to_string()),
-    );
-    check(
-        "evaluation periods",
-        ALARM_EVALUATION_PERIODS.to_string(),
-        alarm
-            .evaluation_periods()
-            .map_or("none".into(), |p| p.to_string()),
-    );
-    let found = alarm.threshold();
-    if !found.is_some_and(|t| (t - ctx.spec.threshold).abs() < 1e-9) {
-        check(
-            "threshold",
-            ctx.spec.threshold.to_string(),
-            found.map_or("none".into(), |t| t.to_string()),
-        );
+/// The alarm as a plain value, for the core's comparison.
+fn plain(alarm: &MetricAlarm) -> Alarm {
+    Alarm {
+        namespace: alarm.namespace().map(str::to_string),
+        metric: alarm.metric_name().map(str::to_string),
+        dimensions: alarm
+            .dimensions()
+            .iter()
+            .map(|d| {
+                (
+                    d.name().unwrap_or_default().to_string(),
+                    d.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        statistic: alarm.statistic().map(|s| s.as_str().to_string()),
+        period: alarm.period(),
+        evaluation_periods: alarm.evaluation_periods(),
+        threshold: alarm.threshold(),
+        comparison: alarm.comparison_operator().map(|c| c.as_str().to_string()),
+        treat_missing_data: alarm.treat_missing_data().map(str::to_string),
+        actions: alarm.alarm_actions().to_vec(),
+        actions_enabled: alarm.actions_enabled(),
     }
-    check(
-        "comparison",
-        ComparisonOperator::LessThanThreshold.as_str().into(),
-        alarm
-            .comparison_operator()
-            .map_or("none".into(), |c| c.as_str().to_string()),
-    );
-    check(
-        "missing data",
-        ALARM_TREAT_MISSING_DATA.into(),
-        alarm.treat_missing_data().unwrap_or("missing").to_string(),
-    );
-    check(
-        "alarm actions",
-        ctx.spec.topic_arn(),
-        alarm.alarm_actions().join(", "),
-    );
-    check(
-        "actions enabled",
-        "true".into(),
-        alarm.actions_enabled().unwrap_or(false).to_string(),
-    );
-    let missing: Vec<String> = tag_pairs(ctx.spec)
-        .into_iter()
-        .filter(|(k, v)| !tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            true,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
-    }
-    drifts
 }
 
 /// The dashboard's body: `None` when absent, `Some(None)` when its body is not JSON.

@@ -4,6 +4,7 @@
 //! resulting [`crate::plan::Change`]s are what setup applies, `--dry-run` prints
 //! and `status` reports.
 
+pub mod cloudwatch;
 pub mod config;
 pub mod events;
 pub mod iam;
