@@ -25,13 +25,12 @@
 //!   change do not show up as drift.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::iam::{
-    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail,
-};
+use crate::aws::provision::iam::{build_error, parse_policy, tags_detail};
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
 };
-use crate::core::plan::{Change, Planned};
+use crate::core::plan::Planned;
+use crate::core::provision::s3::{bucket_changes, BucketSettings, Encryption, Expected, Part};
 use crate::core::stack::{Manifest, Sse, StackSpec};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::types::{
@@ -42,18 +41,11 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     Tag, Tagging, Transition, TransitionStorageClass, VersioningConfiguration,
 };
-use serde_json::Value;
 
 const SERVICE: &str = "s3";
 const LIFECYCLE_RULE_ID: &str = "compliance-evidence-retention";
 /// Keys per DeleteObjects call, the most S3 accepts.
 const DELETE_BATCH: usize = 1000;
-const PAB_FLAGS: [&str; 4] = [
-    "BlockPublicAcls",
-    "IgnorePublicAcls",
-    "BlockPublicPolicy",
-    "RestrictPublicBuckets",
-];
 
 fn err<E>(region: &str, operation: &str, e: &SdkError<E>) -> AwsError
 where
@@ -121,28 +113,7 @@ async fn tags_of(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, AwsError> {
     }
 }
 
-/// Default encryption as read back.
-#[derive(Debug, Clone, PartialEq)]
-struct Encryption {
-    algorithm: String,
-    key: Option<String>,
-    bucket_key: bool,
-}
-
-/// The bucket's settings that setup manages.
-struct Settings {
-    /// None when versioning was never configured.
-    versioning: Option<String>,
-    encryption: Option<Encryption>,
-    /// The four flags in [`PAB_FLAGS`] order; all false without a configuration.
-    pab: [bool; 4],
-    /// None without a policy; Some(None) when it is not JSON.
-    policy: Option<Option<Value>>,
-    /// Canonical summary of the lifecycle rules; None without a configuration.
-    lifecycle: Option<String>,
-}
-
-async fn settings(ctx: &Ctx<'_>) -> Result<Settings, AwsError> {
+async fn settings(ctx: &Ctx<'_>) -> Result<BucketSettings, AwsError> {
     let region = ctx.region();
     let client = ctx.aws.s3(region);
     let bucket = &ctx.names.bucket;
@@ -229,7 +200,7 @@ async fn settings(ctx: &Ctx<'_>) -> Result<Settings, AwsError> {
         }
     };
 
-    Ok(Settings {
+    Ok(BucketSettings {
         versioning,
         encryption,
         pab,
@@ -257,60 +228,6 @@ fn versioning_from_raw<E>(e: &SdkError<E>) -> Option<Option<String>> {
     let start = start + "<Status>".len();
     let len = body[start..].find("</Status>")?;
     Some(Some(body[start..start + len].trim().to_string()))
-}
-
-/// The encryption the spec asks for; the key is None in a dry run before the key exists.
-enum Expected {
-    Kms(Option<String>),
-    Aes256,
-}
-
-impl Expected {
-    fn describe(&self) -> String {
-        match self {
-            Expected::Kms(Some(arn)) => format!("aws:kms with key {arn}, bucket key enabled"),
-            Expected::Kms(None) => "aws:kms with the stack key, bucket key enabled".into(),
-            Expected::Aes256 => "AES256".into(),
-        }
-    }
-
-    fn matches(&self, found: &Encryption) -> bool {
-        match self {
-            Expected::Aes256 => found.algorithm == "AES256",
-            Expected::Kms(key) => {
-                found.algorithm == "aws:kms"
-                    && found.bucket_key
-                    && key
-                        .as_ref()
-                        .is_none_or(|arn| found.key.as_deref().is_some_and(|k| same_key(k, arn)))
-            }
-        }
-    }
-}
-
-/// A key id read back may be the ARN we wrote or the bare key id.
-fn same_key(found: &str, arn: &str) -> bool {
-    found == arn || arn.rsplit_once('/').is_some_and(|(_, id)| id == found)
-}
-
-fn describe_encryption(found: &Option<Encryption>) -> String {
-    match found {
-        None => "none configured (S3's default SSE-S3 at most)".into(),
-        Some(e) => {
-            let mut text = e.algorithm.clone();
-            if let Some(key) = &e.key {
-                text.push_str(&format!(" with key {key}"));
-            }
-            if e.algorithm == "aws:kms" {
-                text.push_str(if e.bucket_key {
-                    ", bucket key enabled"
-                } else {
-                    ", bucket key disabled"
-                });
-            }
-            text
-        }
-    }
 }
 
 async fn expected_encryption(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Expected, AwsError> {
@@ -452,95 +369,6 @@ fn rule_summary(rule: &LifecycleRule) -> String {
     parts.join(", ")
 }
 
-/// One setting of the bucket that differs from the spec, with the call that repairs it.
-#[derive(Clone, Copy, PartialEq)]
-enum Repair {
-    Versioning,
-    Encryption,
-    PublicAccessBlock,
-    Policy,
-    Lifecycle,
-    Tags,
-}
-
-fn drift(
-    ctx: &Ctx<'_>,
-    expected: &Expected,
-    found: &Settings,
-    tags: &[(String, String)],
-) -> Vec<Planned<Repair>> {
-    let mut out = Vec::new();
-    if found.versioning.as_deref() != Some("Enabled") {
-        out.push(Planned::new(
-            Repair::Versioning,
-            Change::wanted(
-                "versioning",
-                "Enabled",
-                found.versioning.as_deref().unwrap_or("Off"),
-            ),
-        ));
-    }
-    if !found
-        .encryption
-        .as_ref()
-        .is_some_and(|e| expected.matches(e))
-    {
-        out.push(Planned::new(
-            Repair::Encryption,
-            Change::wanted(
-                "default encryption",
-                expected.describe(),
-                describe_encryption(&found.encryption),
-            ),
-        ));
-    }
-    for (flag, on) in PAB_FLAGS.iter().zip(found.pab) {
-        if !on {
-            out.push(Planned::new(
-                Repair::PublicAccessBlock,
-                Change::wanted(format!("public access block {flag}"), "true", "false"),
-            ));
-        }
-    }
-    let policy_expected = "TLS-only deny plus AWS Config check and delivery (the stack's policy)";
-    match &found.policy {
-        None => out.push(Planned::new(
-            Repair::Policy,
-            Change::wanted("bucket policy", policy_expected, "none"),
-        )),
-        Some(p)
-            if !p
-                .as_ref()
-                .is_some_and(|p| same_policy(p, &ctx.spec.bucket_policy())) =>
-        {
-            out.push(Planned::new(
-                Repair::Policy,
-                Change::wanted(
-                    "bucket policy",
-                    policy_expected,
-                    p.as_ref().map_or("(not JSON)".into(), compact),
-                ),
-            ))
-        }
-        Some(_) => {}
-    }
-    let wanted = wanted_lifecycle();
-    if found.lifecycle.as_ref() != Some(&wanted) {
-        out.push(Planned::new(
-            Repair::Lifecycle,
-            Change::wanted(
-                "lifecycle",
-                wanted,
-                found.lifecycle.as_deref().unwrap_or("none"),
-            ),
-        ));
-    }
-    for diff in tag_diffs(ctx.spec, tags) {
-        out.push(Planned::new(Repair::Tags, diff));
-    }
-    out
-}
-
 fn name_taken(ctx: &Ctx<'_>, why: &str) -> AwsError {
     AwsError::local(
         SERVICE,
@@ -632,8 +460,8 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             .push("tagged with this suffix: recorded as created by setup".into());
     }
     let found = settings(ctx).await?;
-    let repairs = drift(ctx, &expected, &found, &tags);
-    let mut done: Vec<Repair> = Vec::new();
+    let repairs = bucket_changes(ctx.spec, &expected, &found, &tags, &wanted_lifecycle());
+    let mut done: Vec<Part> = Vec::new();
     for Planned {
         by: repair,
         change: diff,
@@ -647,12 +475,12 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         }
         done.push(*repair);
         match repair {
-            Repair::Versioning => put_versioning(ctx).await?,
-            Repair::Encryption => put_encryption(ctx, &expected).await?,
-            Repair::PublicAccessBlock => put_public_access_block(ctx).await?,
-            Repair::Policy => put_policy(ctx).await?,
-            Repair::Lifecycle => put_lifecycle(ctx).await?,
-            Repair::Tags => {
+            Part::Versioning => put_versioning(ctx).await?,
+            Part::Encryption => put_encryption(ctx, &expected).await?,
+            Part::PublicAccessBlock => put_public_access_block(ctx).await?,
+            Part::Policy => put_policy(ctx).await?,
+            Part::Lifecycle => put_lifecycle(ctx).await?,
+            Part::Tags => {
                 // PutBucketTagging replaces the whole set: keep tags others added.
                 let ours = ctx.spec.tags();
                 let mut merged: Vec<(String, String)> = tags
@@ -846,10 +674,11 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
             } else {
                 let expected = expected_encryption(ctx, manifest).await?;
                 let found = settings(ctx).await?;
-                let reasons: Vec<String> = drift(ctx, &expected, &found, &tags)
-                    .iter()
-                    .map(Planned::reason)
-                    .collect();
+                let reasons: Vec<String> =
+                    bucket_changes(ctx.spec, &expected, &found, &tags, &wanted_lifecycle())
+                        .iter()
+                        .map(Planned::reason)
+                        .collect();
                 if reasons.is_empty() {
                     State::Present
                 } else {
@@ -1095,25 +924,5 @@ mod tests {
              abort incomplete multipart uploads after 7 days"
         );
         assert_eq!(lifecycle_summary(&[]), "no rules");
-    }
-
-    #[test]
-    fn keys_match_by_arn_or_id() {
-        let arn = "arn:aws:kms:eu-west-2:123456789012:key/abc-123";
-        assert!(same_key(arn, arn));
-        assert!(same_key("abc-123", arn));
-        assert!(!same_key("other", arn));
-        let kms = Expected::Kms(Some(arn.into()));
-        let found = Encryption {
-            algorithm: "aws:kms".into(),
-            key: Some(arn.into()),
-            bucket_key: true,
-        };
-        assert!(kms.matches(&found));
-        assert!(!kms.matches(&Encryption {
-            bucket_key: false,
-            ..found.clone()
-        }));
-        assert!(!Expected::Aes256.matches(&found));
     }
 }

@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod config;
 pub mod events;
 pub mod iam;
+pub mod s3;
 pub mod sns;
 
 /// Key ARNs and bare key ids name the same key when their `key/…` parts match.
