@@ -22,7 +22,7 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
 };
-use crate::core::plan::{Change, Planned};
+use crate::core::plan::Planned;
 use crate::core::provision::iam::{managed_policy_arn, role_changes, Part, Role};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_iam::types::Tag;
@@ -379,11 +379,6 @@ fn not_ours(spec: &StackSpec) -> String {
 
 // --- shared with the KMS and S3 steps ---------------------------------------
 
-/// The spec's tags that are missing or differ on a resource.
-pub(crate) fn tag_diffs(spec: &StackSpec, found: &[(String, String)]) -> Vec<Change> {
-    crate::core::plan::tag_changes(&spec.tags(), found)
-}
-
 /// The detail line that lists the tags a resource is created with.
 pub(crate) fn tags_detail(spec: &StackSpec) -> String {
     let tags: Vec<String> = tag_pairs(spec)
@@ -404,11 +399,6 @@ pub(crate) fn parse_policy(text: &str) -> Option<Value> {
 }
 
 pub(crate) use crate::core::plan::same_policy;
-
-/// A document on one line, for drift reasons.
-pub(crate) fn compact(v: &Value) -> String {
-    v.to_string()
-}
 
 /// A request the SDK refused to build (a required field left out): a bug here,
 /// reported like any other failure of the step.
@@ -444,12 +434,5 @@ mod tests {
         );
         assert_eq!(parse_policy("{\"a\":1}"), Some(json!({"a": 1})));
         assert_eq!(parse_policy("not json"), None);
-    }
-
-    #[test]
-    fn diff_lines() {
-        let d = Change::wanted("versioning", "Enabled", "Suspended");
-        assert_eq!(d.reason(), "versioning: expected Enabled, found Suspended");
-        assert_eq!(d.detail(), "versioning Suspended -> Enabled");
     }
 }

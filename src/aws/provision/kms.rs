@@ -23,13 +23,12 @@
 //!   shortest window KMS allows (7 days), during which it can still be cancelled.
 
 use crate::aws::error::AwsError;
-use crate::aws::provision::iam::{
-    build_error, compact, parse_policy, same_policy, tag_diffs, tags_detail,
-};
+use crate::aws::provision::iam::{build_error, parse_policy, same_policy, tags_detail};
 use crate::aws::provision::{
     kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
 };
 use crate::core::plan::{Change, Planned};
+use crate::core::provision::kms::{self as plain, key_changes, Part};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
 use aws_smithy_types::error::operation::BuildError;
@@ -221,86 +220,19 @@ async fn settings(
     Ok((rotation, policy))
 }
 
-/// One setting of the key that differs from the spec, with what repairs it.
-#[derive(Clone, Copy, PartialEq)]
-enum Repair {
-    /// Cancel the deletion, then enable.
-    Recover,
-    Enable,
-    Rotation,
-    Policy,
-    Tags,
-    /// Not repairable: the key is of the wrong kind or in a state KMS will not change.
-    None,
-}
-
-fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Repair>> {
-    let mut out = Vec::new();
-    let state = found.key.state.as_ref().map_or("(unknown)", |s| s.as_str());
-    match &found.key.state {
-        Some(KeyState::Enabled) => {}
-        Some(KeyState::PendingDeletion) => out.push(Planned::new(
-            Repair::Recover,
-            Change::wanted(
-                "key state",
-                "Enabled",
-                match &found.key.deletion_date {
-                    Some(date) => format!("PendingDeletion (deletes on {date})"),
-                    None => "PendingDeletion".to_string(),
-                },
-            ),
-        )),
-        Some(KeyState::Disabled) => out.push(Planned::new(
-            Repair::Enable,
-            Change::wanted("key state", "Enabled", state),
-        )),
-        _ => out.push(Planned::new(
-            Repair::None,
-            Change::wanted("key state", "Enabled", state),
-        )),
-    }
-    if found.key.spec.as_ref() != Some(&KeySpec::SymmetricDefault) {
-        let spec = found.key.spec.as_ref().map_or("(unknown)", |s| s.as_str());
-        out.push(Planned::new(
-            Repair::None,
-            Change::wanted("key spec", "SYMMETRIC_DEFAULT", spec),
-        ));
-    }
-    if found.key.usage.as_ref() != Some(&KeyUsageType::EncryptDecrypt) {
-        let usage = found.key.usage.as_ref().map_or("(unknown)", |s| s.as_str());
-        out.push(Planned::new(
-            Repair::None,
-            Change::wanted("key usage", "ENCRYPT_DECRYPT", usage),
-        ));
-    }
-    match found.rotation {
-        Some(true) => {}
-        Some(false) => out.push(Planned::new(
-            Repair::Rotation,
-            Change::wanted("key rotation", "enabled", "disabled"),
-        )),
-        // Read again once the key is usable.
-        None => {}
-    }
-    if let Some(policy) = &found.policy {
-        if !policy
-            .as_ref()
-            .is_some_and(|p| same_policy(p, &ctx.spec.key_policy()))
-        {
-            out.push(Planned::new(
-                Repair::Policy,
-                Change::wanted(
-                    "key policy",
-                    "the stack's key policy (account administers; Config, EventBridge, CloudWatch, SNS encrypt)",
-                    policy.as_ref().map_or("(not JSON)".into(), compact),
-                ),
-            ));
-        }
-    }
-    for diff in tag_diffs(ctx.spec, &found.tags) {
-        out.push(Planned::new(Repair::Tags, diff));
-    }
-    out
+/// The key's settings that differ from the spec (the core's comparison of
+/// what was read).
+fn drift(ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Part>> {
+    let key = plain::Key {
+        state: found.key.state.as_ref().map(|s| s.as_str().to_string()),
+        spec: found.key.spec.as_ref().map(|s| s.as_str().to_string()),
+        usage: found.key.usage.as_ref().map(|s| s.as_str().to_string()),
+        deletion_date: found.key.deletion_date.clone(),
+        tags: found.tags.clone(),
+        rotation: found.rotation,
+        policy: found.policy.clone(),
+    };
+    key_changes(ctx.spec, &key)
 }
 
 fn kms_tags(spec: &StackSpec) -> Result<Vec<Tag>, BuildError> {
@@ -396,7 +328,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             .push("tagged with this suffix: recorded as created by setup".into());
     }
     let repairs = drift(ctx, &found);
-    if let Some(Planned { change: diff, .. }) = repairs.iter().find(|p| p.by == Repair::None) {
+    if let Some(Planned { change: diff, .. }) = repairs.iter().find(|p| p.by == Part::Impossible) {
         return Err(AwsError::local(
             SERVICE,
             region,
@@ -420,7 +352,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             continue;
         }
         match repair {
-            Repair::Recover => {
+            Part::Recover => {
                 client
                     .cancel_key_deletion()
                     .key_id(&id)
@@ -429,10 +361,10 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
                     .map_err(|e| AwsError::from_sdk(SERVICE, region, "CancelKeyDeletion", &e))?;
                 enable(ctx, &id).await?;
             }
-            Repair::Enable => enable(ctx, &id).await?,
-            Repair::Rotation => enable_rotation(ctx, &id).await?,
-            Repair::Policy => put_policy(ctx, &id).await?,
-            Repair::Tags if !tags_done => {
+            Part::Enable => enable(ctx, &id).await?,
+            Part::Rotation => enable_rotation(ctx, &id).await?,
+            Part::Policy => put_policy(ctx, &id).await?,
+            Part::Tags if !tags_done => {
                 tags_done = true;
                 client
                     .tag_resource()
@@ -445,7 +377,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
                     .await
                     .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
             }
-            Repair::Tags | Repair::None => {}
+            Part::Tags | Part::Impossible => {}
         }
     }
     // A key recovered from pending deletion could not show its rotation or

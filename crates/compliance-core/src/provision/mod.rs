@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod config;
 pub mod events;
 pub mod iam;
+pub mod kms;
 pub mod s3;
 pub mod sns;
 
