@@ -33,9 +33,11 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, same_key, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
 };
-use crate::core::plan::{Change, Planned};
+use crate::core::plan::Planned;
+pub use crate::core::provision::dynamodb::TTL_ATTRIBUTE;
+use crate::core::provision::dynamodb::{table_changes, Part, Table, HASH_KEY, RANGE_KEY, SCAN_KEY};
 use crate::core::stack::Manifest;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
@@ -49,11 +51,6 @@ use aws_smithy_types::error::operation::BuildError;
 use std::time::{Duration, Instant};
 
 const SERVICE: &str = "dynamodb";
-/// The attribute scan items carry when history has a retention period.
-pub const TTL_ATTRIBUTE: &str = "expires_at";
-const HASH_KEY: &str = "resourceId";
-const RANGE_KEY: &str = "timestamp";
-const SCAN_KEY: &str = "scan_id";
 /// An on-demand table with one GSI is ACTIVE within seconds to a minute;
 /// adding an index to a full table can take longer, hence the margin.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -66,20 +63,6 @@ struct Observed {
     pitr: bool,
     /// The TTL attribute when TTL is on (or turning on).
     ttl: Option<String>,
-}
-
-/// How a drifted setting is repaired.
-#[derive(Debug, Clone, PartialEq)]
-enum Fix {
-    Tags,
-    Billing,
-    CreateIndex,
-    RecreateIndex,
-    Sse,
-    Pitr,
-    Ttl,
-    /// Cannot be changed in place (the key schema).
-    Impossible,
 }
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
@@ -108,7 +91,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         read(ctx).await?.ok_or_else(|| vanished(ctx))?
     };
     let drifts = compare(ctx, &observed, key.as_deref());
-    if let Some(d) = drifts.iter().find(|d| d.by == Fix::Impossible) {
+    if let Some(d) = drifts.iter().find(|d| d.by == Part::Impossible) {
         return Err(AwsError::local(
             SERVICE,
             ctx.region(),
@@ -297,149 +280,60 @@ async fn create(
     Ok(vec![step])
 }
 
-/// The differences between the table and the spec, in the order they are repaired.
-fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Planned<Fix>> {
+/// The table's settings that differ from the spec: what was read, as the
+/// core's plain [`Table`], compared there.
+fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Planned<Part>> {
     let table = &observed.table;
-    let mut drifts = Vec::new();
-
-    let keys = key_text(table.key_schema());
-    let want_keys = format!("{HASH_KEY} (HASH) + {RANGE_KEY} (RANGE)");
-    if keys != want_keys {
-        drifts.push(Planned::new(
-            Fix::Impossible,
-            Change::wanted("key schema", want_keys, keys),
-        ));
-    }
-
-    let missing: Vec<String> = tag_pairs(ctx.spec)
-        .into_iter()
-        .filter(|(k, v)| !observed.tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Fix::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
-    }
-
-    let billing = table
-        .billing_mode_summary()
-        .and_then(|b| b.billing_mode())
-        .map(|b| b.as_str().to_string())
-        // Tables created before on-demand existed report no summary.
-        .unwrap_or_else(|| "PROVISIONED".into());
-    if billing != BillingMode::PayPerRequest.as_str() {
-        drifts.push(Planned::new(
-            Fix::Billing,
-            Change::wanted("billing mode", BillingMode::PayPerRequest.as_str(), billing),
-        ));
-    }
-
-    let want_index = format!("{SCAN_KEY} (HASH) + {HASH_KEY} (RANGE), projection ALL");
-    match table
-        .global_secondary_indexes()
-        .iter()
-        .find(|i| i.index_name() == Some(ctx.names.scan_index.as_str()))
-    {
-        None => drifts.push(Planned::new(
-            Fix::CreateIndex,
-            Change::wanted(
-                "global secondary index",
-                format!("{} on {want_index}", ctx.names.scan_index),
-                "none",
-            ),
-        )),
-        Some(index) => {
-            let projection = index
-                .projection()
-                .and_then(|p| p.projection_type())
-                .map(|p| p.as_str())
-                .unwrap_or("none");
-            let found = format!("{}, projection {projection}", key_text(index.key_schema()));
-            if found != want_index {
-                drifts.push(Planned::new(
-                    Fix::RecreateIndex,
-                    Change::wanted(
-                        "global secondary index",
-                        format!("{} on {want_index}", ctx.names.scan_index),
-                        format!("{} on {found}", ctx.names.scan_index),
-                    ),
-                ));
-            }
-        }
-    }
-
     let sse = table.sse_description();
-    let enabled = sse.and_then(|s| s.status()).is_some_and(|s| {
-        matches!(
-            s,
-            SseStatus::Enabled | SseStatus::Enabling | SseStatus::Updating
-        )
-    });
-    let found_sse = if !enabled {
-        Some("off (AWS-owned key)".to_string())
-    } else if sse.and_then(|s| s.sse_type()) != Some(&SseType::Kms) {
-        Some(
-            sse.and_then(|s| s.sse_type())
-                .map(|t| t.as_str())
-                .unwrap_or("unknown type")
-                .to_string(),
-        )
-    } else {
-        let found_key = sse.and_then(|s| s.kms_master_key_arn()).unwrap_or("none");
-        match key {
-            Some(key) if !same_key(found_key, key) => Some(format!("KMS with key {found_key}")),
-            _ => None,
-        }
+    let plain = Table {
+        key_schema: key_text(table.key_schema()),
+        billing: table
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|b| b.as_str().to_string())
+            // Tables created before on-demand existed report no summary.
+            .unwrap_or_else(|| "PROVISIONED".into()),
+        scan_index: table
+            .global_secondary_indexes()
+            .iter()
+            .find(|i| i.index_name() == Some(ctx.names.scan_index.as_str()))
+            .map(|index| {
+                let projection = index
+                    .projection()
+                    .and_then(|p| p.projection_type())
+                    .map(|p| p.as_str())
+                    .unwrap_or("none");
+                format!("{}, projection {projection}", key_text(index.key_schema()))
+            }),
+        sse_enabled: sse.and_then(|s| s.status()).is_some_and(|s| {
+            matches!(
+                s,
+                SseStatus::Enabled | SseStatus::Enabling | SseStatus::Updating
+            )
+        }),
+        sse_type: sse
+            .and_then(|s| s.sse_type())
+            .map(|t| t.as_str().to_string()),
+        sse_key: sse.and_then(|s| s.kms_master_key_arn()).map(str::to_string),
+        tags: observed.tags.clone(),
+        pitr: observed.pitr,
+        ttl: observed.ttl.clone(),
     };
-    if let Some(found) = found_sse {
-        drifts.push(Planned::new(
-            Fix::Sse,
-            Change::wanted(
-                "SSE",
-                match key {
-                    Some(key) => format!("KMS with key {key}"),
-                    None => "KMS".into(),
-                },
-                found,
-            ),
-        ));
-    }
-
-    if !observed.pitr {
-        drifts.push(Planned::new(
-            Fix::Pitr,
-            Change::wanted("point-in-time recovery", "ENABLED", "DISABLED"),
-        ));
-    }
-
-    let want_ttl = ctx.spec.retain_days.map(|_| TTL_ATTRIBUTE.to_string());
-    if observed.ttl != want_ttl {
-        let text = |t: &Option<String>| match t {
-            Some(a) => format!("enabled on {a}"),
-            None => "disabled".to_string(),
-        };
-        drifts.push(Planned::new(
-            Fix::Ttl,
-            Change::wanted("TTL", text(&want_ttl), text(&observed.ttl)),
-        ));
-    }
-    drifts
+    table_changes(ctx.spec, &plain, key)
 }
 
 async fn repair(
     ctx: &Ctx<'_>,
     observed: &Observed,
-    drift: &Planned<Fix>,
+    drift: &Planned<Part>,
     key: Option<&str>,
 ) -> Result<(), AwsError> {
     let region = ctx.region();
     let name = &ctx.names.table;
     let client = ctx.aws.dynamodb(region);
     match drift.by {
-        Fix::Impossible => {}
-        Fix::Tags => {
+        Part::Impossible => {}
+        Part::Tags => {
             let mut request = client
                 .tag_resource()
                 .resource_arn(observed.table.table_arn().unwrap_or_default());
@@ -457,7 +351,7 @@ async fn repair(
                 .await
                 .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
         }
-        Fix::Billing => {
+        Part::Billing => {
             client
                 .update_table()
                 .table_name(name)
@@ -467,8 +361,8 @@ async fn repair(
                 .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTable", &e))?;
             wait_settled(ctx).await?;
         }
-        Fix::CreateIndex => create_index(ctx).await?,
-        Fix::RecreateIndex => {
+        Part::CreateIndex => create_index(ctx).await?,
+        Part::RecreateIndex => {
             client
                 .update_table()
                 .table_name(name)
@@ -488,7 +382,7 @@ async fn repair(
             wait_settled(ctx).await?;
             create_index(ctx).await?;
         }
-        Fix::Sse => {
+        Part::Sse => {
             client
                 .update_table()
                 .table_name(name)
@@ -498,8 +392,8 @@ async fn repair(
                 .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateTable", &e))?;
             wait_settled(ctx).await?;
         }
-        Fix::Pitr => enable_pitr(ctx).await?,
-        Fix::Ttl => {
+        Part::Pitr => enable_pitr(ctx).await?,
+        Part::Ttl => {
             // TTL is one attribute per table: the old one is turned off first.
             if let Some(old) = &observed.ttl {
                 set_ttl(ctx, old, false).await?;

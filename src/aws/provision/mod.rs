@@ -464,5 +464,3 @@ pub(crate) fn tags_text(ctx: &Ctx<'_>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-pub(crate) use crate::core::provision::same_key;

@@ -533,15 +533,3 @@ fn build_error<'r>(
 async fn stack_key(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<String>, AwsError> {
     crate::aws::provision::kms::key_arn(ctx, manifest).await
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::aws::provision::same_key;
-
-    #[test]
-    fn keys_match_by_id_or_arn() {
-        let arn = "arn:aws:kms:us-west-2:123456789012:key/1234-abcd";
-        assert!(same_key(arn, "1234-abcd"));
-        assert!(!same_key(arn, "alias/aws/sns"));
-    }
-}

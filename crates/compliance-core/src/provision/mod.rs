@@ -6,6 +6,7 @@
 
 pub mod cloudwatch;
 pub mod config;
+pub mod dynamodb;
 pub mod events;
 pub mod iam;
 pub mod kms;
@@ -16,4 +17,15 @@ pub mod sns;
 pub fn same_key(a: &str, b: &str) -> bool {
     let id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
     a == b || id(a) == id(b)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_match_by_id_or_arn() {
+        let arn = "arn:aws:kms:us-west-2:123456789012:key/1234-abcd";
+        assert!(super::same_key(arn, arn));
+        assert!(super::same_key(arn, "1234-abcd"));
+        assert!(!super::same_key(arn, "alias/aws/sns"));
+    }
 }
