@@ -8,6 +8,7 @@ use crate::cli::{GlobalArgs, SetupArgs, SseChoice};
 use crate::commands::stack_context::{connect, validate, SpecInput};
 use crate::commands::{exit, progress_enabled};
 use crate::core::stack::{Manifest, Sse, StackChoices};
+use crate::output::notice;
 use crate::output::stack::{manifest_not_saved, write_steps, StepsReport};
 use anyhow::Result;
 
@@ -55,11 +56,11 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
                 write_steps(std::io::stdout().lock(), args.format, &report)?;
                 let changed = steps.iter().filter(|s| !matches!(s.action, Action::Unchanged)).count();
                 if args.dry_run {
-                    eprintln!("dry run: {changed} change(s) planned, nothing was changed");
+                    notice::note(format!("dry run: {changed} change(s) planned, nothing was changed"));
                 } else if changed == 0 {
-                    eprintln!("setup: everything for suffix {} is up to date", spec.suffix);
+                    notice::note(format!("setup: everything for suffix {} is up to date", spec.suffix));
                 } else {
-                    eprintln!("setup: {changed} change(s) made for suffix {}", spec.suffix);
+                    notice::note(format!("setup: {changed} change(s) made for suffix {}", spec.suffix));
                 }
                 Ok(exit::OK)
             }
@@ -74,13 +75,13 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
                 };
                 write_steps(std::io::stdout().lock(), args.format, &report)?;
                 if let Some(error) = &failure.error {
-                    eprintln!(
+                    notice::note(format!(
                         "error: setup stopped: {error}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",
                         spec.suffix
-                    );
+                    ));
                 }
                 if let Some(error) = &failure.manifest_error {
-                    eprintln!("{}", manifest_not_saved(spec, error));
+                    notice::note(format!("{}", manifest_not_saved(spec, error)));
                 }
                 Ok(exit::RUNTIME)
             }

@@ -9,6 +9,7 @@ use crate::aws::provision::{inspect_all, manifest, Ctx, State};
 use crate::cli::{GlobalArgs, StatusArgs};
 use crate::commands::stack_context::{connect, validate, SpecInput};
 use crate::commands::{exit, progress_enabled};
+use crate::output::notice;
 use crate::output::stack::write_status;
 use anyhow::Result;
 
@@ -28,10 +29,10 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
         let ctx = Ctx::new(&connected.aws, &connected.spec, true)
             .with_progress(progress_enabled(global));
         let Some(manifest) = loaded else {
-            eprintln!(
+            notice::note(format!(
                 "no stack for suffix {suffix} in {}: run `compliance setup --suffix {suffix}`",
                 connected.spec.region
-            );
+            ));
             return Ok(exit::FINDINGS);
         };
         let found = inspect_all(&ctx, &manifest).await;
@@ -40,14 +41,14 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
         let unknown = count(|s| matches!(s, State::Unknown(_)));
         let bad = count(|s| matches!(s, State::Missing | State::Drifted(_)));
         if bad > 0 {
-            eprintln!(
+            notice::note(format!(
                 "{bad} resource(s) missing or drifted: `compliance setup --suffix {suffix}` repairs them"
-            );
+            ));
         }
         if unknown > 0 {
-            eprintln!(
+            notice::note(format!(
                 "error: {unknown} resource(s) could not be read (state unknown; the reason names the AWS error)"
-            );
+            ));
             Ok(exit::RUNTIME)
         } else if bad > 0 {
             Ok(exit::FINDINGS)

@@ -12,6 +12,7 @@ use crate::cli::{GlobalArgs, TeardownArgs};
 use crate::commands::stack_context::{connect, validate, SpecInput};
 use crate::commands::{exit, progress_enabled};
 use crate::core::stack::StackSpec;
+use crate::output::notice;
 use crate::output::stack::{manifest_not_saved, write_steps, StackFormat, StepsReport};
 use anyhow::Result;
 use std::io::{BufRead, IsTerminal, Write};
@@ -29,10 +30,10 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
         }
         let spec = &connected.spec;
         let Some(mut manifest) = loaded else {
-            eprintln!(
+            notice::note(format!(
                 "nothing to tear down: suffix {} has no stack in account {} region {}",
                 spec.suffix, spec.account, spec.region
-            );
+            ));
             return Ok(exit::OK);
         };
         if !args.yes {
@@ -43,21 +44,21 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
                 Err(failure) => {
                     let error = failure.first_error();
                     show(args.format, spec, true, &failure.done, Some(error), None)?;
-                    eprintln!("error: teardown could not plan: {error}");
+                    notice::note(format!("error: teardown could not plan: {error}"));
                     return Ok(exit::RUNTIME);
                 }
             };
             show(args.format, spec, true, &plan, None, None)?;
             let deletions = plan.iter().filter(|s| s.action == Action::Delete).count();
             if args.dry_run {
-                eprintln!("dry run: {deletions} resource(s) would be deleted, nothing was changed");
+                notice::note(format!("dry run: {deletions} resource(s) would be deleted, nothing was changed"));
                 return Ok(exit::OK);
             }
             if !std::io::stdin().is_terminal() {
-                eprintln!(
+                notice::note(format!(
                     "nothing deleted: teardown deletes only with --yes when stdin is not a terminal (compliance teardown --suffix {} --yes)",
                     spec.suffix
-                );
+                ));
                 return Ok(exit::INPUT);
             }
             let question = format!(
@@ -65,7 +66,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
                 spec.suffix, spec.account, spec.region
             );
             if !ask(&question)? {
-                eprintln!("nothing deleted");
+                notice::note("nothing deleted");
                 return Ok(exit::OK);
             }
         }
@@ -74,13 +75,13 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
             Ok(steps) => {
                 show(args.format, spec, false, &steps, None, None)?;
                 if manifest.created.is_empty() {
-                    eprintln!("teardown: nothing of suffix {} is left", spec.suffix);
+                    notice::note(format!("teardown: nothing of suffix {} is left", spec.suffix));
                     Ok(exit::OK)
                 } else {
-                    eprintln!(
+                    notice::note(format!(
                         "error: still present: {}",
                         manifest.created.keys().cloned().collect::<Vec<_>>().join(", ")
-                    );
+                    ));
                     Ok(exit::RUNTIME)
                 }
             }
@@ -94,10 +95,10 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
                     failure.manifest_error.as_deref(),
                 )?;
                 if let Some(error) = &failure.error {
-                    eprintln!("error: teardown stopped: {error}\nRun teardown again to continue.");
+                    notice::note(format!("error: teardown stopped: {error}\nRun teardown again to continue."));
                 }
                 if let Some(error) = &failure.manifest_error {
-                    eprintln!("{}", manifest_not_saved(spec, error));
+                    notice::note(format!("{}", manifest_not_saved(spec, error)));
                 }
                 Ok(exit::RUNTIME)
             }
