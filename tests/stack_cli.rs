@@ -423,3 +423,52 @@ async fn a_teardown_that_fails_half_way_saves_what_it_removed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(manifest(&config, region, &sfx).await.is_none());
 }
+
+#[tokio::test]
+async fn a_change_that_does_not_take_fails_setup_at_the_verify_step() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("a_change_that_does_not_take_fails_setup_at_the_verify_step");
+        return;
+    };
+    let moto = support::endpoint_url().unwrap();
+    // Setup stops at S3, before AWS Config, so the region's recorder is never touched.
+    let region = "ca-central-1";
+    let dir = tempfile::tempdir().unwrap();
+    let sfx = suffix("verify");
+    // S3 answers PutBucketVersioning with success but never applies it.
+    let proxy = support::proxy::start(&moto, |head, _| {
+        let line = head.lines().next().unwrap_or_default();
+        (line.starts_with("PUT ") && line.contains("versioning")).then(|| Fault {
+            status: 200,
+            content_type: "application/xml",
+            body: String::new(),
+            request_id: "req-versioning-ignored",
+        })
+    });
+    let o = run_at(
+        &proxy,
+        dir.path(),
+        &[
+            "--region", region, "setup", "--suffix", &sfx, "--format", "json",
+        ],
+        &[],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("ChangeNotApplied") && err.contains("versioning"),
+        "the re-read names what did not take: {err}"
+    );
+    let report = json_of(&o);
+    assert_eq!(report["error"]["operation"], "Verify");
+    // What was created is recorded, so teardown removes it.
+    let recorded = manifest(&config, region, &sfx).await.expect("saved");
+    assert!(recorded["created"].get("s3-bucket").is_some(), "{recorded}");
+    let o = run_at(
+        &moto,
+        dir.path(),
+        &["--region", region, "teardown", "--suffix", &sfx, "--yes"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
