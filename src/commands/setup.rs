@@ -81,7 +81,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
                     ));
                 }
                 if let Some(error) = &failure.manifest_error {
-                    notice::note(format!("{}", manifest_not_saved(spec, error)));
+                    notice::note(manifest_not_saved(spec, error));
                 }
                 Ok(exit::RUNTIME)
             }

@@ -98,7 +98,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
                     notice::note(format!("error: teardown stopped: {error}\nRun teardown again to continue."));
                 }
                 if let Some(error) = &failure.manifest_error {
-                    notice::note(format!("{}", manifest_not_saved(spec, error)));
+                    notice::note(manifest_not_saved(spec, error));
                 }
                 Ok(exit::RUNTIME)
             }
