@@ -2,9 +2,9 @@
 //! so the help text, the completions in `completions/` and the README stay one
 //! source of truth.
 
+pub use crate::output::stack::StackFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-pub use crate::output::stack::StackFormat;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -20,10 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/config-items"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/config-items");
 
 /// SOURCES.md's heading says "Configuration items (35)", but its per-type
 /// tables (S3 10, SG 7, EC2 6, RDS 4, IAM 3+2+1, CFN 1) list 34 files, and 34

@@ -69,13 +69,7 @@ fn the_core_crate_depends_on_nothing_that_does_io_or_async() {
     }
     let mut files = Vec::new();
     rust_files(&root().join("crates/compliance-core/src"), &mut files);
-    for needle in [
-        "std::fs",
-        "tokio",
-        "println!",
-        "eprintln!",
-        "std::process",
-    ] {
+    for needle in ["std::fs", "tokio", "println!", "eprintln!", "std::process"] {
         let found = uses(&files, needle);
         assert!(found.is_empty(), "the core uses {needle} at {found:?}");
     }

@@ -457,8 +457,16 @@ async fn config_stack_lifecycle() {
     }])
     .expect("built-in catalogue loads");
     for rule in catalogue.rules() {
-        for t in rule.resource_types.iter().filter(|t| recordable.contains(&t.as_str())) {
-            assert!(types.contains(&t.as_str()), "{}: {t} is not recorded", rule.id);
+        for t in rule
+            .resource_types
+            .iter()
+            .filter(|t| recordable.contains(&t.as_str()))
+        {
+            assert!(
+                types.contains(&t.as_str()),
+                "{}: {t} is not recorded",
+                rule.id
+            );
         }
     }
     assert!(recording(&aws, REGION, &names.recorder).await);

@@ -5,11 +5,11 @@
 //! threshold or grouping needs no rescan and a hand-edited score cannot mislead.
 
 use crate::cli::{Format, GlobalArgs, ScoreArgs};
-use crate::pipeline::stores::{find_scan, findings_of, open};
 use crate::commands::{emit, exit, load_catalogue, load_settings, read_input, InputError};
 use crate::core::report::ScanReport;
 use crate::core::score::{score, Grouping};
 use crate::output;
+use crate::pipeline::stores::{find_scan, findings_of, open};
 use anyhow::Result;
 
 pub async fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<u8> {

@@ -212,9 +212,7 @@ pub fn parse_since(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Str
             n.parse::<i64>()
                 .ok()
                 .filter(|n| *n >= 0)
-                .map(|n| {
-                    crate::timestamp::format(&(now - chrono::Duration::seconds(n * secs)))
-                })
+                .map(|n| crate::timestamp::format(&(now - chrono::Duration::seconds(n * secs))))
                 .ok_or_else(|| format!("`{text}`: expected a number before `{unit}`")),
         )
     };
@@ -336,8 +334,7 @@ mod tests {
 
     #[test]
     fn since_accepts_ages_and_dates() {
-        let now =
-            crate::timestamp::parse(&serde_json::json!("2026-11-22T12:00:00Z")).unwrap();
+        let now = crate::timestamp::parse(&serde_json::json!("2026-11-22T12:00:00Z")).unwrap();
         assert_eq!(parse_since("7d", now).unwrap(), "2026-11-15T12:00:00.000Z");
         assert_eq!(parse_since("2h", now).unwrap(), "2026-11-22T10:00:00.000Z");
         assert_eq!(

@@ -38,9 +38,7 @@ pub fn of_scan(report: &ScanReport, duration_secs: f64) -> Vec<Metric> {
         let count = report
             .findings
             .iter()
-            .filter(|f| {
-                f.severity == severity && f.status == crate::finding::Status::NonCompliant
-            })
+            .filter(|f| f.severity == severity && f.status == crate::finding::Status::NonCompliant)
             .count();
         out.push(Metric {
             name: "Violations",
