@@ -6,7 +6,10 @@
 //! to a fresh local store; and the default table.
 //!
 //! Run: `cargo bench --bench end_to_end` (release profile; not part of CI).
-//! `COMPLIANCE_BENCH_ITEMS=N` changes the item count.
+//! `COMPLIANCE_BENCH_ITEMS=N` changes the item count; `COMPLIANCE_BENCH_SNAPSHOT=PATH`
+//! keeps the generated snapshot at PATH; `COMPLIANCE_BIN=PATH`
+//! measures another build of the binary (say `target/release/compliance` while
+//! the harness itself runs from a debug build).
 
 #[path = "support/estate.rs"]
 mod estate;
@@ -26,7 +29,7 @@ fn run(args: &[&str], out: &std::path::Path, store: &std::path::Path) -> Measure
     let started = Instant::now();
     let result = Command::new("/usr/bin/time")
         .arg("-v")
-        .arg(env!("CARGO_BIN_EXE_compliance"))
+        .arg(binary())
         .args(args)
         .env("COMPLIANCE_STORE", store)
         .env("NO_COLOR", "1")
@@ -55,6 +58,10 @@ fn run(args: &[&str], out: &std::path::Path, store: &std::path::Path) -> Measure
     }
 }
 
+fn binary() -> String {
+    std::env::var("COMPLIANCE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_compliance").to_string())
+}
+
 fn main() {
     let n: usize = std::env::var("COMPLIANCE_BENCH_ITEMS")
         .ok()
@@ -62,12 +69,17 @@ fn main() {
         .unwrap_or(100_000);
     let dir = std::env::temp_dir().join(format!("compliance-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let snapshot = dir.join("big.json");
+    // COMPLIANCE_BENCH_SNAPSHOT=PATH keeps the snapshot there for runs by hand.
+    let keep = std::env::var_os("COMPLIANCE_BENCH_SNAPSHOT").map(std::path::PathBuf::from);
+    let snapshot = keep.clone().unwrap_or_else(|| dir.join("big.json"));
     std::fs::write(&snapshot, estate::snapshot(n)).expect("write snapshot");
     let snapshot_mb = std::fs::metadata(&snapshot).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let snap = snapshot.to_str().expect("utf-8 path");
     let out = dir.join("out");
-    println!("end-to-end benchmark: {n} items, {snapshot_mb:.0} MB snapshot");
+    println!(
+        "end-to-end benchmark: {n} items, {snapshot_mb:.0} MB snapshot, binary {}",
+        binary()
+    );
     let cases: [(&str, Vec<&str>); 3] = [
         (
             "scan --format json --no-history",
