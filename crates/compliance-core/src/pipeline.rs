@@ -52,6 +52,9 @@ fn workers() -> usize {
         .max(2)
 }
 
+/// Items per channel message.
+const BATCH: usize = 32;
+
 /// What a worker says about one item, by position.
 enum Judged {
     Findings(Vec<Finding>),
@@ -69,9 +72,11 @@ pub fn stream_document<E>(
     keep: &(dyn Fn(&ConfigItem) -> bool + Sync),
     on_item: &mut dyn FnMut(Vec<Finding>) -> Result<(), E>,
 ) -> Result<Streamed, StreamError<E>> {
-    let (tx, rx) = sync_channel::<(usize, &RawValue)>(256);
+    // Items travel in batches: one channel message per item cost more in
+    // wake-ups than the evaluation of a small item.
+    let (tx, rx) = sync_channel::<(usize, Vec<&RawValue>)>(16);
     let rx = Mutex::new(rx);
-    let (done_tx, done_rx) = sync_channel::<(usize, Judged)>(1024);
+    let (done_tx, done_rx) = sync_channel::<(usize, Vec<Judged>)>(64);
     let stop = AtomicBool::new(false);
     let outcome = std::thread::scope(|scope| {
         for _ in 0..workers() {
@@ -79,18 +84,22 @@ pub fn stream_document<E>(
             let rx = &rx;
             scope.spawn(move || loop {
                 let next = rx.lock().map(|r| r.recv());
-                let Ok(Ok((index, raw))) = next else { break };
-                let judged = match item_at(file, index, raw) {
-                    Ok(item) if keep(&item) => {
-                        let mut out = Vec::with_capacity(engine.rules_for(&item.resource_type));
-                        engine.evaluate_into(&item, &mut out);
-                        Judged::Findings(out)
-                    }
-                    Ok(_) => Judged::Filtered,
-                    Err(e) => Judged::Bad(e),
-                };
+                let Ok(Ok((first, raws))) = next else { break };
+                let judged: Vec<Judged> = raws
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, raw)| match item_at(file, first + n, raw) {
+                        Ok(item) if keep(&item) => {
+                            let mut out = Vec::with_capacity(engine.rules_for(&item.resource_type));
+                            engine.evaluate_into(&item, &mut out);
+                            Judged::Findings(out)
+                        }
+                        Ok(_) => Judged::Filtered,
+                        Err(e) => Judged::Bad(e),
+                    })
+                    .collect();
                 // A closed channel means the consumer stopped; so do we.
-                if done_tx.send((index, judged)).is_err() {
+                if done_tx.send((first, judged)).is_err() {
                     break;
                 }
             });
@@ -99,12 +108,27 @@ pub fn stream_document<E>(
         let text = &text;
         let stop = &stop;
         let parser = scope.spawn(move || {
+            let mut batch: Vec<&RawValue> = Vec::with_capacity(BATCH);
+            let mut first = 0;
             let streamed = stream_snapshot(file, text, &mut |i, v| {
                 // After the consumer stopped, the rest is only parsed, not sent.
-                if !stop.load(Ordering::Relaxed) {
-                    let _ = tx.send((i, v));
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if batch.is_empty() {
+                    first = i;
+                }
+                batch.push(v);
+                if batch.len() == BATCH {
+                    let _ = tx.send((
+                        first,
+                        std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
+                    ));
                 }
             });
+            if !batch.is_empty() && !stop.load(Ordering::Relaxed) {
+                let _ = tx.send((first, batch));
+            }
             drop(tx);
             streamed
         });
@@ -146,23 +170,25 @@ pub fn stream_document<E>(
 /// Receives judged items in any order and hands them on in document order; the
 /// first bad item in document order stops the stream.
 fn consume_in_order<E>(
-    done: Receiver<(usize, Judged)>,
+    done: Receiver<(usize, Vec<Judged>)>,
     on_item: &mut dyn FnMut(Vec<Finding>) -> Result<(), E>,
 ) -> Result<usize, StreamError<E>> {
-    let mut waiting: BTreeMap<usize, Judged> = BTreeMap::new();
+    let mut waiting: BTreeMap<usize, Vec<Judged>> = BTreeMap::new();
     let mut next = 0usize;
     let mut judged = 0usize;
-    for (index, result) in done.iter() {
-        waiting.insert(index, result);
-        while let Some(result) = waiting.remove(&next) {
-            next += 1;
-            match result {
-                Judged::Findings(findings) => {
-                    judged += 1;
-                    on_item(findings).map_err(StreamError::Sink)?;
+    for (first, batch) in done.iter() {
+        waiting.insert(first, batch);
+        while let Some(batch) = waiting.remove(&next) {
+            next += batch.len();
+            for result in batch {
+                match result {
+                    Judged::Findings(findings) => {
+                        judged += 1;
+                        on_item(findings).map_err(StreamError::Sink)?;
+                    }
+                    Judged::Filtered => {}
+                    Judged::Bad(e) => return Err(StreamError::Input(e)),
                 }
-                Judged::Filtered => {}
-                Judged::Bad(e) => return Err(StreamError::Input(e)),
             }
         }
     }
