@@ -225,8 +225,8 @@ mod tests {
     use crate::catalogue::{Catalogue, RuleSource};
     use crate::settings::Settings;
 
-    #[test]
-    fn parallel_evaluation_keeps_document_order_and_reports_the_first_bad_item() {
+    /// One rule: volumes must be encrypted.
+    fn volume_engine() -> Engine {
         let rule = r#"
 id = "v"
 title = "t"
@@ -244,7 +244,12 @@ fix = "f"
             files: vec![("v.toml".into(), rule)],
         }])
         .unwrap();
-        let engine = Engine::new(&catalogue.rules(), &Settings::default());
+        Engine::new(&catalogue.rules(), &Settings::default())
+    }
+
+    #[test]
+    fn parallel_evaluation_keeps_document_order_and_reports_the_first_bad_item() {
+        let engine = volume_engine();
         let items: Vec<String> = (0..1000)
             .map(|i| format!(r#"{{"resourceType": "AWS::EC2::Volume", "resourceId": "vol-{i}", "configuration": {{"encrypted": {}}}}}"#, i % 2 == 0))
             .collect();
@@ -274,24 +279,7 @@ fix = "f"
 
     #[test]
     fn a_sink_that_fails_stops_the_stream_without_hanging() {
-        let rule = r#"
-id = "v"
-title = "t"
-resource_types = ["AWS::EC2::Volume"]
-severity = "high"
-category = "encryption"
-[check]
-path = "configuration.encrypted"
-equals = true
-[docs]
-why = "w"
-fix = "f"
-"#;
-        let catalogue = Catalogue::load(&[RuleSource {
-            files: vec![("v.toml".into(), rule)],
-        }])
-        .unwrap();
-        let engine = Engine::new(&catalogue.rules(), &Settings::default());
+        let engine = volume_engine();
         // Far more items than every channel holds together, so a consumer that
         // stopped without unblocking the parser would hang here.
         let items: Vec<String> = (0..20_000)

@@ -224,25 +224,13 @@ pub fn aggregator_diffs(spec: &StackSpec, a: &Aggregator) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stack::{Frequency, Sse};
 
     const KNOWN: &[&str] = &["AWS::EC2::Instance", "AWS::S3::Bucket"];
 
     fn spec() -> StackSpec {
         StackSpec {
-            suffix: "dev".into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            partition: "aws".into(),
-            emails: vec![],
-            frequency: Frequency::Six,
-            sse: Sse::Kms,
             aggregator_regions: vec!["eu-west-1".into(), "eu-central-1".into()],
-            tags: Default::default(),
-            rules: vec![],
-            threshold: 70.0,
-            retain_days: None,
-            adopt_recorder: false,
+            ..super::super::test_spec()
         }
     }
 

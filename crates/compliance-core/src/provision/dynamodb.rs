@@ -161,23 +161,11 @@ pub fn table_changes(spec: &StackSpec, table: &Table, key: Option<&str>) -> Vec<
 mod tests {
     use super::*;
     use crate::plan::Risk;
-    use crate::stack::{Frequency, Sse};
 
     fn spec() -> StackSpec {
         StackSpec {
-            suffix: "dev".into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            partition: "aws".into(),
-            emails: vec![],
-            frequency: Frequency::Six,
-            sse: Sse::Kms,
-            aggregator_regions: vec![],
-            tags: Default::default(),
-            rules: vec![],
-            threshold: 70.0,
             retain_days: Some(90),
-            adopt_recorder: false,
+            ..super::super::test_spec()
         }
     }
 

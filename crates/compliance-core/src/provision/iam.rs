@@ -88,24 +88,9 @@ pub fn role_changes(spec: &StackSpec, found: &Role) -> Vec<Planned<Part>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stack::{Frequency, Sse};
 
     fn spec() -> StackSpec {
-        StackSpec {
-            suffix: "dev".into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            partition: "aws".into(),
-            emails: vec![],
-            frequency: Frequency::Six,
-            sse: Sse::Kms,
-            aggregator_regions: vec![],
-            tags: Default::default(),
-            rules: vec![],
-            threshold: 70.0,
-            retain_days: None,
-            adopt_recorder: false,
-        }
+        super::super::test_spec()
     }
 
     #[test]

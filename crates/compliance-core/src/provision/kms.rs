@@ -122,24 +122,9 @@ pub fn key_changes(spec: &StackSpec, key: &Key) -> Vec<Planned<Part>> {
 mod tests {
     use super::*;
     use crate::plan::Risk;
-    use crate::stack::{Frequency, Sse};
 
     fn spec() -> StackSpec {
-        StackSpec {
-            suffix: "dev".into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            partition: "aws".into(),
-            emails: vec![],
-            frequency: Frequency::Six,
-            sse: Sse::Kms,
-            aggregator_regions: vec![],
-            tags: Default::default(),
-            rules: vec![],
-            threshold: 70.0,
-            retain_days: None,
-            adopt_recorder: false,
-        }
+        super::super::test_spec()
     }
 
     fn as_specified(spec: &StackSpec) -> Key {

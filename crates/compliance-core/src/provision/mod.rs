@@ -29,3 +29,25 @@ mod tests {
         assert!(!super::same_key(arn, "alias/aws/sns"));
     }
 }
+
+/// The stack every diff test starts from (suffix `dev` in 123456789012,
+/// eu-west-1, SSE-KMS, default frequency); a test changes what it is about.
+#[cfg(test)]
+pub(crate) fn test_spec() -> crate::stack::StackSpec {
+    use crate::stack::{Frequency, Sse, StackSpec};
+    StackSpec {
+        suffix: "dev".into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+        partition: "aws".into(),
+        emails: vec![],
+        frequency: Frequency::Six,
+        sse: Sse::Kms,
+        aggregator_regions: vec![],
+        tags: Default::default(),
+        rules: vec![],
+        threshold: 70.0,
+        retain_days: None,
+        adopt_recorder: false,
+    }
+}
