@@ -19,17 +19,6 @@ pub fn same_key(a: &str, b: &str) -> bool {
     a == b || id(a) == id(b)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keys_match_by_id_or_arn() {
-        let arn = "arn:aws:kms:us-west-2:123456789012:key/1234-abcd";
-        assert!(super::same_key(arn, arn));
-        assert!(super::same_key(arn, "1234-abcd"));
-        assert!(!super::same_key(arn, "alias/aws/sns"));
-    }
-}
-
 /// The stack every diff test starts from (suffix `dev` in 123456789012,
 /// eu-west-1, SSE-KMS, default frequency); a test changes what it is about.
 #[cfg(test)]
@@ -49,5 +38,16 @@ pub(crate) fn test_spec() -> crate::stack::StackSpec {
         threshold: 70.0,
         retain_days: None,
         adopt_recorder: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_match_by_id_or_arn() {
+        let arn = "arn:aws:kms:us-west-2:123456789012:key/1234-abcd";
+        assert!(super::same_key(arn, arn));
+        assert!(super::same_key(arn, "1234-abcd"));
+        assert!(!super::same_key(arn, "alias/aws/sns"));
     }
 }
