@@ -1,6 +1,6 @@
 //! `compliance`: continuous AWS compliance monitoring in one binary.
 //!
-//! Layers (see ../shared/DESIGN.md and docs/architecture.md): `cli` parses, `commands`
+//! Layers (see docs/architecture.md and the design notes): `cli` parses, `commands`
 //! glue the pure `core` to the outside world, and adapters (`output`, `embedded`)
 //! sit behind small interfaces. The library exists so integration tests and the
 //! benchmark use the same code as the binary.

@@ -1,7 +1,7 @@
 //! The normaliser and the built-in catalogue against real AWS Config
 //! configuration items (tests/fixtures/config-items, vendored from
-//! ../shared/fixtures with its SOURCES.md and never edited, described row by
-//! row in that SOURCES.md), so a plain clone tests without ../shared.
+//! the shared fixture corpus with its SOURCES.md and never edited, described row by
+//! row in that SOURCES.md), so a plain clone tests on its own.
 //!
 //! Three layers: every file loads and comes out in the canonical form; the
 //! concrete values each SOURCES.md row describes survive normalisation; and the
