@@ -1,9 +1,10 @@
 //! `compliance`: continuous AWS compliance monitoring in one binary.
 //!
-//! Layers (see docs/architecture.md and the design notes): `cli` parses, `commands`
-//! glue the pure `core` to the outside world, and adapters (`output`, `embedded`)
-//! sit behind small interfaces. The library exists so integration tests and the
-//! benchmark use the same code as the binary.
+//! Layers (see docs/architecture.md): `cli` parses; `commands` turn flags into
+//! a `pipeline` run or a plan; the pure core (the `compliance-core` crate,
+//! re-exported here as `core`) decides; adapters (`aws`, `store`, `output`,
+//! `embedded`) sit behind small interfaces. The library exists so integration
+//! tests and the benchmarks use the same code as the binary.
 
 pub mod aws;
 pub mod cli;
