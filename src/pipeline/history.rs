@@ -8,7 +8,7 @@ use crate::aws::alerts;
 use crate::cli::{AlertOnChoice, GlobalArgs, StoreArgs};
 use crate::core::alert::{compose, AlertOn, Previous};
 use crate::core::finding::Finding;
-use crate::core::history::{record_of, summary_of, violations, ResourceRecord};
+use crate::core::history::{record_of, summary_of, violations, ResourceRecord, ScanSummary};
 use crate::core::report::ScanReport;
 use crate::pipeline::stores;
 use crate::pipeline::{Head, Sink, SinkError};
@@ -16,13 +16,16 @@ use crate::store::local::{LocalStore, ScanWriter};
 use crate::store::HistoryStore;
 use crate::store::StoreError;
 use anyhow::Result;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 /// Writes the scan's records into the local store as findings arrive, in one
 /// transaction committed with the summary when the scan ends, so history costs
-/// the memory of one batch, not of the scan. A store that cannot be opened or
-/// written stops only the history: the findings still go out, and the command
-/// reports the failure (exit 3).
+/// the memory of one batch, not of the scan. Encoding and inserting run on a
+/// thread of their own, beside the report writer. A store that cannot be opened
+/// or written stops only the history: the findings still go out, and the
+/// command reports the failure (exit 3).
 #[derive(Clone)]
 pub struct LocalRecords {
     scan_id: Arc<str>,
@@ -30,34 +33,49 @@ pub struct LocalRecords {
     state: Arc<Mutex<LocalState>>,
 }
 
+/// What the writer thread is sent.
+enum ToWriter {
+    Records(Vec<ResourceRecord>),
+    Commit(Box<ScanSummary>),
+}
+
 struct LocalState {
-    writer: Option<ScanWriter>,
     path: String,
+    sender: Option<SyncSender<ToWriter>>,
+    writer: Option<JoinHandle<Result<usize, StoreError>>>,
+    pending: Vec<ResourceRecord>,
     error: Option<StoreError>,
     written: usize,
 }
 
+/// Records handed to the writer thread per message.
+const RECORDS_PER_MESSAGE: usize = 256;
+
 impl LocalRecords {
     pub fn open(target: &StoreArgs, head: &Head) -> LocalRecords {
-        let (writer, path, error) = match LocalStore::locate(target.store.as_deref()) {
-            Ok(store) => {
-                let path = store.path().display().to_string();
-                match store.begin_scan() {
-                    Ok(w) => (Some(w), path, None),
-                    Err(e) => (None, path, Some(e)),
-                }
-            }
-            Err(e) => (None, String::new(), Some(e)),
+        let mut state = LocalState {
+            path: String::new(),
+            sender: None,
+            writer: None,
+            pending: Vec::new(),
+            error: None,
+            written: 0,
         };
+        match LocalStore::locate(target.store.as_deref()).and_then(|store| {
+            state.path = store.path().display().to_string();
+            store.begin_scan()
+        }) {
+            Ok(writer) => {
+                let (tx, rx) = sync_channel::<ToWriter>(16);
+                state.sender = Some(tx);
+                state.writer = Some(std::thread::spawn(move || write_all(writer, rx)));
+            }
+            Err(e) => state.error = Some(e),
+        }
         LocalRecords {
             scan_id: Arc::from(head.scan_id.as_str()),
             timestamp: Arc::from(head.generated_at.as_str()),
-            state: Arc::new(Mutex::new(LocalState {
-                writer,
-                path,
-                error,
-                written: 0,
-            })),
+            state: Arc::new(Mutex::new(state)),
         }
     }
 
@@ -76,29 +94,70 @@ impl LocalRecords {
     }
 }
 
+/// The writer thread: inserts what it is sent and commits on `Commit`; a
+/// closed channel without it (the scan failed) leaves the store as it was.
+fn write_all(mut writer: ScanWriter, rx: Receiver<ToWriter>) -> Result<usize, StoreError> {
+    let mut written = 0;
+    for message in rx {
+        match message {
+            ToWriter::Records(records) => {
+                for r in &records {
+                    writer.put(r)?;
+                }
+                written += records.len();
+            }
+            ToWriter::Commit(summary) => {
+                writer.commit(&summary)?;
+                return Ok(written);
+            }
+        }
+    }
+    Ok(0)
+}
+
+impl LocalState {
+    /// Sends what is pending; a writer that stopped (it failed) is joined for its error.
+    fn send(&mut self, message: ToWriter) {
+        let sent = match &self.sender {
+            Some(tx) => tx.send(message).is_ok(),
+            None => return,
+        };
+        if !sent {
+            self.join();
+        }
+    }
+
+    fn join(&mut self) {
+        self.sender = None;
+        if let Some(handle) = self.writer.take() {
+            match handle.join() {
+                Ok(Ok(n)) => self.written = n,
+                Ok(Err(e)) => self.error = Some(e),
+                Err(_) => {
+                    self.error = Some(StoreError::Local {
+                        path: self.path.clone(),
+                        message: "the history writer stopped unexpectedly".into(),
+                    })
+                }
+            }
+        }
+    }
+}
+
 impl Sink for LocalRecords {
     fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError> {
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        let state = &mut *state;
-        let Some(writer) = &mut state.writer else {
+        if state.sender.is_none() {
             return Ok(());
-        };
-        let mut failed = None;
-        let mut written = 0;
+        }
         each_record(&self.scan_id, &self.timestamp, findings, |r| {
-            if failed.is_none() {
-                match writer.put(&r) {
-                    Ok(()) => written += 1,
-                    Err(e) => failed = Some(e),
-                }
-            }
+            state.pending.push(r)
         });
-        state.written += written;
-        if let Some(e) = failed {
-            state.error = Some(e);
-            state.writer = None;
+        if state.pending.len() >= RECORDS_PER_MESSAGE {
+            let batch = std::mem::take(&mut state.pending);
+            state.send(ToWriter::Records(batch));
         }
         Ok(())
     }
@@ -107,11 +166,12 @@ impl Sink for LocalRecords {
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        if let Some(writer) = state.writer.take() {
-            if let Err(e) = writer.commit(&summary_of(report)) {
-                state.error = Some(e);
-            }
+        let batch = std::mem::take(&mut state.pending);
+        if !batch.is_empty() {
+            state.send(ToWriter::Records(batch));
         }
+        state.send(ToWriter::Commit(Box::new(summary_of(report))));
+        state.join();
         Ok(())
     }
 }
