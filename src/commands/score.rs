@@ -40,18 +40,12 @@ pub async fn run(global: &GlobalArgs, args: &ScoreArgs) -> Result<u8> {
         }
         (None, Some(wanted)) => {
             let catalogue = load_catalogue(global)?;
-            async {
-                let store = open(global, &args.store).await?;
-                let summary = find_scan(&store, wanted).await?;
-                let records =
-                    crate::store::HistoryStore::scan_records(&store, &summary.scan_id).await?;
-                let findings = findings_of(&records, &catalogue);
-                anyhow::Ok(score(
-                    &findings,
-                    args.threshold.unwrap_or(summary.threshold),
-                ))
-            }
-            .await?
+            let store = open(global, &args.store).await?;
+            let summary = find_scan(&store, wanted).await?;
+            let records =
+                crate::store::HistoryStore::scan_records(&store, &summary.scan_id).await?;
+            let findings = findings_of(&records, &catalogue);
+            score(&findings, args.threshold.unwrap_or(summary.threshold))
         }
         (None, None) => {
             return Err(InputError("score needs --input FILE or --scan ID".into()).into())

@@ -30,62 +30,70 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
         adopt_recorder: args.adopt_recorder,
     };
     validate(global, &input)?;
-    async {
-        let connected = connect(global, &input).await?;
-        let spec = &connected.spec;
-        let ctx = Ctx::new(&connected.aws, spec, args.dry_run).with_progress(progress_enabled(global));
-        let mut manifest = manifest::load(&ctx).await?.unwrap_or_else(|| Manifest {
-            version: Manifest::VERSION,
-            suffix: spec.suffix.clone(),
-            account: spec.account.clone(),
-            region: spec.region.clone(),
-            ..Manifest::default()
-        });
-        manifest.retain_days = spec.retain_days;
-        manifest.settings = Some(StackChoices::of(spec));
-        match ensure_all(&ctx, &mut manifest).await {
-            Ok(steps) => {
-                let report = StepsReport {
-                    schema: SCHEMA,
-                    spec,
-                    dry_run: args.dry_run,
-                    steps: &steps,
-                    error: None,
-                    manifest_error: None,
-                };
-                write_steps(std::io::stdout().lock(), args.format, &report)?;
-                let changed = steps.iter().filter(|s| !matches!(s.action, Action::Unchanged)).count();
-                if args.dry_run {
-                    notice::note(format!("dry run: {changed} change(s) planned, nothing was changed"));
-                } else if changed == 0 {
-                    notice::note(format!("setup: everything for suffix {} is up to date", spec.suffix));
-                } else {
-                    notice::note(format!("setup: {changed} change(s) made for suffix {}", spec.suffix));
-                }
-                Ok(exit::OK)
+    let connected = connect(global, &input).await?;
+    let spec = &connected.spec;
+    let ctx = Ctx::new(&connected.aws, spec, args.dry_run).with_progress(progress_enabled(global));
+    let mut manifest = manifest::load(&ctx).await?.unwrap_or_else(|| Manifest {
+        version: Manifest::VERSION,
+        suffix: spec.suffix.clone(),
+        account: spec.account.clone(),
+        region: spec.region.clone(),
+        ..Manifest::default()
+    });
+    manifest.retain_days = spec.retain_days;
+    manifest.settings = Some(StackChoices::of(spec));
+    match ensure_all(&ctx, &mut manifest).await {
+        Ok(steps) => {
+            let report = StepsReport {
+                schema: SCHEMA,
+                spec,
+                dry_run: args.dry_run,
+                steps: &steps,
+                error: None,
+                manifest_error: None,
+            };
+            write_steps(std::io::stdout().lock(), args.format, &report)?;
+            let changed = steps
+                .iter()
+                .filter(|s| !matches!(s.action, Action::Unchanged))
+                .count();
+            if args.dry_run {
+                notice::note(format!(
+                    "dry run: {changed} change(s) planned, nothing was changed"
+                ));
+            } else if changed == 0 {
+                notice::note(format!(
+                    "setup: everything for suffix {} is up to date",
+                    spec.suffix
+                ));
+            } else {
+                notice::note(format!(
+                    "setup: {changed} change(s) made for suffix {}",
+                    spec.suffix
+                ));
             }
-            Err(failure) => {
-                let report = StepsReport {
-                    schema: SCHEMA,
-                    spec,
-                    dry_run: args.dry_run,
-                    steps: &failure.done,
-                    error: failure.error.as_deref(),
-                    manifest_error: failure.manifest_error.as_deref(),
-                };
-                write_steps(std::io::stdout().lock(), args.format, &report)?;
-                if let Some(error) = &failure.error {
-                    notice::note(format!(
-                        "error: setup stopped: {error}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",
-                        spec.suffix
-                    ));
-                }
-                if let Some(error) = &failure.manifest_error {
-                    notice::note(manifest_not_saved(spec, error));
-                }
-                Ok(exit::RUNTIME)
+            Ok(exit::OK)
+        }
+        Err(failure) => {
+            let report = StepsReport {
+                schema: SCHEMA,
+                spec,
+                dry_run: args.dry_run,
+                steps: &failure.done,
+                error: failure.error.as_deref(),
+                manifest_error: failure.manifest_error.as_deref(),
+            };
+            write_steps(std::io::stdout().lock(), args.format, &report)?;
+            if let Some(error) = &failure.error {
+                notice::note(format!(
+                    "error: setup stopped: {error}\nWhat exists is listed above; run setup again to resume, or teardown --suffix {} --yes to remove it.",
+                    spec.suffix
+                ));
             }
+            if let Some(error) = &failure.manifest_error {
+                notice::note(manifest_not_saved(spec, error));
+            }
+            Ok(exit::RUNTIME)
         }
     }
-    .await
 }

@@ -22,89 +22,98 @@ const SCHEMA: &str = "compliance.teardown/v1";
 pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
     let input = SpecInput::for_suffix(args.suffix.as_deref());
     validate(global, &input)?;
-    async {
-        let mut connected = connect(global, &input).await?;
-        let loaded = manifest::load(&Ctx::new(&connected.aws, &connected.spec, true)).await?;
-        if let Some(choices) = loaded.as_ref().and_then(|m| m.settings.as_ref()) {
-            choices.apply(&mut connected.spec);
-        }
-        let spec = &connected.spec;
-        let Some(mut manifest) = loaded else {
+    let mut connected = connect(global, &input).await?;
+    let loaded = manifest::load(&Ctx::new(&connected.aws, &connected.spec, true)).await?;
+    if let Some(choices) = loaded.as_ref().and_then(|m| m.settings.as_ref()) {
+        choices.apply(&mut connected.spec);
+    }
+    let spec = &connected.spec;
+    let Some(mut manifest) = loaded else {
+        notice::note(format!(
+            "nothing to tear down: suffix {} has no stack in account {} region {}",
+            spec.suffix, spec.account, spec.region
+        ));
+        return Ok(exit::OK);
+    };
+    if !args.yes {
+        // The plan: the same steps, with every change left out.
+        let planner = Ctx::new(&connected.aws, spec, true);
+        let plan = match remove_all(&planner, &mut manifest.clone()).await {
+            Ok(steps) => steps,
+            Err(failure) => {
+                let error = failure.first_error();
+                show(args.format, spec, true, &failure.done, Some(error), None)?;
+                notice::note(format!("error: teardown could not plan: {error}"));
+                return Ok(exit::RUNTIME);
+            }
+        };
+        show(args.format, spec, true, &plan, None, None)?;
+        let deletions = plan.iter().filter(|s| s.action == Action::Delete).count();
+        if args.dry_run {
             notice::note(format!(
-                "nothing to tear down: suffix {} has no stack in account {} region {}",
-                spec.suffix, spec.account, spec.region
+                "dry run: {deletions} resource(s) would be deleted, nothing was changed"
             ));
             return Ok(exit::OK);
-        };
-        if !args.yes {
-            // The plan: the same steps, with every change left out.
-            let planner = Ctx::new(&connected.aws, spec, true);
-            let plan = match remove_all(&planner, &mut manifest.clone()).await {
-                Ok(steps) => steps,
-                Err(failure) => {
-                    let error = failure.first_error();
-                    show(args.format, spec, true, &failure.done, Some(error), None)?;
-                    notice::note(format!("error: teardown could not plan: {error}"));
-                    return Ok(exit::RUNTIME);
-                }
-            };
-            show(args.format, spec, true, &plan, None, None)?;
-            let deletions = plan.iter().filter(|s| s.action == Action::Delete).count();
-            if args.dry_run {
-                notice::note(format!("dry run: {deletions} resource(s) would be deleted, nothing was changed"));
-                return Ok(exit::OK);
-            }
-            if !std::io::stdin().is_terminal() {
+        }
+        if !std::io::stdin().is_terminal() {
+            notice::note(format!(
+                "nothing deleted: teardown deletes only with --yes when stdin is not a terminal (compliance teardown --suffix {} --yes)",
+                spec.suffix
+            ));
+            return Ok(exit::INPUT);
+        }
+        let question = format!(
+            "Delete the {deletions} resource(s) marked delete above (suffix {}, account {}, region {})? [y/N] ",
+            spec.suffix, spec.account, spec.region
+        );
+        if !ask(&question)? {
+            notice::note("nothing deleted");
+            return Ok(exit::OK);
+        }
+    }
+    let ctx = Ctx::new(&connected.aws, spec, false).with_progress(progress_enabled(global));
+    match remove_all(&ctx, &mut manifest).await {
+        Ok(steps) => {
+            show(args.format, spec, false, &steps, None, None)?;
+            if manifest.created.is_empty() {
                 notice::note(format!(
-                    "nothing deleted: teardown deletes only with --yes when stdin is not a terminal (compliance teardown --suffix {} --yes)",
+                    "teardown: nothing of suffix {} is left",
                     spec.suffix
                 ));
-                return Ok(exit::INPUT);
-            }
-            let question = format!(
-                "Delete the {deletions} resource(s) marked delete above (suffix {}, account {}, region {})? [y/N] ",
-                spec.suffix, spec.account, spec.region
-            );
-            if !ask(&question)? {
-                notice::note("nothing deleted");
-                return Ok(exit::OK);
-            }
-        }
-        let ctx = Ctx::new(&connected.aws, spec, false).with_progress(progress_enabled(global));
-        match remove_all(&ctx, &mut manifest).await {
-            Ok(steps) => {
-                show(args.format, spec, false, &steps, None, None)?;
-                if manifest.created.is_empty() {
-                    notice::note(format!("teardown: nothing of suffix {} is left", spec.suffix));
-                    Ok(exit::OK)
-                } else {
-                    notice::note(format!(
-                        "error: still present: {}",
-                        manifest.created.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ));
-                    Ok(exit::RUNTIME)
-                }
-            }
-            Err(failure) => {
-                show(
-                    args.format,
-                    spec,
-                    false,
-                    &failure.done,
-                    failure.error.as_deref(),
-                    failure.manifest_error.as_deref(),
-                )?;
-                if let Some(error) = &failure.error {
-                    notice::note(format!("error: teardown stopped: {error}\nRun teardown again to continue."));
-                }
-                if let Some(error) = &failure.manifest_error {
-                    notice::note(manifest_not_saved(spec, error));
-                }
+                Ok(exit::OK)
+            } else {
+                notice::note(format!(
+                    "error: still present: {}",
+                    manifest
+                        .created
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
                 Ok(exit::RUNTIME)
             }
         }
+        Err(failure) => {
+            show(
+                args.format,
+                spec,
+                false,
+                &failure.done,
+                failure.error.as_deref(),
+                failure.manifest_error.as_deref(),
+            )?;
+            if let Some(error) = &failure.error {
+                notice::note(format!(
+                    "error: teardown stopped: {error}\nRun teardown again to continue."
+                ));
+            }
+            if let Some(error) = &failure.manifest_error {
+                notice::note(manifest_not_saved(spec, error));
+            }
+            Ok(exit::RUNTIME)
+        }
     }
-    .await
 }
 
 /// The plan or the steps taken, on stdout.
