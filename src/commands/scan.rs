@@ -101,16 +101,14 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         }
     };
     let failing_now = run.failing_at(fail_on(args.fail_on));
-    let finished = match run.finish(source, resources, errors) {
-        Ok(finished) => finished,
+    let report = match run.finish(source, resources, errors) {
+        Ok(report) => report,
         Err(e) => {
             discard_out(args.out.as_deref());
             return Err(e.into());
         }
     };
-    drop(finished.sinks);
     commit_out(args.out.as_deref())?;
-    let report = finished.report;
 
     // The findings are out; what follows must not lose them if it fails.
     let mut recorded = Ok(());

@@ -88,10 +88,6 @@ impl Run {
         }
     }
 
-    pub fn scan_id(&self) -> &str {
-        &self.head.scan_id
-    }
-
     /// Takes one resource's findings: exemptions, totals, then every sink.
     pub fn item(&mut self, mut findings: Vec<Finding>) -> Result<(), SinkError> {
         if findings.is_empty() {
@@ -116,13 +112,14 @@ impl Run {
         self.summary.failing_at(fail_on)
     }
 
-    /// Ends the scan: builds the report (without findings) and lets every sink finish.
+    /// Ends the scan: builds the report (without findings) and lets every sink
+    /// finish; the sinks are dropped here, so a report writer is closed.
     pub fn finish(
         mut self,
         source: Source,
         resources: usize,
         errors: Vec<ScanError>,
-    ) -> Result<Finished, SinkError> {
+    ) -> Result<ScanReport, SinkError> {
         let expired: Vec<ExpiredExemption> = self.exemptions.expired();
         let rule_count = self.head.rules.len();
         let mut report = ScanReport::build(
@@ -151,20 +148,8 @@ impl Run {
         for sink in &mut self.sinks {
             sink.finish(&report)?;
         }
-        Ok(Finished {
-            report,
-            summary: self.summary,
-            sinks: self.sinks,
-        })
+        Ok(report)
     }
-}
-
-/// A finished scan: its report (no findings) and the sinks, for the steps
-/// after the findings are out (history, alerts, metrics).
-pub struct Finished {
-    pub report: ScanReport,
-    pub summary: SummaryBuilder,
-    pub sinks: Vec<Box<dyn Sink>>,
 }
 
 /// How to reach AWS: the global flags plus the command's retry and timeout budget.

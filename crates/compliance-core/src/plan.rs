@@ -254,6 +254,21 @@ pub fn tag_changes(wanted: &BTreeMap<String, String>, found: &[(String, String)]
         .collect()
 }
 
+/// The wanted tags that are missing or differ, as one change (`k=v, …`), for
+/// resources whose tags are set in one call; `None` when all are there.
+pub fn missing_tags(
+    wanted: &BTreeMap<String, String>,
+    found: &[(String, String)],
+) -> Option<Change> {
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|(k, v)| !found.iter().any(|(fk, fv)| fk == *k && fv == *v))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    (!missing.is_empty())
+        .then(|| Change::wanted("tags", missing.join(", "), "missing or different"))
+}
+
 /// Two IAM-style policy documents say the same: statement order, a single
 /// value versus a one-element list, and the order of values in a list do not matter.
 pub fn same_policy(a: &Value, b: &Value) -> bool {

@@ -117,17 +117,8 @@ pub fn alarm_changes(
         "true".into(),
         alarm.actions_enabled.unwrap_or(false).to_string(),
     );
-    let missing: Vec<String> = spec
-        .tags()
-        .into_iter()
-        .filter(|(k, v)| !tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Part::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
+    if let Some(change) = crate::plan::missing_tags(&spec.tags(), tags) {
+        drifts.push(Planned::new(Part::Tags, change));
     }
     drifts
 }

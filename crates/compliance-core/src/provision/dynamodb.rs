@@ -70,17 +70,8 @@ pub fn table_changes(spec: &StackSpec, table: &Table, key: Option<&str>) -> Vec<
             Change::wanted("key schema", want_keys, table.key_schema.clone()).impossible(),
         ));
     }
-    let missing: Vec<String> = spec
-        .tags()
-        .into_iter()
-        .filter(|(k, v)| !table.tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Part::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
+    if let Some(change) = crate::plan::missing_tags(&spec.tags(), &table.tags) {
+        drifts.push(Planned::new(Part::Tags, change));
     }
     if table.billing != PAY_PER_REQUEST {
         drifts.push(Planned::new(

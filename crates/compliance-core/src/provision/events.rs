@@ -45,17 +45,8 @@ pub enum Part {
 /// The rule's settings that differ from the spec.
 pub fn rule_changes(spec: &StackSpec, rule: &Rule) -> Vec<Planned<Part>> {
     let mut drifts = Vec::new();
-    let missing: Vec<String> = spec
-        .tags()
-        .into_iter()
-        .filter(|(k, v)| !rule.tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Part::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
+    if let Some(change) = crate::plan::missing_tags(&spec.tags(), &rule.tags) {
+        drifts.push(Planned::new(Part::Tags, change));
     }
     let want = spec.event_pattern();
     if rule.pattern.as_ref() != Some(&want) {

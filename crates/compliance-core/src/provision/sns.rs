@@ -77,17 +77,8 @@ pub enum Part {
 /// ARN under SSE-KMS (None: the key is not checked).
 pub fn topic_changes(spec: &StackSpec, topic: &Topic, key: Option<&str>) -> Vec<Planned<Part>> {
     let mut drifts = Vec::new();
-    let missing: Vec<String> = spec
-        .tags()
-        .into_iter()
-        .filter(|(k, v)| !topic.tags.iter().any(|(tk, tv)| tk == k && tv == v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !missing.is_empty() {
-        drifts.push(Planned::new(
-            Part::Tags,
-            Change::wanted("tags", missing.join(", "), "missing or different"),
-        ));
+    if let Some(change) = crate::plan::missing_tags(&spec.tags(), &topic.tags) {
+        drifts.push(Planned::new(Part::Tags, change));
     }
     if let Some(key) = key {
         let found = topic
