@@ -125,7 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--call-timeout', '--call-timeout', [CompletionResultType]::ParameterName, 'Give up on one API call (retries included) after this many seconds')
             [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts per API call, with adaptive backoff on throttling')
             [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Page size of list calls (tests of pagination only)')
-            [CompletionResult]::new('--resources', '--resources', [CompletionResultType]::ParameterName, 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn')
+            [CompletionResult]::new('--resources', '--resources', [CompletionResultType]::ParameterName, 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account''s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account''s password policy and summary), cfn (CloudFormation stacks)')
             [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'Only these rules (ids or globs); repeatable')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of stdout')

@@ -118,7 +118,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --call-timeout 'Give up on one API call (retries included) after this many seconds'
             cand --max-attempts 'Attempts per API call, with adaptive backoff on throttling'
             cand --page-size 'Page size of list calls (tests of pagination only)'
-            cand --resources 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn'
+            cand --resources 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account''s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account''s password policy and summary), cfn (CloudFormation stacks)'
             cand --rule 'Only these rules (ids or globs); repeatable'
             cand --format 'format'
             cand --out 'Write the report to FILE instead of stdout'

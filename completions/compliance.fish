@@ -104,7 +104,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand scan" -l timeout -
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l call-timeout -d 'Give up on one API call (retries included) after this many seconds' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l max-attempts -d 'Attempts per API call, with adaptive backoff on throttling' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l page-size -d 'Page size of list calls (tests of pagination only)' -r
-complete -c compliance -n "__fish_compliance_using_subcommand scan" -l resources -d 'Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l resources -d 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account\'s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account\'s password policy and summary), cfn (CloudFormation stacks)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rule -d 'Only these rules (ids or globs); repeatable' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l format -r -f -a "table\t''
 json\t''"

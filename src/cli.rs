@@ -209,8 +209,7 @@ pub struct ScanArgs {
     /// Page size of list calls (tests of pagination only)
     #[arg(long, hide = true)]
     pub page_size: Option<i32>,
-    /// Only these resource kinds: ec2 (with sg and ebs), sg, ebs, s3, rds, iam, cfn
-    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    #[arg(long, value_delimiter = ',', value_name = "KINDS", help = resource_kinds_help())]
     pub resources: Vec<String>,
     /// Run CloudFormation drift detection on every stack and wait for it (within --timeout) instead of reporting the last result
     #[arg(long, conflicts_with = "snapshot")]
@@ -376,4 +375,14 @@ pub enum RulesCommand {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `--resources` help, listed from the resource-type registry so a new kind
+/// shows up in `--help` and the completions without a second list to edit.
+fn resource_kinds_help() -> String {
+    let kinds: Vec<String> = crate::core::registry::KINDS
+        .iter()
+        .map(|k| format!("{} ({})", k.name, k.about))
+        .collect();
+    format!("Only these resource kinds: {}", kinds.join(", "))
 }

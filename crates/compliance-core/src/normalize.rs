@@ -477,7 +477,9 @@ pub fn normalize_item(raw: Value) -> Result<Value, String> {
         }
     }
 
-    let global = resource_type.starts_with("AWS::IAM::");
+    // The registry says which types AWS files under `global`; a type it does not
+    // know yet (a new IAM type in a Config export) still follows IAM's rule.
+    let global = info.map_or_else(|| resource_type.starts_with("AWS::IAM::"), |t| t.global);
     let arn_part = |ci: &Map<String, Value>, i: usize| {
         ci.get("ARN")
             .and_then(Value::as_str)
