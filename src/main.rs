@@ -6,6 +6,11 @@ use compliance::cli::{Cli, Command};
 use compliance::commands::{self, exit};
 use std::process::ExitCode;
 
+// A scan allocates and frees millions of short-lived strings and maps across
+// threads; mimalloc does that in about half the time glibc's malloc takes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
