@@ -1,6 +1,14 @@
-//! Terminal tables (comfy-table): the summary first, then what needs attention,
-//! grouped by rule and ordered by severity, each row with its evidence. Tables are
-//! for people; anything a program reads uses JSON.
+//! Terminal tables: the one table style of every command ([`table`]), sized
+//! to the screen, and the scan, score and rules tables built with it. Tables
+//! are for people; anything a program reads uses JSON.
+//!
+//! Every row is one line. The width is the terminal's when stdout is one that
+//! reports a size; otherwise (pipes, CI logs, pseudo-terminals that report 0
+//! columns) `COLUMNS` when set, else [`DEFAULT_WIDTH`]. When the rows do not
+//! fit, the widest columns give way first, never below their header word, and
+//! a value that does not fit is cut with `…`: the full values (ARNs, policies,
+//! evidence) are in `--format json`. Lines of prose around the tables (titles,
+//! counts) are cut the same way with [`fit_line`].
 
 use crate::core::finding::{Finding, Severity, Status};
 use crate::core::report::ScanReport;
@@ -9,19 +17,227 @@ use crate::core::score::{GroupScore, Grouping, ScoreCard};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Arc;
+use std::fmt::{self, Write};
+use std::sync::{Arc, OnceLock};
 
-/// The one table style of every command.
-pub fn table() -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    // On a pipe there is no terminal width; wrap at a width that still reads well.
-    if t.width().is_none() {
-        t.set_width(160);
+/// The width when neither the terminal nor `COLUMNS` says one.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// A cut column still shows this many characters (or its header, if wider).
+const MIN_CUT: usize = 10;
+
+/// The width output is fitted to, decided once per process (see the module note).
+pub fn width() -> usize {
+    static WIDTH: OnceLock<usize> = OnceLock::new();
+    *WIDTH.get_or_init(|| {
+        // comfy-table answers only when stdout is a terminal, and then with its size.
+        let terminal = Table::new().width().map(usize::from);
+        let columns = std::env::var("COLUMNS").ok();
+        choose_width(terminal, columns.as_deref())
+    })
+}
+
+/// The terminal's width when it reports one, else `COLUMNS`, else the default.
+fn choose_width(terminal: Option<usize>, columns: Option<&str>) -> usize {
+    terminal
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            columns
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|w| *w > 0)
+        })
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// `text` cut to `width` characters, the last one an ellipsis when cut.
+pub fn cut(text: &str, width: usize) -> String {
+    if chars(text) <= width {
+        return text.to_string();
     }
-    t
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// A line of prose fitted to the output width.
+pub fn fit_line(text: &str) -> String {
+    cut(text, width())
+}
+
+/// `text` wrapped at spaces to lines of at most `width` characters, each
+/// starting with `indent` (a word longer than a line is cut).
+pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
+    let room = width.saturating_sub(chars(indent)).max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && chars(&line) + 1 + chars(word) > room {
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines
+        .into_iter()
+        .map(|l| cut(&l, width.max(room)))
+        .collect()
+}
+
+/// Column widths that fit `room`: the natural widths when they fit, else the
+/// widest columns are capped at one common width (never below their floor),
+/// with what is left over handed back from the left.
+fn fit_widths(natural: &[usize], floor: &[usize], room: usize) -> Vec<usize> {
+    if natural.iter().sum::<usize>() <= room {
+        return natural.to_vec();
+    }
+    let at = |cap: usize| -> Vec<usize> {
+        natural
+            .iter()
+            .zip(floor)
+            .map(|(n, f)| (*n).min(cap.max(*f)))
+            .collect()
+    };
+    let (mut lo, mut hi) = (0, natural.iter().copied().max().unwrap_or(0));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if at(mid).iter().sum::<usize>() <= room {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let mut widths = at(lo);
+    let mut spare = room.saturating_sub(widths.iter().sum());
+    for (w, n) in widths.iter_mut().zip(natural) {
+        if spare == 0 {
+            break;
+        }
+        if *w < *n {
+            *w += 1;
+            spare -= 1;
+        }
+    }
+    widths
+}
+
+/// The one table style of every command: a header and one-line rows, fitted
+/// to the output width when shown (see the module note).
+pub struct Grid {
+    header: Vec<String>,
+    right: Vec<bool>,
+    /// Columns never cut (identifiers a person copies into the next command).
+    keep: Vec<bool>,
+    rows: Vec<Vec<String>>,
+}
+
+/// A table with these column headers, in the one style.
+pub fn table(header: &[&str]) -> Grid {
+    Grid {
+        header: header.iter().map(|h| h.to_string()).collect(),
+        right: vec![false; header.len()],
+        keep: vec![false; header.len()],
+        rows: Vec::new(),
+    }
+}
+
+impl Grid {
+    /// Right-aligns column `column` (numbers).
+    pub fn right(mut self, column: usize) -> Grid {
+        if let Some(r) = self.right.get_mut(column) {
+            *r = true;
+        }
+        self
+    }
+
+    /// Never cuts column `column`: its values are copied into other commands.
+    pub fn keep(mut self, column: usize) -> Grid {
+        if let Some(k) = self.keep.get_mut(column) {
+            *k = true;
+        }
+        self
+    }
+
+    /// Adds a row; line breaks and tabs in a value become spaces.
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        let mut row: Vec<String> = cells
+            .into_iter()
+            .map(|c| {
+                c.into()
+                    .chars()
+                    .map(|ch| if ch.is_control() { ' ' } else { ch })
+                    .collect()
+            })
+            .collect();
+        row.resize(self.header.len(), String::new());
+        self.rows.push(row);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table fitted to `width` columns, ending with a newline.
+    pub fn render(&self, width: usize) -> String {
+        let n = self.header.len();
+        let natural: Vec<usize> = (0..n)
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| chars(&r[i]))
+                    .chain([chars(&self.header[i])])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let floor: Vec<usize> = (0..n)
+            .map(|i| {
+                if self.keep[i] {
+                    natural[i]
+                } else {
+                    chars(&self.header[i]).max(natural[i].min(MIN_CUT))
+                }
+            })
+            .collect();
+        // Each column has a space either side and a rule on its left; one more closes the row.
+        let room = width.saturating_sub(3 * n + 1);
+        let widths = fit_widths(&natural, &floor, room);
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .force_no_tty();
+        t.set_header(self.header.iter().map(Cell::new));
+        for row in &self.rows {
+            t.add_row(row.iter().enumerate().map(|(i, v)| {
+                let cell = Cell::new(cut(v, widths[i]));
+                if self.right[i] {
+                    cell.set_alignment(CellAlignment::Right)
+                } else {
+                    cell
+                }
+            }));
+        }
+        format!("{t}\n")
+    }
+}
+
+impl fmt::Display for Grid {
+    /// The table fitted to [`width`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(width()))
+    }
 }
 
 fn score_text(s: Option<f64>) -> String {
@@ -47,8 +263,7 @@ fn headline(card: &ScoreCard) -> String {
 
 /// A table of group scores, e.g. by service.
 pub fn render_groups(title: &str, groups: &BTreeMap<String, GroupScore>) -> String {
-    let mut t = table();
-    t.set_header(vec![
+    let mut t = table(&[
         title,
         "Score",
         "Compliant",
@@ -57,18 +272,21 @@ pub fn render_groups(title: &str, groups: &BTreeMap<String, GroupScore>) -> Stri
         "Exempted",
         "N/A",
     ]);
+    for column in 1..=6 {
+        t = t.right(column);
+    }
     for (name, g) in groups {
-        t.add_row(vec![
-            Cell::new(name),
-            Cell::new(score_text(g.score)).set_alignment(CellAlignment::Right),
-            Cell::new(g.compliant).set_alignment(CellAlignment::Right),
-            Cell::new(g.non_compliant).set_alignment(CellAlignment::Right),
-            Cell::new(g.error).set_alignment(CellAlignment::Right),
-            Cell::new(g.exempted).set_alignment(CellAlignment::Right),
-            Cell::new(g.not_applicable).set_alignment(CellAlignment::Right),
+        t.row([
+            name.clone(),
+            score_text(g.score),
+            g.compliant.to_string(),
+            g.non_compliant.to_string(),
+            g.error.to_string(),
+            g.exempted.to_string(),
+            g.not_applicable.to_string(),
         ]);
     }
-    format!("{t}\n")
+    t.to_string()
 }
 
 /// `score` output: the headline and one table per grouping.
@@ -149,10 +367,21 @@ impl TableSummary {
         let s = &report.summary;
         let _ = writeln!(
             out,
-            "Scan {} · {} · {} resources · {} rules · {} evaluations",
-            report.scan_id, report.generated_at, s.resources, s.rules, s.evaluations
+            "{}",
+            fit_line(&format!(
+                "Scan {} · {}",
+                report.scan_id, report.generated_at
+            ))
         );
-        let _ = writeln!(out, "{}", headline(&report.score));
+        let _ = writeln!(
+            out,
+            "{}",
+            fit_line(&format!(
+                "{} resources · {} rules · {} evaluations",
+                s.resources, s.rules, s.evaluations
+            ))
+        );
+        let _ = writeln!(out, "{}", fit_line(&headline(&report.score)));
         let counts: Vec<String> = Status::ALL
             .iter()
             .map(|st| {
@@ -163,7 +392,7 @@ impl TableSummary {
                 )
             })
             .collect();
-        let _ = writeln!(out, "{}", counts.join(" · "));
+        let _ = writeln!(out, "{}", fit_line(&counts.join(" · ")));
         let failing: Vec<String> = Severity::ALL
             .iter()
             .filter_map(|sev| {
@@ -176,7 +405,11 @@ impl TableSummary {
             })
             .collect();
         if !failing.is_empty() {
-            let _ = writeln!(out, "Failing: {}", failing.join(" · "));
+            let _ = writeln!(
+                out,
+                "{}",
+                fit_line(&format!("Failing: {}", failing.join(" · ")))
+            );
         }
         if !report.score.by_service.is_empty() {
             out.push('\n');
@@ -185,20 +418,33 @@ impl TableSummary {
         if self.by_rule.is_empty() {
             out.push_str("\nNo failing findings.\n");
         }
-        let mut cut = false;
+        let mut cut_rows = false;
         for ((sev, rule_id), rows) in self.by_rule.iter_mut() {
+            // The count before the title, so a cut title never hides it.
             let _ = writeln!(
                 out,
-                "\n{} {} — {} ({})",
-                sev.0.as_str().to_uppercase(),
-                rule_id,
-                rows.title,
-                rows.count
+                "\n{}",
+                fit_line(&format!(
+                    "{} {} ({}) — {}",
+                    sev.0.as_str().to_uppercase(),
+                    rule_id,
+                    rows.count,
+                    rows.title
+                ))
             );
             worst_first(&mut rows.rows);
             rows.rows.truncate(self.limit);
-            let mut t = table();
-            t.set_header(vec!["Status", "Resource", "Region", "Evidence"]);
+            // A path every row shares is said once, above the table, so the
+            // evidence column shows what was found.
+            let path = rows
+                .rows
+                .first()
+                .map(|f| f.evidence.path.clone())
+                .filter(|p| !p.is_empty() && rows.rows.iter().all(|f| f.evidence.path == *p));
+            if let Some(path) = &path {
+                let _ = writeln!(out, "{}", fit_line(&format!("  at {path}")));
+            }
+            let mut t = table(&["Status", "Resource", "Region", "Evidence"]);
             for f in &rows.rows {
                 let resource = match &f.resource_name {
                     Some(name) if name != &f.resource_id => {
@@ -207,22 +453,27 @@ impl TableSummary {
                     _ => f.resource_id.clone(),
                 };
                 let mut evidence = f.evidence.summary();
+                if let Some(path) = &path {
+                    if let Some(rest) = evidence.strip_prefix(&format!("{path}: ")) {
+                        evidence = rest.to_string();
+                    }
+                }
                 if let Some(ex) = &f.exemption {
                     evidence = format!(
                         "exempted until {} by {}: {}",
                         ex.expires, ex.owner, ex.reason
                     );
                 }
-                t.add_row(vec![
+                t.row([
                     f.status.to_string(),
                     resource,
                     f.region.as_deref().unwrap_or_default().to_string(),
                     evidence,
                 ]);
             }
-            let _ = writeln!(out, "{t}");
+            out.push_str(&t.to_string());
             if rows.count > rows.rows.len() {
-                cut = true;
+                cut_rows = true;
                 let _ = writeln!(
                     out,
                     "  … and {} more resource(s)",
@@ -230,12 +481,18 @@ impl TableSummary {
                 );
             }
         }
-        if cut {
-            let _ = writeln!(
-                out,
-                "\nShowing the worst {} resources per rule; --all lists every one, --format json has them all.",
-                self.limit
-            );
+        if cut_rows {
+            out.push('\n');
+            for line in wrap(
+                &format!(
+                    "Showing the worst {} resources per rule; --all lists every one, --format json has them all.",
+                    self.limit
+                ),
+                "",
+                width(),
+            ) {
+                let _ = writeln!(out, "{line}");
+            }
         }
         if !report.errors.is_empty() {
             let _ = writeln!(
@@ -255,7 +512,7 @@ impl TableSummary {
                 if let Some(id) = &e.request_id {
                     line.push_str(&format!(" (request id {id})"));
                 }
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", fit_line(&line));
             }
             if !self.all && report.errors.len() > 50 {
                 let _ = writeln!(out, "  … and {} more", report.errors.len() - 50);
@@ -266,8 +523,11 @@ impl TableSummary {
             for e in &report.expired_exemptions {
                 let _ = writeln!(
                     out,
-                    "  {} on {}: expired {} (owner {}, {} finding(s)) — {}",
-                    e.rule, e.resource, e.expires, e.owner, e.matched_findings, e.reason
+                    "{}",
+                    fit_line(&format!(
+                        "  {} on {}: expired {} (owner {}, {} finding(s)) — {}",
+                        e.rule, e.resource, e.expires, e.owner, e.matched_findings, e.reason
+                    ))
                 );
             }
         }
@@ -294,21 +554,14 @@ pub fn render_report(report: &ScanReport, all: bool) -> String {
 
 /// `rules list`.
 pub fn render_rules(rules: &[Arc<Rule>]) -> String {
-    let mut t = table();
-    t.set_header(vec![
-        "Id",
-        "Severity",
-        "Resource types",
-        "Config rule",
-        "Title",
-    ]);
+    let mut t = table(&["Id", "Severity", "Resource types", "Config rule", "Title"]);
     let mut sorted: Vec<&Arc<Rule>> = rules.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     for r in sorted {
-        t.add_row(vec![
+        t.row([
             r.id.clone(),
             r.severity.to_string(),
-            r.resource_types.join("\n"),
+            r.resource_types.join(", "),
             r.config_rule
                 .as_ref()
                 .map(|c| c.identifier.clone())
@@ -316,7 +569,7 @@ pub fn render_rules(rules: &[Arc<Rule>]) -> String {
             r.title.to_string(),
         ]);
     }
-    format!("{t}\n{} rules\n", rules.len())
+    format!("{t}{} rules\n", rules.len())
 }
 
 /// `rules explain`.
