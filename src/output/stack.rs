@@ -12,7 +12,7 @@
 //! [`StackFormat`] is its own type: the stack commands offer only these two
 //! forms, whatever formats scan reports gain.
 
-use super::table::{cut, table, width, wrap};
+use super::table::{cut, table, width, wrap, wrap_parts};
 use crate::aws::error::AwsError;
 use crate::core::plan::{Action, Inspection, State, Step};
 use crate::core::stack::{SkippedRule, StackSpec};
@@ -111,7 +111,7 @@ fn with_skipped(mut lines: Vec<Line>, skipped: &[SkippedRule]) -> Vec<Line> {
 
 /// The table: the service is named on the first row of its group only.
 fn render_lines(lines: &[Line], word_header: &str, w: usize) -> String {
-    let mut t = table(&["Service", "Resource", word_header, "Reason"]);
+    let mut t = table(&["Service", "Resource", word_header, "Reason"]).last(1);
     let mut previous = "";
     for l in lines {
         let service = if l.service == previous {
@@ -131,15 +131,23 @@ fn render_lines(lines: &[Line], word_header: &str, w: usize) -> String {
 }
 
 /// "1 skipped: cfn-stack-no-drift needs cfn_role_arn", or nothing.
-fn skipped_summary(skipped: &[SkippedRule]) -> String {
+fn skipped_summary(skipped: &[SkippedRule]) -> Option<String> {
     if skipped.is_empty() {
-        return String::new();
+        return None;
     }
     let each: Vec<String> = skipped
         .iter()
         .map(|r| format!("{} {}", r.rule_id, r.reason()))
         .collect();
-    format!("; {} skipped: {}", skipped.len(), each.join(", "))
+    Some(format!("{} skipped: {}", skipped.len(), each.join(", ")))
+}
+
+/// The summary's parts on as few lines as fit, broken between parts.
+fn write_summary(out: &mut impl Write, parts: &[String], w: usize) -> io::Result<()> {
+    for line in wrap_parts(parts, "; ", w) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// A resource's details, in full: its name, then each line wrapped to the width.
@@ -197,8 +205,8 @@ fn step_reason(step: &Step) -> String {
     }
 }
 
-/// The summary line of setup or teardown.
-fn steps_summary(report: &StepsReport<'_>) -> String {
+/// The summary of setup or teardown: counts, skipped rules, whether it stopped.
+fn steps_summary(report: &StepsReport<'_>) -> Vec<String> {
     let n = |a: Action| report.steps.iter().filter(|s| s.action == a).count();
     let plan = report.dry_run;
     let mut parts: Vec<String> = Vec::new();
@@ -217,12 +225,12 @@ fn steps_summary(report: &StepsReport<'_>) -> String {
         say(n(Action::Unchanged), "unchanged", "unchanged", true);
         say(n(Action::Adopt), "to adopt", "adopted", false);
     }
-    let mut line = parts.join(", ");
-    line.push_str(&skipped_summary(report.skipped));
+    let mut summary = vec![parts.join(", ")];
+    summary.extend(skipped_summary(report.skipped));
     if report.error.is_some() {
-        line.push_str("; stopped by an error");
+        summary.push("stopped by an error".to_string());
     }
-    line
+    summary
 }
 
 /// Writes the steps (one line per resource and a summary, details on request) or JSON.
@@ -293,10 +301,7 @@ fn write_steps_table(out: &mut impl Write, report: &StepsReport<'_>, w: usize) -
             w,
         )?;
     }
-    for line in wrap(&steps_summary(report), "", w) {
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+    write_summary(out, &steps_summary(report), w)
 }
 
 fn skipped_json(rule: &SkippedRule) -> Value {
@@ -391,11 +396,9 @@ fn write_status_table(out: &mut impl Write, report: &StatusReport<'_>, w: usize)
     if n("not ours") > 0 {
         summary.push_str(&format!(", {} not ours", n("not ours")));
     }
-    summary.push_str(&skipped_summary(report.skipped));
-    for line in wrap(&summary, "", w) {
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+    let mut parts = vec![summary];
+    parts.extend(skipped_summary(report.skipped));
+    write_summary(out, &parts, w)
 }
 
 fn write_json(mut out: impl Write, doc: &Value) -> io::Result<()> {
@@ -528,7 +531,7 @@ mod tests {
         assert_eq!(lines.len(), 10, "{out}");
         assert_eq!(
             lines[9],
-            "1 created, 1 updated, 1 unchanged; 1 skipped: cfn-stack-no-drift needs cfn_role_arn"
+            "2 created, 1 updated, 1 unchanged; 1 skipped: cfn-stack-no-drift needs cfn_role_arn"
         );
         // The key is named by its id; its settings are details, not shown by default.
         assert!(
@@ -558,7 +561,7 @@ mod tests {
             out.contains("arn:aws:kms:eu-west-1:123456789012:key/"),
             "{out}"
         );
-        assert!(out.ends_with("1 to create, 1 to update, 1 unchanged; 1 skipped: cfn-stack-no-drift needs cfn_role_arn\n"), "{out}");
+        assert!(out.ends_with("2 to create, 1 to update, 1 unchanged; 1 skipped: cfn-stack-no-drift needs cfn_role_arn\n"), "{out}");
     }
 
     #[test]

@@ -96,6 +96,44 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
         .collect()
 }
 
+/// `parts` joined by `sep` on as few lines of at most `width` characters as
+/// possible, breaking between parts first (a part longer than a line is
+/// wrapped at spaces).
+pub fn wrap_parts(parts: &[String], sep: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        let piece = if i + 1 < parts.len() {
+            format!("{part}{}", sep.trim_end())
+        } else {
+            part.clone()
+        };
+        let joined = if line.is_empty() {
+            piece.clone()
+        } else {
+            format!("{line} {piece}")
+        };
+        if chars(&joined) <= width {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if chars(&piece) <= width {
+            line = piece;
+        } else {
+            let mut wrapped = wrap(&piece, "", width);
+            line = wrapped.pop().unwrap_or_default();
+            lines.extend(wrapped);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Column widths that fit `room`: the natural widths when they fit, else the
 /// widest columns are capped at one common width (never below their floor),
 /// with what is left over handed back from the left.
@@ -140,6 +178,8 @@ pub struct Grid {
     right: Vec<bool>,
     /// Columns never cut (identifiers a person copies into the next command).
     keep: Vec<bool>,
+    /// Columns cut only when the others cannot give way enough.
+    last: Vec<bool>,
     rows: Vec<Vec<String>>,
 }
 
@@ -149,6 +189,7 @@ pub fn table(header: &[&str]) -> Grid {
         header: header.iter().map(|h| h.to_string()).collect(),
         right: vec![false; header.len()],
         keep: vec![false; header.len()],
+        last: vec![false; header.len()],
         rows: Vec::new(),
     }
 }
@@ -166,6 +207,14 @@ impl Grid {
     pub fn keep(mut self, column: usize) -> Grid {
         if let Some(k) = self.keep.get_mut(column) {
             *k = true;
+        }
+        self
+    }
+
+    /// Cuts column `column` only when the others cannot give way enough.
+    pub fn last(mut self, column: usize) -> Grid {
+        if let Some(l) = self.last.get_mut(column) {
+            *l = true;
         }
         self
     }
@@ -202,18 +251,38 @@ impl Grid {
                     .unwrap_or(0)
             })
             .collect();
-        let floor: Vec<usize> = (0..n)
-            .map(|i| {
-                if self.keep[i] {
-                    natural[i]
-                } else {
-                    chars(&self.header[i]).max(natural[i].min(MIN_CUT))
-                }
-            })
-            .collect();
+        let floor = |soft: bool| -> Vec<usize> {
+            (0..n)
+                .map(|i| {
+                    if self.keep[i] || (soft && self.last[i]) {
+                        natural[i]
+                    } else {
+                        chars(&self.header[i]).max(natural[i].min(MIN_CUT))
+                    }
+                })
+                .collect()
+        };
         // Each column has a space either side and a rule on its left; one more closes the row.
         let room = width.saturating_sub(3 * n + 1);
-        let widths = fit_widths(&natural, &floor, room);
+        let soft = floor(true);
+        let widths = if soft.iter().sum::<usize>() <= room {
+            fit_widths(&natural, &soft, room)
+        } else {
+            // The other columns down to their floors; the last-cut ones share the rest.
+            let hard = floor(false);
+            let others: usize = (0..n).filter(|i| !self.last[*i]).map(|i| hard[i]).sum();
+            let last: Vec<usize> = (0..n).filter(|i| self.last[*i]).collect();
+            let shares = fit_widths(
+                &last.iter().map(|i| natural[*i]).collect::<Vec<_>>(),
+                &last.iter().map(|i| hard[*i]).collect::<Vec<_>>(),
+                room.saturating_sub(others),
+            );
+            let mut floors = hard;
+            for (i, w) in last.iter().zip(shares) {
+                floors[*i] = w;
+            }
+            fit_widths(&natural, &floors, room)
+        };
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Disabled)
@@ -444,7 +513,9 @@ impl TableSummary {
             if let Some(path) = &path {
                 let _ = writeln!(out, "{}", fit_line(&format!("  at {path}")));
             }
-            let mut t = table(&["Status", "Resource", "Region", "Evidence"]);
+            let mut t = table(&["Status", "Resource", "Region", "Evidence"])
+                .keep(0)
+                .keep(2);
             for f in &rows.rows {
                 let resource = match &f.resource_name {
                     Some(name) if name != &f.resource_id => {
@@ -554,7 +625,7 @@ pub fn render_report(report: &ScanReport, all: bool) -> String {
 
 /// `rules list`.
 pub fn render_rules(rules: &[Arc<Rule>]) -> String {
-    let mut t = table(&["Id", "Severity", "Resource types", "Config rule", "Title"]);
+    let mut t = table(&["Id", "Severity", "Types", "Config rule", "Title"]).last(0);
     let mut sorted: Vec<&Arc<Rule>> = rules.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     for r in sorted {
@@ -664,4 +735,109 @@ pub fn render_rule_tests(
     }
     let _ = writeln!(out, "rules: {passed} passed, {} failed", failures.len());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_width_is_the_terminals_else_columns_else_the_default() {
+        assert_eq!(choose_width(Some(120), Some("80")), 120);
+        // A pseudo-terminal without a size says 0 columns.
+        assert_eq!(choose_width(Some(0), Some("90")), 90);
+        assert_eq!(choose_width(Some(0), None), DEFAULT_WIDTH);
+        assert_eq!(choose_width(None, Some(" 132 ")), 132);
+        assert_eq!(choose_width(None, Some("0")), DEFAULT_WIDTH);
+        assert_eq!(choose_width(None, Some("wide")), DEFAULT_WIDTH);
+    }
+
+    #[test]
+    fn values_are_cut_with_an_ellipsis() {
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("ab", 0), "");
+    }
+
+    #[test]
+    fn the_widest_columns_give_way_first_never_below_their_floor() {
+        assert_eq!(fit_widths(&[5, 10], &[3, 3], 20), vec![5, 10]);
+        assert_eq!(fit_widths(&[5, 40, 30], &[3, 3, 3], 45), vec![5, 20, 20]);
+        assert_eq!(fit_widths(&[5, 40, 30], &[3, 3, 3], 46), vec![5, 21, 20]);
+        // Floors win over the room: the table is then wider than asked.
+        assert_eq!(fit_widths(&[8, 40], &[8, 10], 12), vec![8, 10]);
+    }
+
+    fn lines(text: &str) -> Vec<&str> {
+        text.lines().collect()
+    }
+
+    #[test]
+    fn a_table_fits_its_width_with_headers_whole_and_one_line_per_row() {
+        let mut t = table(&["Severity", "Rule", "Evidence"]);
+        t.row(["critical", "sg-no-world-open-ssh", &"x".repeat(200)]);
+        t.row(["low", "a\nb", "short"]);
+        for width in [40, 60, 80, 120] {
+            let text = t.render(width);
+            let rows = lines(&text);
+            assert_eq!(rows.len(), 6, "{text}");
+            assert!(rows.iter().all(|l| l.chars().count() <= width), "{text}");
+            assert!(
+                rows[1].contains("Severity") && rows[1].contains("Evidence"),
+                "{text}"
+            );
+            assert!(text.contains('…'), "{text}");
+            assert!(text.contains("a b"), "line breaks become spaces: {text}");
+        }
+        // Headers are never cut, even when the table cannot fit.
+        let text = t.render(10);
+        assert!(
+            text.contains("Severity") && text.contains("Evidence"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn kept_columns_are_never_cut_and_last_ones_only_when_needed() {
+        let id = "01a2283f-f657-72d8-bc2c-17bd8ce589a2";
+        let mut t = table(&["Scan", "Note"]).keep(0);
+        t.row([id, &"n".repeat(100)]);
+        assert!(t.render(50).contains(id));
+        let mut t = table(&["Id", "Title"]).last(0);
+        t.row(["sg-no-world-open-db-ports", &"t".repeat(100)]);
+        assert!(t.render(60).contains("sg-no-world-open-db-ports"));
+        assert!(!t.render(30).contains("sg-no-world-open-db-ports"));
+        assert!(t.render(30).lines().all(|l| l.chars().count() <= 30));
+    }
+
+    #[test]
+    fn summaries_break_between_their_parts() {
+        let parts = vec![
+            "38 created, 0 updated, 0 unchanged".to_string(),
+            "1 skipped: cfn-stack-no-drift needs cfn_role_arn".to_string(),
+        ];
+        assert_eq!(
+            wrap_parts(&parts, "; ", 120),
+            vec!["38 created, 0 updated, 0 unchanged; 1 skipped: cfn-stack-no-drift needs cfn_role_arn"]
+        );
+        assert_eq!(
+            wrap_parts(&parts, "; ", 80),
+            vec![
+                "38 created, 0 updated, 0 unchanged;",
+                "1 skipped: cfn-stack-no-drift needs cfn_role_arn"
+            ]
+        );
+    }
+
+    #[test]
+    fn wrapped_prose_fits_and_keeps_every_word() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let lines = wrap(text, "  ", 24);
+        assert!(lines.iter().all(|l| l.chars().count() <= 24), "{lines:?}");
+        assert!(lines.iter().all(|l| l.starts_with("  ")));
+        assert_eq!(
+            lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" "),
+            text
+        );
+    }
 }
