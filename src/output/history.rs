@@ -21,7 +21,9 @@ pub fn render_scans(scans: &[ScanSummary]) -> String {
     .keep(1)
     .right(2)
     .right(3)
-    .right(5);
+    .right(5)
+    .optional(5)
+    .optional(3);
     for s in scans {
         let counts: Vec<String> = [
             Severity::Critical,

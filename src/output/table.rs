@@ -180,6 +180,8 @@ pub struct Grid {
     keep: Vec<bool>,
     /// Columns cut only when the others cannot give way enough.
     last: Vec<bool>,
+    /// Columns left out, in this order, when the others cannot fit whole.
+    optional: Vec<usize>,
     rows: Vec<Vec<String>>,
 }
 
@@ -190,6 +192,7 @@ pub fn table(header: &[&str]) -> Grid {
         right: vec![false; header.len()],
         keep: vec![false; header.len()],
         last: vec![false; header.len()],
+        optional: Vec::new(),
         rows: Vec::new(),
     }
 }
@@ -219,6 +222,15 @@ impl Grid {
         self
     }
 
+    /// Leaves column `column` out when the table cannot fit otherwise (the
+    /// first one marked goes first); `--format json` still has its values.
+    pub fn optional(mut self, column: usize) -> Grid {
+        if column < self.header.len() {
+            self.optional.push(column);
+        }
+        self
+    }
+
     /// Adds a row; line breaks and tabs in a value become spaces.
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
         let mut row: Vec<String> = cells
@@ -240,8 +252,7 @@ impl Grid {
 
     /// The table fitted to `width` columns, ending with a newline.
     pub fn render(&self, width: usize) -> String {
-        let n = self.header.len();
-        let natural: Vec<usize> = (0..n)
+        let natural: Vec<usize> = (0..self.header.len())
             .map(|i| {
                 self.rows
                     .iter()
@@ -251,47 +262,37 @@ impl Grid {
                     .unwrap_or(0)
             })
             .collect();
-        let floor = |soft: bool| -> Vec<usize> {
-            (0..n)
-                .map(|i| {
-                    if self.keep[i] || (soft && self.last[i]) {
-                        natural[i]
+        // Optional columns go, in the order given, while the others cannot be
+        // shown whole beside them (at their narrowest).
+        let mut shown: Vec<usize> = (0..self.header.len()).collect();
+        for drop in &self.optional {
+            let hard = self.floors(&shown, &natural, false);
+            let need: usize = shown
+                .iter()
+                .zip(&hard)
+                .map(|(i, h)| {
+                    if self.optional.contains(i) {
+                        *h
                     } else {
-                        chars(&self.header[i]).max(natural[i].min(MIN_CUT))
+                        natural[*i]
                     }
                 })
-                .collect()
-        };
-        // Each column has a space either side and a rule on its left; one more closes the row.
-        let room = width.saturating_sub(3 * n + 1);
-        let soft = floor(true);
-        let widths = if soft.iter().sum::<usize>() <= room {
-            fit_widths(&natural, &soft, room)
-        } else {
-            // The other columns down to their floors; the last-cut ones share the rest.
-            let hard = floor(false);
-            let others: usize = (0..n).filter(|i| !self.last[*i]).map(|i| hard[i]).sum();
-            let last: Vec<usize> = (0..n).filter(|i| self.last[*i]).collect();
-            let shares = fit_widths(
-                &last.iter().map(|i| natural[*i]).collect::<Vec<_>>(),
-                &last.iter().map(|i| hard[*i]).collect::<Vec<_>>(),
-                room.saturating_sub(others),
-            );
-            let mut floors = hard;
-            for (i, w) in last.iter().zip(shares) {
-                floors[*i] = w;
+                .sum();
+            if need <= room(shown.len(), width) {
+                break;
             }
-            fit_widths(&natural, &floors, room)
-        };
+            shown.retain(|i| i != drop);
+        }
+        let widths = self.widths(&shown, &natural, width);
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Disabled)
             .force_no_tty();
-        t.set_header(self.header.iter().map(Cell::new));
+        t.set_header(shown.iter().map(|i| Cell::new(&self.header[*i])));
         for row in &self.rows {
-            t.add_row(row.iter().enumerate().map(|(i, v)| {
-                let cell = Cell::new(cut(v, widths[i]));
-                if self.right[i] {
+            t.add_row(shown.iter().zip(&widths).map(|(i, w)| {
+                let cell = Cell::new(cut(&row[*i], *w));
+                if self.right[*i] {
                     cell.set_alignment(CellAlignment::Right)
                 } else {
                     cell
@@ -300,6 +301,54 @@ impl Grid {
         }
         format!("{t}\n")
     }
+
+    /// The narrowest each shown column may be: kept columns (and, when `soft`,
+    /// last-cut ones) whole, the others their header or a few characters.
+    fn floors(&self, shown: &[usize], natural: &[usize], soft: bool) -> Vec<usize> {
+        shown
+            .iter()
+            .map(|&i| {
+                if self.keep[i] || (soft && self.last[i]) {
+                    natural[i]
+                } else {
+                    chars(&self.header[i]).max(natural[i].min(MIN_CUT))
+                }
+            })
+            .collect()
+    }
+
+    /// The widths of the shown columns in `width` characters.
+    fn widths(&self, shown: &[usize], natural: &[usize], width: usize) -> Vec<usize> {
+        let room = room(shown.len(), width);
+        let natural_shown: Vec<usize> = shown.iter().map(|i| natural[*i]).collect();
+        let soft = self.floors(shown, natural, true);
+        if soft.iter().sum::<usize>() <= room {
+            return fit_widths(&natural_shown, &soft, room);
+        }
+        // The other columns down to their floors; the last-cut ones share the rest.
+        let mut floors = self.floors(shown, natural, false);
+        let is_last = |k: &usize| self.last[shown[*k]];
+        let others: usize = (0..shown.len())
+            .filter(|k| !is_last(k))
+            .map(|k| floors[k])
+            .sum();
+        let last: Vec<usize> = (0..shown.len()).filter(is_last).collect();
+        let shares = fit_widths(
+            &last.iter().map(|k| natural_shown[*k]).collect::<Vec<_>>(),
+            &last.iter().map(|k| floors[*k]).collect::<Vec<_>>(),
+            room.saturating_sub(others),
+        );
+        for (k, w) in last.iter().zip(shares) {
+            floors[*k] = w;
+        }
+        fit_widths(&natural_shown, &floors, room)
+    }
+}
+
+/// Characters left for values in `width` once `columns` columns have their
+/// borders: a space either side of each value, a rule left of each, one closing.
+fn room(columns: usize, width: usize) -> usize {
+    width.saturating_sub(3 * columns + 1)
 }
 
 impl fmt::Display for Grid {
@@ -625,7 +674,10 @@ pub fn render_report(report: &ScanReport, all: bool) -> String {
 
 /// `rules list`.
 pub fn render_rules(rules: &[Arc<Rule>]) -> String {
-    let mut t = table(&["Id", "Severity", "Types", "Config rule", "Title"]).last(0);
+    let mut t = table(&["Id", "Severity", "Types", "Config rule", "Title"])
+        .last(0)
+        .optional(3)
+        .optional(2);
     let mut sorted: Vec<&Arc<Rule>> = rules.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     for r in sorted {
@@ -808,6 +860,22 @@ mod tests {
         assert!(t.render(60).contains("sg-no-world-open-db-ports"));
         assert!(!t.render(30).contains("sg-no-world-open-db-ports"));
         assert!(t.render(30).lines().all(|l| l.chars().count() <= 30));
+    }
+
+    #[test]
+    fn optional_columns_go_before_others_are_cut_to_nothing() {
+        let mut t = table(&["Id", "Types", "Title"]).last(0).optional(1);
+        t.row([
+            "sg-no-world-open-db-ports",
+            "AWS::EC2::SecurityGroup",
+            "Security groups do not expose database ports",
+        ]);
+        let wide = t.render(120);
+        assert!(wide.contains("AWS::EC2::SecurityGroup"), "{wide}");
+        let narrow = t.render(50);
+        assert!(!narrow.contains("Types"), "{narrow}");
+        assert!(narrow.contains("sg-no-world-open-db-ports"), "{narrow}");
+        assert!(narrow.lines().all(|l| l.chars().count() <= 50), "{narrow}");
     }
 
     #[test]
