@@ -72,7 +72,8 @@ pub fn fit_line(text: &str) -> String {
 }
 
 /// `text` wrapped at spaces to lines of at most `width` characters, each
-/// starting with `indent` (a word longer than a line is cut).
+/// starting with `indent`; a word longer than a line (an ARN) is broken across
+/// lines, never cut, since wrapped text is the full value.
 pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
     let room = width.saturating_sub(chars(indent)).max(20);
     let mut lines = Vec::new();
@@ -85,15 +86,19 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        let mut rest: Vec<char> = word.chars().collect();
+        while chars(&line) + rest.len() > room {
+            let take = room - chars(&line);
+            line.extend(rest.drain(..take));
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+        }
+        line.extend(rest);
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(format!("{indent}{line}"));
     }
     lines
-        .into_iter()
-        .map(|l| cut(&l, width.max(room)))
-        .collect()
 }
 
 /// `parts` joined by `sep` on as few lines of at most `width` characters as
@@ -907,5 +912,10 @@ mod tests {
             lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" "),
             text
         );
+        let arn = format!("arn:aws:s3:::{}/AWSLogs/123456789012/*", "b".repeat(60));
+        let lines = wrap(&format!("on {arn} only"), "    ", 40);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+        let joined: String = lines.iter().map(|l| l.trim()).collect();
+        assert!(joined.contains(&arn.replace(' ', "")), "{lines:?}");
     }
 }
