@@ -26,5 +26,6 @@ mod provision_config;
 mod provision_storage;
 mod scan_history_e2e;
 mod scan_pipeline;
+mod screen;
 mod setup_e2e;
 mod stack_cli;

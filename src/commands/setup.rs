@@ -32,6 +32,8 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
     validate(global, &input)?;
     let connected = connect(global, &input).await?;
     let spec = &connected.spec;
+    // The default is one line per resource; -v and --dry-run add every change.
+    let details = global.verbose > 0 || args.dry_run;
     let ctx = Ctx::new(&connected.aws, spec, args.dry_run).with_progress(progress_enabled(global));
     let mut manifest = manifest::load(&ctx).await?.unwrap_or_else(|| Manifest {
         version: Manifest::VERSION,
@@ -49,6 +51,8 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
                 spec,
                 dry_run: args.dry_run,
                 steps: &steps,
+                skipped: &connected.skipped,
+                details,
                 error: None,
                 manifest_error: None,
             };
@@ -80,6 +84,8 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
                 spec,
                 dry_run: args.dry_run,
                 steps: &failure.done,
+                skipped: &connected.skipped,
+                details,
                 error: failure.error.as_deref(),
                 manifest_error: failure.manifest_error.as_deref(),
             };

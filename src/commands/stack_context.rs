@@ -15,8 +15,8 @@ use crate::cli::GlobalArgs;
 use crate::commands::{connection, load_catalogue, load_settings, InputError};
 use crate::core::settings::Settings;
 use crate::core::stack::{
-    config_rule_name, validate_known_region, validate_suffix, Frequency, ManagedRule, Sse,
-    StackSpec,
+    config_rule_name, validate_known_region, validate_suffix, Frequency, ManagedRule, SkippedRule,
+    Sse, StackSpec,
 };
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -91,6 +91,9 @@ pub fn validate(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<()> {
 pub struct Connected {
     pub aws: Aws,
     pub spec: StackSpec,
+    /// Rules whose Config rule is not deployed, and why: rows of the plan and
+    /// of `status` (the stack commands show them; nothing is logged).
+    pub skipped: Vec<SkippedRule>,
 }
 
 /// The suffix named by `--suffix`, `COMPLIANCE_SUFFIX` or `[stack] suffix`, in
@@ -184,6 +187,7 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
             ssm::SsmError::Aws { .. } => anyhow::Error::from(e),
         })?;
     let mut rules = Vec::new();
+    let mut skipped = Vec::new();
     for rule in &rules_in_force {
         let spec = rule.config_rule.as_ref().expect("filtered");
         let mut params = rule.params.clone();
@@ -192,17 +196,17 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         }
         // A parameter the managed rule needs but the operator left empty (say the
         // drift rule's CloudFormation role) would make PutConfigRule fail; skip the rule.
-        let referenced_empty = spec.parameters.values().any(|v| {
+        let empty = spec.parameters.values().find_map(|v| {
             v.as_str()
                 .and_then(|s| s.strip_prefix('$'))
-                .is_some_and(|p| params.get(p).is_some_and(|x| x.as_str() == Some("")))
+                .filter(|p| params.get(*p).is_some_and(|x| x.as_str() == Some("")))
         });
-        if referenced_empty {
-            tracing::warn!(
-                "AWS Config rule for `{}` skipped: a parameter it needs is empty; set it under [rules.{}.params]",
-                rule.id,
-                rule.id
-            );
+        if let Some(parameter) = empty {
+            skipped.push(SkippedRule {
+                rule_id: rule.id.clone(),
+                name: config_rule_name(&rule.id, &suffix),
+                parameter: parameter.to_string(),
+            });
             continue;
         }
         rules.push(ManagedRule {
@@ -240,7 +244,7 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         retain_days: input.retain_days,
         adopt_recorder: input.adopt_recorder,
     };
-    Ok(Connected { aws, spec })
+    Ok(Connected { aws, spec, skipped })
 }
 
 #[cfg(test)]

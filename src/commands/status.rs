@@ -10,7 +10,7 @@ use crate::cli::{GlobalArgs, StatusArgs};
 use crate::commands::stack_context::{connect, validate, SpecInput};
 use crate::commands::{exit, progress_enabled};
 use crate::output::notice;
-use crate::output::stack::write_status;
+use crate::output::stack::{write_status, StatusReport};
 use anyhow::Result;
 
 pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
@@ -35,12 +35,13 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8> {
         return Ok(exit::FINDINGS);
     };
     let found = inspect_all(&ctx, &manifest).await;
-    write_status(
-        std::io::stdout().lock(),
-        args.format,
-        &connected.spec,
-        &found,
-    )?;
+    let report = StatusReport {
+        spec: &connected.spec,
+        found: &found,
+        skipped: &connected.skipped,
+        details: global.verbose > 0,
+    };
+    write_status(std::io::stdout().lock(), args.format, &report)?;
     let count = |f: fn(&State) -> bool| found.iter().filter(|i| f(&i.state)).count();
     let unknown = count(|s| matches!(s, State::Unknown(_)));
     let bad = count(|s| matches!(s, State::Missing | State::Drifted(_)));

@@ -13,11 +13,11 @@ use crate::commands::stack_context::{connect, validate, SpecInput};
 use crate::commands::{exit, progress_enabled};
 use crate::core::stack::StackSpec;
 use crate::output::notice;
-use crate::output::stack::{manifest_not_saved, write_steps, StackFormat, StepsReport};
+use crate::output::stack::{
+    manifest_not_saved, write_steps, StackFormat, StepsReport, TEARDOWN_SCHEMA,
+};
 use anyhow::Result;
 use std::io::{BufRead, IsTerminal, Write};
-
-const SCHEMA: &str = "compliance.teardown/v1";
 
 pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
     let input = SpecInput::for_suffix(args.suffix.as_deref());
@@ -28,6 +28,8 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
         choices.apply(&mut connected.spec);
     }
     let spec = &connected.spec;
+    // The default is one line per resource; -v and --dry-run add the reasons in full.
+    let details = global.verbose > 0 || args.dry_run;
     let Some(mut manifest) = loaded else {
         notice::note(format!(
             "nothing to tear down: suffix {} has no stack in account {} region {}",
@@ -42,12 +44,20 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
             Ok(steps) => steps,
             Err(failure) => {
                 let error = failure.first_error();
-                show(args.format, spec, true, &failure.done, Some(error), None)?;
+                show(
+                    args.format,
+                    spec,
+                    details,
+                    true,
+                    &failure.done,
+                    Some(error),
+                    None,
+                )?;
                 notice::note(format!("error: teardown could not plan: {error}"));
                 return Ok(exit::RUNTIME);
             }
         };
-        show(args.format, spec, true, &plan, None, None)?;
+        show(args.format, spec, details, true, &plan, None, None)?;
         let deletions = plan.iter().filter(|s| s.action == Action::Delete).count();
         if args.dry_run {
             notice::note(format!(
@@ -74,7 +84,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
     let ctx = Ctx::new(&connected.aws, spec, false).with_progress(progress_enabled(global));
     match remove_all(&ctx, &mut manifest).await {
         Ok(steps) => {
-            show(args.format, spec, false, &steps, None, None)?;
+            show(args.format, spec, details, false, &steps, None, None)?;
             if manifest.created.is_empty() {
                 notice::note(format!(
                     "teardown: nothing of suffix {} is left",
@@ -98,6 +108,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
             show(
                 args.format,
                 spec,
+                details,
                 false,
                 &failure.done,
                 failure.error.as_deref(),
@@ -120,16 +131,19 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs) -> Result<u8> {
 fn show(
     format: StackFormat,
     spec: &StackSpec,
+    details: bool,
     dry_run: bool,
     steps: &[Step],
     error: Option<&AwsError>,
     manifest_error: Option<&AwsError>,
 ) -> std::io::Result<()> {
     let report = StepsReport {
-        schema: SCHEMA,
+        schema: TEARDOWN_SCHEMA,
         spec,
         dry_run,
         steps,
+        skipped: &[],
+        details,
         error,
         manifest_error,
     };

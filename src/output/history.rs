@@ -10,15 +10,20 @@ pub fn render_scans(scans: &[ScanSummary]) -> String {
     if scans.is_empty() {
         return "no stored scans yet: run `compliance scan`\n".to_string();
     }
-    let mut t = table();
-    t.set_header(vec![
+    let mut t = table(&[
         "Time",
         "Scan",
         "Score",
         "Resources",
-        "Failing (crit/high/med/low)",
+        "Failing c/h/m/l",
         "Errors",
-    ]);
+    ])
+    .keep(1)
+    .right(2)
+    .right(3)
+    .right(5)
+    .optional(5)
+    .optional(3);
     for s in scans {
         let counts: Vec<String> = [
             Severity::Critical,
@@ -35,8 +40,8 @@ pub fn render_scans(scans: &[ScanSummary]) -> String {
                 .to_string()
         })
         .collect();
-        t.add_row(vec![
-            s.timestamp.clone(),
+        t.row([
+            minute(&s.timestamp),
             s.scan_id.clone(),
             score(s.score),
             s.resources.to_string(),
@@ -51,7 +56,7 @@ pub fn render_scans(scans: &[ScanSummary]) -> String {
         .copied()
         .unwrap_or(0);
     format!(
-        "{t}\nTrend ({} scans, oldest first): {}\nLatest: {} non-compliant evaluations\n",
+        "{t}Trend ({} scans, oldest first): {}\nLatest: {} non-compliant evaluations\n",
         scans.len(),
         sparkline(&trend),
         non_compliant
@@ -63,8 +68,9 @@ pub fn render_resource(resource: &str, records: &[ResourceRecord]) -> String {
     if records.is_empty() {
         return format!("no history for {resource}\n");
     }
-    let mut t = table();
-    t.set_header(vec!["Time", "Scan", "Score", "Failing rules"]);
+    let mut t = table(&["Time", "Scan", "Score", "Failing rules"])
+        .keep(1)
+        .right(2);
     for r in records {
         let failing: Vec<String> = r
             .outcomes
@@ -72,20 +78,20 @@ pub fn render_resource(resource: &str, records: &[ResourceRecord]) -> String {
             .filter(|o| o.status.is_failing())
             .map(|o| format!("{} ({})", o.rule_id, o.severity))
             .collect();
-        t.add_row(vec![
-            r.timestamp.clone(),
+        t.row([
+            minute(&r.timestamp),
             r.scan_id.clone(),
             score(r.score),
-            failing.join("\n"),
+            failing.join(", "),
         ]);
     }
-    format!("{t}\n")
+    t.to_string()
 }
 
 /// `diff`: counts, then a table per kind of change.
 pub fn render_diff(from: &ScanSummary, to: &ScanSummary, d: &Diff) -> String {
     let mut out = format!(
-        "From {} ({}) to {} ({})\n{} new · {} resolved · {} still open\n",
+        "From {} ({})\nTo   {} ({})\n{} new · {} resolved · {} still open\n",
         from.scan_id,
         from.timestamp,
         to.scan_id,
@@ -108,19 +114,26 @@ pub fn render_diff(from: &ScanSummary, to: &ScanSummary, d: &Diff) -> String {
 }
 
 fn violations(list: &[Violation]) -> String {
-    let mut t = table();
-    t.set_header(vec!["Severity", "Rule", "Resource", "Region"]);
+    let mut t = table(&["Severity", "Rule", "Resource", "Region"]);
     let mut sorted: Vec<&Violation> = list.iter().collect();
     sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(&b.rule_id)));
     for v in sorted {
-        t.add_row(vec![
+        t.row([
             v.severity.to_string(),
             v.rule_id.clone(),
             v.resource_id.clone(),
             v.region.clone().unwrap_or_default(),
         ]);
     }
-    format!("{t}\n")
+    t.to_string()
+}
+
+/// `2026-11-29T17:00:10.199Z` as `2026-11-29 17:00` (the scan id tells scans apart).
+fn minute(timestamp: &str) -> String {
+    match timestamp.get(..16) {
+        Some(head) if timestamp.is_char_boundary(16) => head.replacen('T', " ", 1),
+        _ => timestamp.to_string(),
+    }
 }
 
 fn score(s: Option<f64>) -> String {

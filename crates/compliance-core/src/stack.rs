@@ -75,6 +75,27 @@ pub struct ManagedRule {
     pub resource_types: Vec<String>,
 }
 
+/// A rule of the catalogue whose AWS Config rule setup does not deploy, and why:
+/// a parameter the managed rule needs is empty (the drift rule's
+/// `cfn_role_arn`), so PutConfigRule would fail. Shown as a row of the plan and
+/// of `status`, not as a warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRule {
+    /// Our rule id, e.g. `cfn-stack-no-drift`.
+    pub rule_id: String,
+    /// The Config rule name it would have.
+    pub name: String,
+    /// The rule parameter that is empty.
+    pub parameter: String,
+}
+
+impl SkippedRule {
+    /// Why, in a few words: "needs cfn_role_arn".
+    pub fn reason(&self) -> String {
+        format!("needs {}", self.parameter)
+    }
+}
+
 /// Everything `setup` needs to know, from flags and compliance.toml.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackSpec {
