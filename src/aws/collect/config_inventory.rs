@@ -269,6 +269,33 @@ async fn collect_region(aws: &Aws, plan: &Plan, region: &str) -> Collected {
                         }
                     }
                     Err(e) => {
+                        let source: Arc<str> = Arc::from(format!("config:{region}"));
+                        if let Some((items, left)) =
+                            from_raw(ok_body(&e), plan.account.as_deref(), &source)
+                        {
+                            for item in items {
+                                match item {
+                                    Ok(item) => out.items.push(item),
+                                    Err(e) => out.errors.push(e.in_region(region)),
+                                }
+                            }
+                            if left == 0 {
+                                break;
+                            }
+                            if attempt == 1 {
+                                out.unlisted(
+                                    &t,
+                                    AwsError::local(
+                                        SERVICE,
+                                        &filed(&t),
+                                        "BatchGetResourceConfig",
+                                        "UnprocessedKeys",
+                                        format!("{left} {t} item(s) left unprocessed twice"),
+                                    ),
+                                );
+                            }
+                            continue;
+                        }
                         out.unlisted(
                             &t,
                             AwsError::from_sdk(SERVICE, region, "BatchGetResourceConfig", &e),
@@ -369,6 +396,25 @@ pub async fn collect_aggregate(
                 }
             }
             Err(e) => {
+                let source: Arc<str> = Arc::from(format!("config-aggregator:{aggregator}"));
+                if let Some((items, left)) = from_raw(ok_body(&e), None, &source) {
+                    for item in items {
+                        match item {
+                            Ok(item) => out.items.push(item),
+                            Err(e) => out.errors.push(e.in_region(region)),
+                        }
+                    }
+                    if left > 0 {
+                        out.errors.push(AwsError::local(
+                            SERVICE,
+                            region,
+                            "BatchGetAggregateResourceConfig",
+                            "UnprocessedKeys",
+                            format!("{left} item(s) left unprocessed"),
+                        ));
+                    }
+                    continue;
+                }
                 let e = AwsError::from_sdk(SERVICE, region, "BatchGetAggregateResourceConfig", &e);
                 let mut seen = HashMap::new();
                 for i in chunk {
@@ -390,6 +436,48 @@ pub async fn collect_aggregate(
 }
 
 /// One recorded item in the API form, through the shared normaliser.
+/// A batch answer the SDK refused, read from its body. moto 5.2 writes the
+/// timestamps as `2026-11-29 17:07:34.269086`, which the SDK's strict
+/// RFC 3339 reader rejects, failing the whole call; the body is the API form
+/// the normaliser reads anyway. Returns the items and how many keys were left
+/// unprocessed, or `None` when the body is not such an answer.
+type RawItems = (Vec<Result<ConfigItem, BadItem>>, usize);
+
+fn from_raw(body: Option<&[u8]>, account: Option<&str>, source: &Arc<str>) -> Option<RawItems> {
+    let doc: Value = serde_json::from_slice(body?).ok()?;
+    let items = doc.get("baseConfigurationItems")?.as_array()?;
+    let left = ["unprocessedResourceKeys", "UnprocessedResourceIdentifiers"]
+        .iter()
+        .filter_map(|k| doc.get(*k).and_then(Value::as_array))
+        .map(Vec::len)
+        .sum();
+    let items = items
+        .iter()
+        .map(|ci| {
+            let mut ci = ci.clone();
+            if let (Some(m), Some(a)) = (ci.as_object_mut(), account) {
+                m.entry("accountId").or_insert_with(|| Value::from(a));
+            }
+            let label = format!(
+                "{} {}",
+                ci["resourceType"].as_str().unwrap_or("?"),
+                ci["resourceId"].as_str().unwrap_or("?")
+            );
+            normalize_item(ci)
+                .map(|body| ConfigItem::from_body(body, source.clone()))
+                .map_err(|e| BadItem(format!("the Config item of {label} cannot be read: {e}")))
+        })
+        .collect();
+    Some((items, left))
+}
+
+/// The body of a 200 answer the SDK could not read.
+fn ok_body<E>(e: &aws_sdk_config::error::SdkError<E>) -> Option<&[u8]> {
+    e.raw_response()
+        .filter(|r| r.status().as_u16() == 200)
+        .and_then(|r| r.body().bytes())
+}
+
 /// An item the normaliser refused, as an error of the scan.
 struct BadItem(String);
 
