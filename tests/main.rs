@@ -21,6 +21,7 @@ mod live_scan;
 mod moto_harness;
 mod no_panic;
 mod operations;
+mod org_scan;
 mod provision_alerting;
 mod provision_config;
 mod provision_storage;
