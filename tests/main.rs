@@ -28,4 +28,5 @@ mod provision_storage;
 mod scan_history_e2e;
 mod scan_pipeline;
 mod setup_e2e;
+mod shards;
 mod stack_cli;
