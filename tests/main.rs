@@ -7,6 +7,7 @@ mod alerts_metrics;
 mod catalogue;
 mod cli;
 mod completions;
+mod config_source;
 mod docs;
 mod example_estate;
 mod fixtures;

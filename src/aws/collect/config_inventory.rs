@@ -445,12 +445,19 @@ type RawItems = (Vec<Result<ConfigItem, BadItem>>, usize);
 
 fn from_raw(body: Option<&[u8]>, account: Option<&str>, source: &Arc<str>) -> Option<RawItems> {
     let doc: Value = serde_json::from_slice(body?).ok()?;
-    let items = doc.get("baseConfigurationItems")?.as_array()?;
-    let left = ["unprocessedResourceKeys", "UnprocessedResourceIdentifiers"]
+    // moto spells the aggregate form's keys with a capital letter.
+    let items = ["baseConfigurationItems", "BaseConfigurationItems"]
         .iter()
-        .filter_map(|k| doc.get(*k).and_then(Value::as_array))
-        .map(Vec::len)
-        .sum();
+        .find_map(|k| doc.get(*k).and_then(Value::as_array))?;
+    let left = [
+        "unprocessedResourceKeys",
+        "unprocessedResourceIdentifiers",
+        "UnprocessedResourceIdentifiers",
+    ]
+    .iter()
+    .filter_map(|k| doc.get(*k).and_then(Value::as_array))
+    .map(Vec::len)
+    .sum();
     let items = items
         .iter()
         .map(|ci| {
