@@ -186,3 +186,35 @@ fn account_flags_are_checked_before_connecting() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn iam_policy_prints_the_management_and_member_policies() {
+    let out = support::compliance()
+        .args(["iam-policy", "--for", "scan", "--organization"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let actions = |policy: &Value| -> BTreeSet<String> {
+        policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap().clone())
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect()
+    };
+    let management = actions(&doc["management_account"]);
+    let member = actions(&doc["member_account_role"]);
+    assert!(management.contains("organizations:ListAccounts"));
+    assert!(management.contains("sts:AssumeRole"));
+    assert!(
+        member.contains("s3:GetBucketPolicy") && member.contains("config:BatchGetResourceConfig")
+    );
+    assert!(!member.contains("sts:AssumeRole") && !member.contains("organizations:ListAccounts"));
+    let refused = support::compliance()
+        .args(["iam-policy", "--for", "setup", "--organization"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}
