@@ -8,6 +8,7 @@ mod catalogue;
 mod cli;
 mod completions;
 mod config_source;
+mod deploy;
 mod docs;
 mod example_estate;
 mod fixtures;
