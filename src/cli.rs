@@ -244,7 +244,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub realert: bool,
     #[command(flatten)]
-    pub org: OrgArgs,
+    pub org: Box<OrgArgs>,
 }
 
 /// Where a live scan reads: which accounts, which share of them, from which source.

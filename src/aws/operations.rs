@@ -520,7 +520,7 @@ mod tests {
         for (scope, actions) in &scan {
             for a in actions {
                 let name = a.split_once(':').unwrap().1;
-                let read = ["Get", "List", "Describe", "Query", "Decrypt"]
+                let read = ["Get", "BatchGet", "List", "Describe", "Query", "Decrypt"]
                     .iter()
                     .any(|p| name.starts_with(p));
                 assert!(
