@@ -571,7 +571,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__iam__subcmd__policy)
-            opts="-v -q -h -V --for --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --for --organization --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -959,7 +959,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__scan)
-            opts="-v -q -h -V --snapshot --regions --concurrency --timeout --call-timeout --max-attempts --page-size --resources --detect-drift --rule --format --out --fail-on --all --suffix --store --no-history --alert-on --realert --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --snapshot --regions --concurrency --timeout --call-timeout --max-attempts --page-size --resources --detect-drift --rule --format --out --fail-on --all --suffix --store --no-history --alert-on --realert --accounts --role-name --external-id --role-session-name --account-concurrency --shard --scan-id --source --aggregator --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1023,6 +1023,42 @@ _compliance() {
                     ;;
                 --alert-on)
                     COMPREPLY=($(compgen -W "critical high score" -- "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scan-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "api config" -- "${cur}"))
+                    return 0
+                    ;;
+                --aggregator)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --rules)

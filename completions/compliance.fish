@@ -120,6 +120,16 @@ complete -c compliance -n "__fish_compliance_using_subcommand scan" -l store -d 
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l alert-on -d 'What sends an alert to the suffix\'s topic (with --suffix); repeatable' -r -f -a "critical\t'New critical violations'
 high\t'New violations of high severity or worse'
 score\t'The score falling below the threshold'"
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l accounts -d 'Accounts to scan: `all` (the organisation\'s active accounts, from the management or delegated-admin account) or ids, comma-separated [default: the caller\'s account]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l role-name -d 'Role assumed in each member account' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l external-id -d 'External id passed to AssumeRole' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l role-session-name -d 'Session name of the assumed roles (shows in the member accounts\' CloudTrail)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l account-concurrency -d 'Account × region units read at once' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l shard -d 'Read only shard K of N (K from 0) of the account × region units; `auto` or `auto/N` reads K (and N) from JOB_COMPLETION_INDEX + COMPLIANCE_SHARD_COUNT or AWS_BATCH_JOB_ARRAY_INDEX + AWS_BATCH_JOB_ARRAY_SIZE' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l scan-id -d 'The scan id to record (shards of one run share it) [default: a new UUID v7]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l source -d 'Read live resources from the service APIs, or from what AWS Config recorded' -r -f -a "api\t'Each service\'s API (one collector per service)'
+config\t'The AWS Config inventory (ListDiscoveredResources + BatchGetResourceConfig)'"
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l aggregator -d 'With --source config: read every account and region this Config aggregator covers' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
@@ -138,7 +148,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand score" -l input -d
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l scan -d 'A stored scan instead of a file: its id, or `latest`' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
-complete -c compliance -n "__fish_compliance_using_subcommand score" -l by -d 'Group the score: service, severity, category, framework or rule; repeatable' -r
+complete -c compliance -n "__fish_compliance_using_subcommand score" -l by -d 'Group the score: service, severity, category, framework, rule or account; repeatable' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l threshold -d 'Score threshold [default: the one in the findings file, else compliance.toml]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand score" -l format -r -f -a "table\t''
 json\t''"
@@ -294,6 +304,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l con
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l organization -d 'For `--for scan`: the management-account policy and the member-account role\'s policy of an organisation scan'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'

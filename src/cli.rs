@@ -162,6 +162,9 @@ pub struct IamPolicyArgs {
     /// The command to grant
     #[arg(long = "for", value_enum)]
     pub for_command: PolicyFor,
+    /// For `--for scan`: the management-account policy and the member-account role's policy of an organisation scan
+    #[arg(long)]
+    pub organization: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -239,6 +242,57 @@ pub struct ScanArgs {
     /// Announce violations again even if the previous scan already had them
     #[arg(long)]
     pub realert: bool,
+    #[command(flatten)]
+    pub org: Box<OrgArgs>,
+}
+
+/// Where a live scan reads: which accounts, which share of them, from which source.
+#[derive(Debug, Args, Clone)]
+pub struct OrgArgs {
+    /// Accounts to scan: `all` (the organisation's active accounts, from the management or delegated-admin account) or ids, comma-separated [default: the caller's account]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "all|ID,...",
+        conflicts_with = "snapshot"
+    )]
+    pub accounts: Vec<String>,
+    /// Role assumed in each member account
+    #[arg(
+        long,
+        default_value = "OrganizationAccountAccessRole",
+        value_name = "NAME"
+    )]
+    pub role_name: String,
+    /// External id passed to AssumeRole
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Session name of the assumed roles (shows in the member accounts' CloudTrail)
+    #[arg(long, default_value = "compliance-scan", value_name = "NAME")]
+    pub role_session_name: String,
+    /// Account × region units read at once
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub account_concurrency: u16,
+    /// Read only shard K of N (K from 0) of the account × region units; `auto` or `auto/N` reads K (and N) from JOB_COMPLETION_INDEX + COMPLIANCE_SHARD_COUNT or AWS_BATCH_JOB_ARRAY_INDEX + AWS_BATCH_JOB_ARRAY_SIZE
+    #[arg(long, value_name = "K/N|auto", conflicts_with = "snapshot")]
+    pub shard: Option<String>,
+    /// The scan id to record (shards of one run share it) [default: a new UUID v7]
+    #[arg(long, value_name = "ID")]
+    pub scan_id: Option<String>,
+    /// Read live resources from the service APIs, or from what AWS Config recorded
+    #[arg(long, value_enum, default_value_t = SourceChoice::Api, conflicts_with = "snapshot")]
+    pub source: SourceChoice,
+    /// With --source config: read every account and region this Config aggregator covers
+    #[arg(long, value_name = "NAME")]
+    pub aggregator: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceChoice {
+    /// Each service's API (one collector per service)
+    Api,
+    /// The AWS Config inventory (ListDiscoveredResources + BatchGetResourceConfig)
+    Config,
 }
 
 /// Where history lives: the setup table of `--suffix`, else the local store.
@@ -315,7 +369,7 @@ pub struct ScoreArgs {
     pub scan: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Group the score: service, severity, category, framework or rule; repeatable
+    /// Group the score: service, severity, category, framework, rule or account; repeatable
     #[arg(
         long,
         value_delimiter = ',',

@@ -585,7 +585,8 @@ fn iam_policy_for_scan_lists_read_only_actions() {
     assert!(
         actions.iter().all(|a| {
             let verb = a.split(':').nth(1).unwrap();
-            ["Describe", "Get", "List"]
+            // BatchGet: the Config inventory's batched reads (`--source config`).
+            ["Describe", "Get", "BatchGet", "List"]
                 .iter()
                 .any(|p| verb.starts_with(p))
         }),

@@ -71,6 +71,8 @@ fn policy_flag(policy: Policy) -> &'static str {
         Policy::Setup => "setup",
         Policy::Status => "status",
         Policy::Teardown => "teardown",
+        // Printed by `--for scan --organization`, not checked by this file.
+        Policy::OrganizationScan | Policy::MemberScan => "scan",
     }
 }
 

@@ -7,6 +7,7 @@
 //! `--endpoint-url`) points every client at an AWS-compatible endpoint such as
 //! moto, in which case S3 uses path-style addressing.
 
+pub mod accounts;
 pub mod alerts;
 pub mod collect;
 pub mod error;
@@ -65,6 +66,24 @@ impl Aws {
         Aws {
             sdk: loader.load().await,
         }
+    }
+
+    /// A connection with other credentials (an assumed role's) on the same
+    /// endpoint, retry and timeout settings.
+    pub fn from_sdk(sdk: SdkConfig) -> Aws {
+        Aws { sdk }
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
+    pub fn organizations(&self, region: &str) -> aws_sdk_organizations::Client {
+        aws_sdk_organizations::Client::from_conf(
+            aws_sdk_organizations::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
     }
 
     /// The region of the profile or environment, if any.

@@ -48,6 +48,9 @@ pub enum Command {
     Status,
     /// `teardown` (deletes what the manifest lists).
     Teardown,
+    /// What an organisation scan adds in the calling (management or
+    /// delegated-admin) account: listing the accounts, assuming their roles.
+    Organization,
 }
 
 impl Command {
@@ -61,6 +64,7 @@ impl Command {
             Command::Setup => "setup",
             Command::Status => "status",
             Command::Teardown => "teardown",
+            Command::Organization => "organization",
         }
     }
 }
@@ -72,6 +76,11 @@ pub enum Policy {
     Setup,
     Status,
     Teardown,
+    /// `iam-policy --for scan --organization`: the calling account's policy
+    /// (the scan's plus listing accounts and assuming their roles).
+    OrganizationScan,
+    /// The role assumed in each member account: the collectors' and Config's reads only.
+    MemberScan,
 }
 
 impl Policy {
@@ -83,6 +92,8 @@ impl Policy {
             Policy::Setup => &[Setup, Status, Teardown],
             Policy::Status => &[Status],
             Policy::Teardown => &[Teardown],
+            Policy::OrganizationScan => &[Scan, Ssm, History, Alerts, Metrics, Organization],
+            Policy::MemberScan => &[Scan],
         }
     }
 
@@ -92,6 +103,8 @@ impl Policy {
             Policy::Setup => "ComplianceSetup",
             Policy::Status => "ComplianceStatus",
             Policy::Teardown => "ComplianceTeardown",
+            Policy::OrganizationScan => "ComplianceOrgScan",
+            Policy::MemberScan => "ComplianceMemberScan",
         }
     }
 }
@@ -122,6 +135,8 @@ pub enum Scope {
     KmsViaSns,
     /// `iam:PassRole` of the Config role, to AWS Config only.
     ConfigRole,
+    /// The role `scan --accounts` assumes in member accounts.
+    MemberRole,
 }
 
 impl Scope {
@@ -137,6 +152,7 @@ impl Scope {
             Scope::KmsViaDynamoDb => "KmsViaDynamoDb",
             Scope::KmsViaSns => "KmsViaSns",
             Scope::ConfigRole => "ConfigRole",
+            Scope::MemberRole => "MemberRole",
         }
     }
 
@@ -149,6 +165,8 @@ impl Scope {
             Scope::AlertTopic => json!("arn:aws:sns:*:*:compliance-alerts-*"),
             Scope::Parameters => json!("arn:aws:ssm:*:*:parameter/compliance/*"),
             Scope::ConfigRole => json!("arn:aws:iam::*:role/compliance-config-*"),
+            // The default of --role-name; replace it when passing another.
+            Scope::MemberRole => json!("arn:aws:iam::*:role/OrganizationAccountAccessRole"),
             Scope::Any
             | Scope::DriftDetection
             | Scope::MetricsNamespace
@@ -194,7 +212,7 @@ pub struct Operation {
     pub why: &'static str,
 }
 
-use Command::{Alerts, History, Metrics, Scan, Setup, Ssm, Status, Teardown};
+use Command::{Alerts, History, Metrics, Organization, Scan, Setup, Ssm, Status, Teardown};
 
 /// Provisioning reads: setup reads before it writes, status reports from them,
 /// teardown checks ownership (tags) before it deletes.
@@ -248,6 +266,15 @@ pub const OPERATIONS: &[Operation] = &[
     op!(&[Scan], "cloudformation", "DescribeStacks", ["cloudformation:DescribeStacks"], Any, "stacks and their drift status"),
     op!(&[Scan], "cloudformation", "DetectStackDrift", ["cloudformation:DetectStackDrift", "cloudformation:DetectStackResourceDrift"], DriftDetection, "`scan --detect-drift` starts drift detection (CloudFormation authorises both actions, and compares each resource with the caller's read access)"),
     op!(&[Scan], "cloudformation", "DescribeStackDriftDetectionStatus", ["cloudformation:DescribeStackDriftDetectionStatus"], Any, "`scan --detect-drift` waits for it"),
+    // scan --source config: what AWS Config recorded, in each account and region or through an aggregator.
+    op!(&[Scan], "config", "DescribeConfigurationRecorders", ["config:DescribeConfigurationRecorders"], Any, "`--source config`: which types the recorder records (the rest are error findings)"),
+    op!(&[Scan], "config", "ListDiscoveredResources", ["config:ListDiscoveredResources"], Any, "`--source config`: the recorded resources"),
+    op!(&[Scan], "config", "BatchGetResourceConfig", ["config:BatchGetResourceConfig"], Any, "`--source config`: their configuration items, 100 a call"),
+    op!(&[Scan], "config", "ListAggregateDiscoveredResources", ["config:ListAggregateDiscoveredResources"], Any, "`--source config --aggregator`: the resources across accounts and regions"),
+    op!(&[Scan], "config", "BatchGetAggregateResourceConfig", ["config:BatchGetAggregateResourceConfig"], Any, "`--source config --aggregator`: their configuration items"),
+    // scan --accounts: in the calling (management or delegated-admin) account.
+    op!(&[Organization], "organizations", "ListAccounts", ["organizations:ListAccounts"], Any, "`--accounts all`: the organisation's active accounts"),
+    op!(&[Organization], "sts", "AssumeRole", ["sts:AssumeRole"], MemberRole, "`--accounts`: the scan role in each member account"),
     // Rule parameters from SSM, read in the home region.
     op!(&[Ssm], "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "rule parameters named `ssm:/compliance/…`"),
     op!(&[Ssm], "ssm", "GetParameter", ["kms:Decrypt"], KmsViaSsm, "SecureString rule parameters"),
@@ -493,7 +520,7 @@ mod tests {
         for (scope, actions) in &scan {
             for a in actions {
                 let name = a.split_once(':').unwrap().1;
-                let read = ["Get", "List", "Describe", "Query", "Decrypt"]
+                let read = ["Get", "BatchGet", "List", "Describe", "Query", "Decrypt"]
                     .iter()
                     .any(|p| name.starts_with(p));
                 assert!(
@@ -513,6 +540,17 @@ mod tests {
             metrics["Condition"]["StringEquals"]["cloudwatch:namespace"],
             "Compliance"
         );
+    }
+
+    #[test]
+    fn organisation_scans_assume_only_the_member_role() {
+        let management = actions(Policy::OrganizationScan);
+        assert!(management[&Scope::Any].contains("organizations:ListAccounts"));
+        assert!(management[&Scope::MemberRole].contains("sts:AssumeRole"));
+        let member = actions(Policy::MemberScan);
+        assert!(member[&Scope::Any].contains("config:BatchGetResourceConfig"));
+        assert!(member.values().all(|a| !a.contains("sts:AssumeRole")));
+        assert!(!actions(Policy::Scan).contains_key(&Scope::MemberRole));
     }
 
     #[test]

@@ -11,6 +11,22 @@ use crate::output;
 use anyhow::Result;
 
 pub fn run(args: &IamPolicyArgs) -> Result<u8> {
+    if args.organization {
+        if args.for_command != PolicyFor::Scan {
+            return Err(
+                crate::commands::InputError("--organization goes with --for scan".into()).into(),
+            );
+        }
+        // The calling account lists accounts and assumes their roles; each
+        // member's role (trusted by the calling account) needs only the
+        // collectors' and Config's reads.
+        let both = serde_json::json!({
+            "management_account": operations::policy(Policy::OrganizationScan),
+            "member_account_role": operations::policy(Policy::MemberScan),
+        });
+        emit(None, &output::json::render(&both)?)?;
+        return Ok(exit::OK);
+    }
     let policy = match args.for_command {
         PolicyFor::Scan => Policy::Scan,
         PolicyFor::Setup => Policy::Setup,

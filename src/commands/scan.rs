@@ -5,7 +5,8 @@
 //! on stdout or `--out`, the history records), then the steps after the
 //! findings are out (history, alerts, metrics) and the exit code.
 
-use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs};
+use crate::aws::accounts::AssumeOptions;
+use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs, SourceChoice};
 use crate::commands::{
     commit_out, discard_out, exit, load_catalogue, load_settings, open_out, progress_enabled,
     InputError,
@@ -15,7 +16,9 @@ use crate::core::engine::Engine;
 use crate::core::finding::Severity;
 use crate::core::report::{ScanError, Source};
 use crate::core::rule::Rule;
+use crate::core::shard::ShardSpec;
 use crate::output::notice;
+use crate::pipeline::accounts::{self, LiveSource, OrgOptions};
 use crate::pipeline::history::{self, LocalRecords, Recording, Records};
 use crate::pipeline::live::{self, LiveError};
 use crate::pipeline::render::{Failing, JsonSink, TableSink};
@@ -34,6 +37,7 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         crate::core::stack::validate_suffix(suffix).map_err(InputError)?;
     }
     let wanted = wanted_types(&args.resources)?;
+    let org = org_options(args)?;
 
     // A live scan settles regions, identity and SSM parameters before anything is written.
     let scan_limit = Duration::from_secs(args.timeout.max(1));
@@ -66,7 +70,10 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     for broken in engine.broken_rules() {
         tracing::warn!("{broken}");
     }
-    let head = Head::now(&rules, &settings);
+    let mut head = Head::now(&rules, &settings);
+    if let Some(id) = &args.org.scan_id {
+        head.scan_id = id.clone();
+    }
     // History: the suffix's table is written after the scan; the local store
     // as the findings pass, in one transaction.
     let table_records = match (&args.history.suffix, args.no_history) {
@@ -92,7 +99,16 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     }
     let mut run = Run::new(head, &settings, sinks);
 
-    let read = read_all(global, args, prepared, &live_opts, &engine, &mut run).await;
+    let read = read_all(
+        global,
+        args,
+        prepared,
+        &live_opts,
+        org.as_ref(),
+        &engine,
+        &mut run,
+    )
+    .await;
     let (source, resources, errors, partial) = match read {
         Ok(read) => read,
         Err(e) => {
@@ -157,6 +173,7 @@ async fn read_all(
     args: &ScanArgs,
     prepared: Option<live::Prepared>,
     live_opts: &live::Options<'_>,
+    org: Option<&OrgOptions>,
     engine: &Engine,
     run: &mut Run,
 ) -> Result<(Source, usize, Vec<ScanError>, bool)> {
@@ -172,12 +189,81 @@ async fn read_all(
             (read.source, read.resources, read.errors, false)
         }
         Some(prepared) => {
-            let read = live::read(prepared, live_opts, engine, run)
-                .await
-                .map_err(live_error)?;
+            let read = match org {
+                Some(org) => accounts::read(prepared, live_opts, org, engine, run).await,
+                None => live::read(prepared, live_opts, engine, run).await,
+            }
+            .map_err(live_error)?;
             (read.source, read.resources, read.errors, read.partial)
         }
     })
+}
+
+/// The organisation, shard and source flags, checked; `None` for a plain
+/// live scan of the caller's account through the service APIs.
+fn org_options(args: &ScanArgs) -> Result<Option<OrgOptions>> {
+    let o = &args.org;
+    if let Some(id) = &o.scan_id {
+        if id.is_empty()
+            || id.len() > 128
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        {
+            return Err(InputError(format!(
+                "--scan-id `{id}`: use 1-128 letters, digits, `-`, `_`, `.` or `:`"
+            ))
+            .into());
+        }
+    }
+    if o.aggregator.is_some() && o.source != SourceChoice::Config {
+        return Err(InputError("--aggregator needs --source config".into()).into());
+    }
+    if o.aggregator.is_some() && !o.accounts.is_empty() {
+        return Err(InputError(
+            "--aggregator reads every account the aggregator covers; drop --accounts".into(),
+        )
+        .into());
+    }
+    if o.accounts.iter().any(|a| a == "all") && o.accounts.len() > 1 {
+        return Err(InputError("--accounts: `all` stands alone".into()).into());
+    }
+    if o.accounts.len() > 1 || o.accounts.first().is_some_and(|a| a != "all") {
+        accounts::parse_account_ids(&o.accounts)?;
+    }
+    let shard = match &o.shard {
+        Some(s) => Some(
+            s.parse::<ShardSpec>()
+                .map_err(|e| InputError(format!("--shard: {e}")))?,
+        ),
+        None => None,
+    };
+    let source = match (o.source, &o.aggregator) {
+        (SourceChoice::Api, _) => LiveSource::Api,
+        (SourceChoice::Config, None) => LiveSource::Config,
+        (SourceChoice::Config, Some(name)) => LiveSource::Aggregator(name.clone()),
+    };
+    if o.accounts.is_empty() && shard.is_none() && source == LiveSource::Api {
+        return Ok(None);
+    }
+    if !args.snapshot.is_empty() {
+        return Ok(None);
+    }
+    let org = OrgOptions {
+        accounts: o.accounts.clone(),
+        assume: AssumeOptions {
+            role_name: o.role_name.clone(),
+            external_id: o.external_id.clone(),
+            session_name: o.role_session_name.clone(),
+        },
+        account_concurrency: usize::from(o.account_concurrency),
+        shard,
+        source,
+    };
+    // `--shard auto` without the engine's variables is a usage error: say so
+    // before connecting.
+    org.resolve_shard()?;
+    Ok(Some(org))
 }
 
 /// Input problems of a live scan exit 2; the rest are AWS or runtime failures.

@@ -422,6 +422,7 @@ pub fn render_score(card: &ScoreCard, groupings: &[Grouping]) -> String {
             Grouping::Category => "Category",
             Grouping::Framework => "Framework",
             Grouping::Rule => "Rule",
+            Grouping::Account => "Account",
         };
         out.push('\n');
         out.push_str(&render_groups(name, card.group(*g)));

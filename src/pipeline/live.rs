@@ -93,11 +93,11 @@ pub async fn prepare(
             return Err(InputError(format!("--regions: `{r}` is not a region name")).into());
         }
     }
-    let account = match crate::aws::identity(&aws, &home).await {
-        Ok((account, _)) => Some(account),
+    let (account, partition) = match crate::aws::identity(&aws, &home).await {
+        Ok((account, partition)) => (Some(account), partition),
         Err(e) => {
             errors.push(e);
-            None
+            (None, "aws".to_string())
         }
     };
     let resolved = ssm::resolve(&aws, &home, rules, settings)
@@ -113,16 +113,19 @@ pub async fn prepare(
         aws,
         regions,
         account,
+        partition,
         errors,
     })
 }
 
 /// A connected scan, ready to collect.
 pub struct Prepared {
-    aws: Aws,
-    regions: Vec<String>,
-    account: Option<String>,
-    errors: Vec<AwsError>,
+    pub(crate) aws: Aws,
+    pub(crate) regions: Vec<String>,
+    pub(crate) account: Option<String>,
+    /// The caller's partition (`aws`, `aws-cn`, …), for member role ARNs.
+    pub(crate) partition: String,
+    pub(crate) errors: Vec<AwsError>,
 }
 
 /// Collects what the engine's rules need and hands each item's findings to `run`.
@@ -137,6 +140,7 @@ pub async fn read(
         regions,
         account,
         mut errors,
+        ..
     } = prepared;
     let types: BTreeSet<String> = engine
         .resource_types()

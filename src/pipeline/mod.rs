@@ -11,6 +11,7 @@
 //! alerts, metrics) is in [`history`]; which history store a command uses is in
 //! [`stores`]. Adding a source or a sink is one file here.
 
+pub mod accounts;
 pub mod history;
 pub mod live;
 pub mod render;

@@ -38,6 +38,7 @@
 #![allow(dead_code)]
 
 pub mod history;
+pub mod org;
 pub mod proxy;
 
 use std::path::{Path, PathBuf};

@@ -24,6 +24,7 @@ pub mod resource;
 pub mod rule;
 pub mod score;
 pub mod settings;
+pub mod shard;
 pub mod stack;
 pub mod timestamp;
 pub mod value;

@@ -65,6 +65,10 @@ pub struct ScoreCard {
     pub by_category: BTreeMap<String, GroupScore>,
     pub by_framework: BTreeMap<String, GroupScore>,
     pub by_rule: BTreeMap<String, GroupScore>,
+    /// By AWS account, for findings that name one (live and organisation
+    /// scans); absent from documents of scans that named none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_account: BTreeMap<String, GroupScore>,
 }
 
 /// The groupings `score --by` offers.
@@ -75,10 +79,18 @@ pub enum Grouping {
     Category,
     Framework,
     Rule,
+    Account,
 }
 
 impl Grouping {
-    pub const NAMES: [&'static str; 5] = ["service", "severity", "category", "framework", "rule"];
+    pub const NAMES: [&'static str; 6] = [
+        "service",
+        "severity",
+        "category",
+        "framework",
+        "rule",
+        "account",
+    ];
 }
 
 impl FromStr for Grouping {
@@ -90,6 +102,7 @@ impl FromStr for Grouping {
             "category" => Grouping::Category,
             "framework" => Grouping::Framework,
             "rule" => Grouping::Rule,
+            "account" => Grouping::Account,
             other => {
                 return Err(format!(
                     "unknown grouping `{other}` ({})",
@@ -108,6 +121,7 @@ impl ScoreCard {
             Grouping::Category => &self.by_category,
             Grouping::Framework => &self.by_framework,
             Grouping::Rule => &self.by_rule,
+            Grouping::Account => &self.by_account,
         }
     }
 }
@@ -137,6 +151,7 @@ pub struct ScoreBuilder {
     by_category: BTreeMap<String, GroupScore>,
     by_framework: BTreeMap<String, GroupScore>,
     by_rule: BTreeMap<String, GroupScore>,
+    by_account: BTreeMap<String, GroupScore>,
 }
 
 impl ScoreBuilder {
@@ -146,6 +161,9 @@ impl ScoreBuilder {
         group(&mut self.by_severity, f.severity.as_str()).add(f);
         group(&mut self.by_category, &f.category).add(f);
         group(&mut self.by_rule, &f.rule_id).add(f);
+        if let Some(account) = &f.account {
+            group(&mut self.by_account, account).add(f);
+        }
         let mut seen: Vec<&str> = Vec::new();
         for fw in f.frameworks.iter() {
             let name = fw.split(':').next().unwrap_or(fw);
@@ -167,6 +185,7 @@ impl ScoreBuilder {
             by_category: self.by_category,
             by_framework: self.by_framework,
             by_rule: self.by_rule,
+            by_account: self.by_account,
         };
         card.totals.finish();
         for map in [
@@ -175,6 +194,7 @@ impl ScoreBuilder {
             &mut card.by_category,
             &mut card.by_framework,
             &mut card.by_rule,
+            &mut card.by_account,
         ] {
             map.values_mut().for_each(GroupScore::finish);
         }
@@ -250,6 +270,24 @@ mod tests {
         );
         assert!(card.by_framework.contains_key("PCI-DSS-4.0"));
         assert!(score(&findings, 80.0).below_threshold);
+    }
+
+    #[test]
+    fn scores_by_account_when_findings_name_one() {
+        let mut a = f(Severity::High, 2.0, Status::Compliant, "s3");
+        a.account = Some("111122223333".into());
+        let mut b = f(Severity::High, 2.0, Status::NonCompliant, "s3");
+        b.account = Some("444455556666".into());
+        let card = score(&[a, b], 70.0);
+        assert_eq!(card.by_account["111122223333"].score, Some(100.0));
+        assert_eq!(card.by_account["444455556666"].score, Some(0.0));
+        let without = score(&[f(Severity::High, 2.0, Status::Compliant, "s3")], 70.0);
+        assert!(without.by_account.is_empty());
+        let json = serde_json::to_value(&without).unwrap();
+        assert!(
+            json.get("by_account").is_none(),
+            "older documents keep their shape"
+        );
     }
 
     #[test]

@@ -1157,3 +1157,33 @@ fn deeply_nested_conditions_are_an_error_not_a_crash() {
     let rule = format!("id = \"deep\"\n{text}\n");
     assert!(Rule::parse("deep.toml", &rule).is_err());
 }
+
+// Sharding: any set of account × region units, any shard count, splits into
+// disjoint, complete shards whose sizes differ by at most one.
+proptest! {
+    #![proptest_config(config(256))]
+    #[test]
+    fn shards_partition_any_organisation(
+        accounts in proptest::collection::btree_set("[0-9]{12}", 0..30),
+        regions in proptest::collection::btree_set("[a-z]{2}-[a-z]{4,9}-[1-3]", 1..5),
+        count in 1u32..12,
+    ) {
+        use compliance_core::shard::{assign, units, Shard};
+        let accounts: Vec<String> = accounts.into_iter().collect();
+        let regions: Vec<String> = regions.into_iter().collect();
+        let all = units(&accounts, &regions);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut sizes = Vec::new();
+        for k in 0..count {
+            let mine = assign(&all, Shard::new(k, count).unwrap());
+            sizes.push(mine.len());
+            for u in mine {
+                prop_assert!(seen.insert(u));
+            }
+        }
+        prop_assert_eq!(seen.len(), all.len());
+        let lo = *sizes.iter().min().unwrap();
+        let hi = *sizes.iter().max().unwrap();
+        prop_assert!(hi - lo <= 1);
+    }
+}

@@ -19,6 +19,7 @@
 //! Listings use the SDK's paginators where they fit, else [`paginate`].
 
 pub mod cloudformation;
+pub mod config_inventory;
 pub mod ec2;
 pub mod iam;
 pub mod rds;
