@@ -8,7 +8,8 @@
 //! interactive within 3 s of navigation, every filter and the search drawn
 //! within 300 ms. Without Chromium (Debian's `chromium`; `scripts/test`
 //! installs it where apt is available) or python3 the test says why and skips.
-//! `COMPLIANCE_HTML_FINDINGS` sets the size (default 100,000).
+//! `COMPLIANCE_HTML_FINDINGS` sets the size (default 100,000);
+//! `COMPLIANCE_HTML_KEEP=DIR` keeps the page and the figures (bench/html_report.sh).
 
 use crate::support::{compliance_in, fresh_dir};
 use serde_json::Value;
@@ -122,6 +123,16 @@ fn a_100k_finding_report_works_offline_within_its_limits() {
     let bytes = std::fs::metadata(&report).unwrap().len();
 
     let r = drive(&chromium, &report, None);
+    // bench/html_report.sh keeps the page and the figures.
+    if let Some(keep) = std::env::var_os("COMPLIANCE_HTML_KEEP") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::copy(&report, keep.join("report.html")).unwrap();
+        let mut figures = r.clone();
+        figures["bytes"] = bytes.into();
+        figures["scan_and_render_secs"] = render_secs.into();
+        std::fs::write(keep.join("figures.json"), figures.to_string()).unwrap();
+    }
     let page = &r["page"];
     let rows = page["rows"].as_u64().unwrap() as usize;
     eprintln!(
@@ -193,4 +204,136 @@ fn a_100k_finding_report_works_offline_within_its_limits() {
         steps["next_page"]
     );
     assert_eq!(steps["worst_link"]["detail_open"], true);
+}
+
+/// Two stored scans of the example estate, the second without its first eight
+/// resources (their violations are resolved); returns the directory.
+fn two_scans() -> PathBuf {
+    let dir = fresh_dir();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/estate-snapshot.json"),
+    )
+    .unwrap();
+    let mut smaller: Value = serde_json::from_str(&text).unwrap();
+    smaller["configurationItems"]
+        .as_array_mut()
+        .unwrap()
+        .drain(..8);
+    let second = dir.join("second.json");
+    std::fs::write(&second, smaller.to_string()).unwrap();
+    for (snapshot, out) in [
+        (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/estate-snapshot.json"),
+            "a.json",
+        ),
+        (second, "b.json"),
+    ] {
+        let o = compliance_in(&dir)
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+                "--snapshot",
+            ])
+            .arg(snapshot)
+            .arg("--out")
+            .arg(dir.join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+    }
+    dir
+}
+
+#[test]
+fn period_summary_counts_what_diff_sees() {
+    let dir = two_scans();
+    let diff = compliance_in(&dir)
+        .args(["diff", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(diff.status.success(), "{diff:?}");
+    let diff: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    let len = |k: &str| diff[k].as_array().unwrap().len() as u64;
+    assert!(len("resolved") > 0, "the fixture must resolve something");
+
+    let out = compliance_in(&dir)
+        .args(["report", "--since", "7d", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["scans"], 2);
+    // No scan before the period: the first scan opens its violations.
+    assert_eq!(
+        p["opened"],
+        len("resolved") + len("persisting") + len("new")
+    );
+    assert_eq!(p["closed"], len("resolved"));
+    assert_eq!(p["open"], len("persisting") + len("new"));
+    assert_eq!(p["remediated"], len("resolved"));
+    assert!(p["mean_time_to_remediate_hours"].is_number());
+    assert_eq!(p["days"].as_array().unwrap().len(), 1);
+    assert!(p["by_service"]["ec2"]["closed"].as_u64() > Some(0), "{p:#}");
+    assert!(p["by_framework"].as_object().unwrap().contains_key("SOC2"));
+    assert!(!p["longest_open"].as_array().unwrap().is_empty());
+
+    let table = compliance_in(&dir)
+        .args(["report", "--since", "2020-01-01"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.contains("Longest-open violations"), "{table}");
+    assert!(
+        table.contains(&format!("{} closed", len("resolved"))),
+        "{table}"
+    );
+
+    let html = dir.join("period.html");
+    let o = compliance_in(&dir)
+        .args(["report", "--since", "30d", "--format", "html", "--out"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("default-src 'none'") && page.contains("Longest-open violations"));
+
+    let bad = compliance_in(&dir)
+        .args(["report", "--since", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--since"));
+    let neither = compliance_in(&dir).args(["report"]).output().unwrap();
+    assert_eq!(neither.status.code(), Some(2));
+}
+
+#[test]
+fn report_html_of_a_stored_scan_has_its_trend_and_changes() {
+    let dir = two_scans();
+    let html = dir.join("b.html");
+    let o = compliance_in(&dir)
+        .args(["report", "--format", "html", "--input"])
+        .arg(dir.join("b.json"))
+        .arg("--out")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Trend (2 scans)"), "trend from the store");
+    assert!(page.contains("0 new</strong>"));
+    assert!(!page.contains("<strong class=\"good-text\">0 resolved"));
+    // The first scan has no earlier one, and its trend stops at itself.
+    let o = compliance_in(&dir)
+        .args(["report", "--format", "html", "--input"])
+        .arg(dir.join("a.json"))
+        .output()
+        .unwrap();
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.contains("Trend (1 scan)"));
+    assert!(page.contains("No earlier scan in history"));
 }

@@ -146,6 +146,16 @@ struct RuleSeen {
 struct Count {
     failing: usize,
     total: usize,
+    compliant_weight: f64,
+    non_compliant_weight: f64,
+}
+
+impl Count {
+    /// The score of the group, as `core::score` computes it.
+    fn score(&self) -> Option<f64> {
+        let total = self.compliant_weight + self.non_compliant_weight;
+        (total > 0.0).then(|| (1000.0 * self.compliant_weight / total).round() / 10.0)
+    }
 }
 
 /// One of the worst risks: a failing finding with its weight, and its row.
@@ -294,6 +304,11 @@ impl<W: Write> HtmlWriter<W> {
             let c = map.entry(key.to_string()).or_default();
             c.total += 1;
             c.failing += usize::from(failing);
+            match f.status {
+                Status::Compliant => c.compliant_weight += f.weight(),
+                Status::NonCompliant => c.non_compliant_weight += f.weight(),
+                _ => {}
+            }
         }
         if f.status == Status::NonCompliant {
             self.violations.insert(violation_of(f));
@@ -418,6 +433,7 @@ impl<W: Write> HtmlWriter<W> {
                 Count {
                     failing: g.non_compliant + g.error,
                     total: g.compliant + g.non_compliant + g.error + g.exempted + g.not_applicable,
+                    ..Count::default()
                 },
                 g.score,
             )
@@ -426,7 +442,9 @@ impl<W: Write> HtmlWriter<W> {
         group_card(
             &mut h,
             "By account",
-            self.by_account.iter().map(|(k, c)| (k.clone(), *c, None)),
+            self.by_account
+                .iter()
+                .map(|(k, c)| (k.clone(), *c, c.score())),
         );
         h.push_str("</div>\n");
         self.worst_html(&mut h);
@@ -466,10 +484,10 @@ impl<W: Write> HtmlWriter<W> {
             Some(s) => (format!("{s:.1}"), "good", "at or above the threshold"),
             None => ("–".to_string(), "none", "nothing was weighed"),
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<div class=\"card score {class}\"><h2>Score</h2><p class=\"big\" id=\"score\">{text}</p>\
-             <p>threshold {:.0} · {verdict}</p><p class=\"small\">{} resources · {} evaluations · {} errors</p></div>\n",
+             <p>threshold {:.0} · {verdict}</p><p class=\"small\">{} resources · {} evaluations · {} errors</p></div>",
             card.threshold,
             report.summary.resources,
             report.summary.evaluations,
@@ -487,9 +505,9 @@ impl<W: Write> HtmlWriter<W> {
                 threshold: report.score.threshold,
             });
         }
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"card trend\"><h2>Trend ({} scan{})</h2>{}</div>\n",
+            "<div class=\"card trend\"><h2>Trend ({} scan{})</h2>{}</div>",
             points.len(),
             if points.len() == 1 { "" } else { "s" },
             trend_svg(&points, Some(report.score.threshold))
@@ -522,9 +540,9 @@ impl<W: Write> HtmlWriter<W> {
             );
         }
         let by_status = &report.summary.by_status;
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "</table><p class=\"small\">{} non-compliant · {} errors · {} exempted · {} compliant · {} not applicable</p></div>\n",
+            "</table><p class=\"small\">{} non-compliant · {} errors · {} exempted · {} compliant · {} not applicable</p></div>",
             by_status.get("non_compliant").unwrap_or(&0),
             by_status.get("error").unwrap_or(&0),
             by_status.get("exempted").unwrap_or(&0),

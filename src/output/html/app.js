@@ -248,7 +248,9 @@
     reset.addEventListener('click', function () {
       ['severity', 'service', 'rule', 'framework', 'account', 'region'].forEach(function (k) { state[k] = ''; controls[k].value = ''; });
       state.status = failing ? 'failing' : ''; controls.status.value = state.status;
-      state.q = ''; search.value = ''; state.page = 0; apply();
+      state.q = ''; search.value = ''; state.page = 0;
+      state.sort = 'risk'; state.asc = false; controls.sort.value = 'risk';
+      apply();
     });
     var toolbar = el('div', { cls: 'toolbar' }, [
       el('label', null, ['Search', search]),
