@@ -275,7 +275,7 @@ mod tests {
         assert!(t.contains("SOC2"));
         let m = render_markdown(&p);
         assert!(m.contains("| 2026-11-04 | 1 | 50.0 | 0 | 1 | 1 |"), "{m}");
-        assert!(m.contains("| SOC2 | 1 | 1 | 0 | 3.0 days |"), "{m}");
+        assert!(m.contains("| SOC2 | 2 | 1 | 1 | 3.0 days |"), "{m}");
         // A pipe in a resource id cannot split the cell.
         assert!(m.contains("| b\\|1 |"), "{m}");
         assert!(!m.contains("| b|1 |"));
