@@ -336,4 +336,20 @@ fn report_html_of_a_stored_scan_has_its_trend_and_changes() {
     let page = String::from_utf8(o.stdout).unwrap();
     assert!(page.contains("Trend (1 scan)"));
     assert!(page.contains("No earlier scan in history"));
+    // A scan the store does not hold is not placed among its scans.
+    let o = compliance_in(&dir)
+        .args(["scan", "--no-history", "--format", "json", "--fail-on", "none"])
+        .args(["--snapshot", "examples/estate-snapshot.json", "--out"])
+        .arg(dir.join("c.json"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let o = compliance_in(&dir)
+        .args(["report", "--format", "html", "--input"])
+        .arg(dir.join("c.json"))
+        .output()
+        .unwrap();
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.contains("Trend (1 scan)"), "unrelated stored scans left out");
+    assert!(page.contains("No earlier scan in history"));
 }

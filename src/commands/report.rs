@@ -55,10 +55,10 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// What history says around a scan, for the HTML report: with `--suffix`, the
-/// suffix's table (failures are errors: the user asked for it); without, the
-/// local store when it can be read (a report of a file from elsewhere simply
-/// has no trend).
+/// What history says around a stored scan, for the HTML report: with
+/// `--suffix`, the suffix's table (failures are errors: the user asked for
+/// it); without, the local store when it can be read. A scan the store does
+/// not hold (a file from elsewhere, or `scan --no-history`) has no trend.
 pub async fn stored_context(
     global: &GlobalArgs,
     store: &StoreArgs,
@@ -75,6 +75,12 @@ pub async fn stored_context(
         Err(e) => return Err(e),
     };
     match html_context(&store, scan_id, generated_at).await {
+        // A file from another store (another machine, account or shard) has
+        // no place in this store's trend: its neighbours would be unrelated scans.
+        Ok(c) if !c.trend.iter().any(|p| p.scan_id == scan_id) => {
+            tracing::info!("scan {scan_id} is not in the history store: the report has no trend");
+            Ok(HtmlContext::default())
+        }
         Ok(c) => Ok(c),
         Err(e) if matches!(e, crate::store::StoreError::Local { .. }) => {
             tracing::info!("no history for the report's trend: {e}");
