@@ -1,6 +1,7 @@
 //! The HTML report in a real browser, at the size the issue names: 100,000
 //! findings, opened offline in headless Chromium, filtered by every filter,
-//! searched, sorted, paged and expanded, with no request leaving the page.
+//! searched, sorted, paged, expanded and printed, with no request leaving the
+//! page.
 //!
 //! The browser is driven by tests/browser/drive_report.py (Python standard
 //! library only, DevTools protocol over a pipe; see its docstring for why), and
@@ -204,6 +205,20 @@ fn a_100k_finding_report_works_offline_within_its_limits() {
         steps["next_page"]
     );
     assert_eq!(steps["worst_link"]["detail_open"], true);
+    // Printing gives the summary and every failing finding, without the controls.
+    let print = &steps["print"];
+    let failing: u64 = print["failing"]
+        .as_str()
+        .and_then(|t| t.rsplit('(').next())
+        .map(|n| n.trim_end_matches(')').replace(',', ""))
+        .and_then(|n| n.parse().ok())
+        .expect("the failing count in the status filter");
+    assert!(failing > 0);
+    assert_eq!(print["printed_rows"], failing, "{print}");
+    assert_eq!(print["summary"], true);
+    assert_eq!(print["worst"], true);
+    assert_eq!(print["grid"], false);
+    assert_eq!(print["toolbar"], false);
 }
 
 /// Two stored scans of the example estate, the second without its first eight
@@ -338,7 +353,14 @@ fn report_html_of_a_stored_scan_has_its_trend_and_changes() {
     assert!(page.contains("No earlier scan in history"));
     // A scan the store does not hold is not placed among its scans.
     let o = compliance_in(&dir)
-        .args(["scan", "--no-history", "--format", "json", "--fail-on", "none"])
+        .args([
+            "scan",
+            "--no-history",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
         .args(["--snapshot", "examples/estate-snapshot.json", "--out"])
         .arg(dir.join("c.json"))
         .output()
@@ -350,6 +372,9 @@ fn report_html_of_a_stored_scan_has_its_trend_and_changes() {
         .output()
         .unwrap();
     let page = String::from_utf8(o.stdout).unwrap();
-    assert!(page.contains("Trend (1 scan)"), "unrelated stored scans left out");
+    assert!(
+        page.contains("Trend (1 scan)"),
+        "unrelated stored scans left out"
+    );
     assert!(page.contains("No earlier scan in history"));
 }

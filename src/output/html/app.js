@@ -137,23 +137,31 @@
   }
 
   // --- search -----------------------------------------------------------------
+  // Lower-cased once: rule text and dictionary strings are shared by many rows.
+  var ruleHay = RULES.map(function (rule) { return (rule.id + '\n' + rule.title).toLowerCase(); });
+  var strHay = S.map(function (t) { return t.toLowerCase(); });
+  function lowerStr(i) { return i >= 0 ? strHay[i] : ''; }
   function hayOf(i) {
-    var r = rows[i], rule = RULES[r[F_RULE]], ev = r[F_EVIDENCE], ex = r[F_EXEMPTION];
-    var parts = [r[F_ID], r[F_NAME] || '', r[F_ARN] || '', rule.id, rule.title, str(r[F_ACCOUNT]),
-      str(r[F_REGION]), str(r[F_TYPE]), str(r[F_SERVICE]), STATUS[r[F_STATUS]], SEV[r[F_SEV]],
-      ev[2] == null ? '' : (typeof ev[2] === 'string' ? ev[2] : JSON.stringify(ev[2])), ev[4] || '',
-      ex ? ex.join(' ') : '', r[F_SOURCE] || ''];
-    return parts.join('\n').toLowerCase();
+    var r = rows[i], ev = r[F_EVIDENCE], ex = r[F_EXEMPTION], found = ev[2];
+    var own = r[F_ID] + '\n' + (r[F_NAME] || '') + '\n' + (r[F_ARN] || '') + '\n' +
+      (found == null ? '' : typeof found === 'string' ? found : JSON.stringify(found)) + '\n' +
+      (ev[4] || '') + '\n' + (ex ? ex.join(' ') : '');
+    return own.toLowerCase() + '\n' + ruleHay[r[F_RULE]] + '\n' + lowerStr(r[F_ACCOUNT]) + '\n' +
+      lowerStr(r[F_REGION]) + '\n' + lowerStr(r[F_TYPE]) + '\n' + lowerStr(r[F_SERVICE]) + '\n' +
+      STATUS[r[F_STATUS]] + '\n' + SEV[r[F_SEV]];
   }
-  function buildHay(until) {
-    if (!hay) hay = new Array(N);
-    for (; hayBuilt < until; hayBuilt++) hay[hayBuilt] = hayOf(hayBuilt);
+  // The search text of a row is made when a search first reaches the row (only
+  // rows that pass the other filters), and in slices after the first render, so
+  // the page is usable at once and a later search costs only the scan.
+  hay = new Array(N);
+  function hayAt(i) {
+    var h = hay[i];
+    if (h === undefined) h = hay[i] = hayOf(i);
+    return h;
   }
-  // Built in slices after the first render, so the page is usable at once and
-  // a search later costs only the scan.
   function buildHayIdle() {
     if (hayBuilt >= N) return;
-    buildHay(Math.min(N, hayBuilt + 10000));
+    for (var end = Math.min(N, hayBuilt + 10000); hayBuilt < end; hayBuilt++) hayAt(hayBuilt);
     setTimeout(buildHayIdle, 0);
   }
 
@@ -174,7 +182,6 @@
       ruleFw.forEach(function (list, ri) { if (list.indexOf(fw) >= 0) fwRules[ri] = 1; });
     }
     var terms = state.q.toLowerCase().split(/\s+/).filter(Boolean);
-    if (terms.length) buildHay(N);
     var n = 0;
     for (var k = 0; k < N; k++) {
       var i = order[k];
@@ -186,7 +193,7 @@
       if (reg !== null && cRegion[i] !== reg) continue;
       if (fwRules && !fwRules[cRule[i]]) continue;
       if (terms.length) {
-        var h = hay[i], ok = true;
+        var h = hayAt(i), ok = true;
         for (var q = 0; q < terms.length; q++) if (h.indexOf(terms[q]) < 0) { ok = false; break; }
         if (!ok) continue;
       }
@@ -400,19 +407,19 @@
   window.addEventListener('beforeprint', function () {
     var saved = order, savedKey = orderKey, sort = state.sort, asc = state.asc;
     state.sort = 'risk'; state.asc = false; ensureOrder();
-    var html = ['<h2>Failing findings</h2><table class="list"><thead><tr><th>Severity</th><th>Status</th><th>Rule</th>' +
-      '<th>Resource</th><th>Account</th><th>Region</th><th>Evidence</th></tr></thead><tbody>'];
+    // One block per finding, not a table: paginating a table of tens of
+    // thousands of rows takes Chromium several times longer to lay out.
+    var html = ['<h2>Failing findings, worst first</h2>'];
     for (var k = 0; k < N; k++) {
       var i = order[k];
       if (!cFailing[i]) break;
       var r = rows[i], rule = RULES[r[F_RULE]], ev = r[F_EVIDENCE];
       var found = ev[3] ? 'missing' : ev[2] == null ? '-' : JSON.stringify(ev[2]);
       if (found.length > 160) found = found.slice(0, 157) + '…';
-      html.push('<tr><td>' + esc(SEV[r[F_SEV]]) + '</td><td>' + esc(STATUS[r[F_STATUS]]) + '</td><td>' + esc(rule.id) +
-        '</td><td>' + esc(r[F_ID]) + '</td><td>' + esc(str(r[F_ACCOUNT])) + '</td><td>' + esc(str(r[F_REGION])) +
-        '</td><td>' + esc(str(ev[0])) + ': found ' + esc(found) + (ev[4] ? ' (' + esc(ev[4]) + ')' : '') + '</td></tr>');
+      html.push('<div class="pf"><b>' + esc(SEV[r[F_SEV]]) + '</b> ' + esc(STATUS[r[F_STATUS]]) + ' · <code>' + esc(rule.id) +
+        '</code> · <code>' + esc(r[F_ID]) + '</code> · ' + esc(str(r[F_ACCOUNT]) || '-') + ' / ' + esc(str(r[F_REGION]) || '-') +
+        '<br><span>' + esc(str(ev[0])) + ': found ' + esc(found) + (ev[4] ? ' (' + esc(ev[4]) + ')' : '') + '</span></div>');
     }
-    html.push('</tbody></table>');
     document.getElementById('print-list').innerHTML = html.join('');
     order = saved; orderKey = savedKey; state.sort = sort; state.asc = asc;
   });
