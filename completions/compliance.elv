@@ -239,6 +239,9 @@ set edit:completion:arg-completer[compliance] = {|@words|
         }
         &'compliance;report'= {
             cand --input 'A findings file written by `scan --format json`'
+            cand --since 'A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01)'
+            cand --suffix 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created'
+            cand --store 'Local history store file [default: COMPLIANCE_STORE, else the user''s data directory]'
             cand --format 'format'
             cand --out 'Write the report to FILE instead of stdout'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
@@ -252,8 +255,8 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand -q 'Only errors on stderr'
             cand --quiet 'Only errors on stderr'
             cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -107,7 +107,8 @@ complete -c compliance -n "__fish_compliance_using_subcommand scan" -l page-size
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l resources -d 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account\'s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account\'s password policy and summary), cfn (CloudFormation stacks)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rule -d 'Only these rules (ids or globs); repeatable' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l format -r -f -a "table\t''
-json\t''"
+json\t''
+html\t'One self-contained page (no request leaves it), for browsers and auditors'"
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l out -d 'Write the report to FILE instead of stdout' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l fail-on -d 'Exit 1 when a non-compliant or error finding has this severity or higher' -r -f -a "critical\t''
 high\t''
@@ -207,8 +208,12 @@ complete -c compliance -n "__fish_compliance_using_subcommand prune" -l no-progr
 complete -c compliance -n "__fish_compliance_using_subcommand prune" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand prune" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l input -d 'A findings file written by `scan --format json`' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l since -d 'A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l format -r -f -a "table\t''
-json\t''"
+json\t''
+html\t'One self-contained page (no request leaves it), for browsers and auditors'"
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l out -d 'Write the report to FILE instead of stdout' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
@@ -219,7 +224,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand report" -l all -d 
 complete -c compliance -n "__fish_compliance_using_subcommand report" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -s q -l quiet -d 'Only errors on stderr'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
-complete -c compliance -n "__fish_compliance_using_subcommand report" -s h -l help -d 'Print help'
+complete -c compliance -n "__fish_compliance_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c compliance -n "__fish_compliance_using_subcommand report" -s V -l version -d 'Print version'
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand rules; and not __fish_seen_subcommand_from list explain validate test help" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F

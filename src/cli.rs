@@ -173,6 +173,16 @@ pub enum Format {
     Json,
 }
 
+/// The formats of a findings report (`scan` and `report`): the shared ones plus
+/// those that only make sense for a whole report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    /// One self-contained page (no request leaves it), for browsers and auditors
+    Html,
+}
+
 /// Severity threshold for exit code 1; `none` never fails on findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -220,8 +230,8 @@ pub struct ScanArgs {
     /// Only these rules (ids or globs); repeatable
     #[arg(long = "rule", value_name = "ID")]
     pub rule: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -387,10 +397,15 @@ pub struct ScoreArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A findings file written by `scan --format json`
-    #[arg(long, value_name = "FILE", required = true)]
-    pub input: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_name = "FILE", required_unless_present = "since")]
+    pub input: Option<PathBuf>,
+    /// A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01)
+    #[arg(long, value_name = "AGE", conflicts_with = "input")]
+    pub since: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,

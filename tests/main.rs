@@ -15,6 +15,7 @@ mod fixtures;
 mod history_cli;
 mod history_dynamodb;
 mod history_store;
+mod html_report;
 mod layers;
 mod live_cfn;
 mod live_iam;

@@ -14,7 +14,7 @@
 //! The policies, decided here:
 //! - `--for scan`: the collectors, SSM rule parameters, and what `scan --suffix`
 //!   adds (history in the stack's table, the alert topic, metrics); the same
-//!   policy covers `history`, `diff` and `score --scan` with `--suffix`, which
+//!   policy covers `history`, `diff`, `score --scan` and `report` with `--suffix`, which
 //!   read that table. Writes are limited to the stack's table, topic and the
 //!   `Compliance` metric namespace.
 //! - `--for setup`: setup, status and teardown together, because setup reads

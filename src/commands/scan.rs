@@ -6,7 +6,7 @@
 //! findings are out (history, alerts, metrics) and the exit code.
 
 use crate::aws::accounts::AssumeOptions;
-use crate::cli::{FailOn, Format, GlobalArgs, ScanArgs, SourceChoice};
+use crate::cli::{FailOn, GlobalArgs, ReportFormat, ScanArgs, SourceChoice};
 use crate::commands::{
     commit_out, discard_out, exit, load_catalogue, load_settings, open_out, progress_enabled,
     InputError,
@@ -21,7 +21,7 @@ use crate::output::notice;
 use crate::pipeline::accounts::{self, LiveSource, OrgOptions};
 use crate::pipeline::history::{self, LocalRecords, Recording, Records};
 use crate::pipeline::live::{self, LiveError};
-use crate::pipeline::render::{Failing, JsonSink, TableSink};
+use crate::pipeline::render::{Failing, HtmlSink, JsonSink, TableSink};
 use crate::pipeline::{connection, snapshot, Head, Run, Sink};
 use anyhow::Result;
 use std::collections::HashSet;
@@ -74,6 +74,24 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     if let Some(id) = &args.org.scan_id {
         head.scan_id = id.clone();
     }
+    // The HTML report's trend and "since the previous scan" come from the local
+    // store, read before this scan's records are written to it; with --suffix,
+    // `report --format html --suffix` has the table's trend.
+    let html_context = match (args.format, &args.history.suffix) {
+        (ReportFormat::Html, None) => {
+            let store = crate::pipeline::stores::local(&args.history)?;
+            match crate::commands::report::html_context(&store, &head.scan_id, &head.generated_at)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("the HTML report has no trend: {e}");
+                    Default::default()
+                }
+            }
+        }
+        _ => Default::default(),
+    };
     // History: the suffix's table is written after the scan; the local store
     // as the findings pass, in one transaction.
     let table_records = match (&args.history.suffix, args.no_history) {
@@ -87,8 +105,9 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     let failing = Failing::default();
     let out = open_out(args.out.as_deref())?;
     let mut sinks: Vec<Box<dyn Sink>> = vec![match args.format {
-        Format::Json => Box::new(JsonSink::start(out, &head)?),
-        Format::Table => Box::new(TableSink::new(out, args.all)),
+        ReportFormat::Json => Box::new(JsonSink::start(out, &head)?),
+        ReportFormat::Table => Box::new(TableSink::new(out, args.all)),
+        ReportFormat::Html => Box::new(HtmlSink::start(out, &head, html_context)?),
     }];
     if let Some(records) = &table_records {
         sinks.push(Box::new(records.clone()));

@@ -2,8 +2,10 @@
 //! file; commands choose a format and never format text themselves.
 
 pub mod history;
+pub mod html;
 pub mod json;
 pub mod notice;
+pub mod period;
 pub mod progress;
 pub mod stack;
 pub mod table;

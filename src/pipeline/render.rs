@@ -1,8 +1,10 @@
-//! The report renderers as sinks: the findings document streamed to a writer,
-//! or the terminal table's running summary, written out at the end.
+//! The report renderers as sinks: the findings document or the HTML page
+//! streamed to a writer, or the terminal table's running summary, written out
+//! at the end.
 
 use crate::core::finding::Finding;
 use crate::core::report::ScanReport;
+use crate::output::html::{HtmlContext, HtmlWriter};
 use crate::output::json::FindingsWriter;
 use crate::output::table::TableSummary;
 use crate::pipeline::{Head, Sink, SinkError};
@@ -27,6 +29,43 @@ impl<W: Write + Send> JsonSink<W> {
 }
 
 impl<W: Write + Send> Sink for JsonSink<W> {
+    fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError> {
+        if let Some(w) = &mut self.writer {
+            for f in findings {
+                w.finding(f)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &ScanReport) -> Result<(), SinkError> {
+        if let Some(w) = self.writer.take() {
+            w.finish(report)?;
+        }
+        Ok(())
+    }
+}
+
+/// `--format html`: each finding becomes one compact row of the page's data
+/// as soon as it is made; the summary follows at the end.
+pub struct HtmlSink<W: Write + Send> {
+    writer: Option<HtmlWriter<W>>,
+}
+
+impl<W: Write + Send> HtmlSink<W> {
+    pub fn start(out: W, head: &Head, context: HtmlContext) -> Result<HtmlSink<W>, SinkError> {
+        Ok(HtmlSink {
+            writer: Some(HtmlWriter::start(
+                out,
+                &head.scan_id,
+                &head.generated_at,
+                context,
+            )?),
+        })
+    }
+}
+
+impl<W: Write + Send> Sink for HtmlSink<W> {
     fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError> {
         if let Some(w) = &mut self.writer {
             for f in findings {

@@ -15,6 +15,7 @@ pub mod history;
 pub mod metrics;
 pub mod normalize;
 pub mod path;
+pub mod period;
 pub mod pipeline;
 pub mod plan;
 pub mod provision;
