@@ -29,6 +29,7 @@ use crate::aws::error::AwsError;
 use crate::aws::Aws;
 use crate::core::stack::{Manifest, Names, StackSpec};
 
+use crate::core::plan::{removal, Intent, Owner, Planned, Removal, Unowned};
 pub use crate::core::plan::{Action, Change, Inspection, State, Step};
 
 /// Resource kinds, as recorded in the manifest and shown to the operator.
@@ -438,6 +439,227 @@ pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
         }
     }
     Ok(done)
+}
+
+/// One resource of the stack, as the driver sees it: how to read it into a
+/// plain value, how that value differs from the spec (the core's pure diff),
+/// and the calls that create, update and delete it. The resource decides
+/// nothing else: whose it is, whether setup may change it, whether teardown may
+/// delete it and what a dry run prints are decided once, by the driver below
+/// (with [`crate::core::plan`]), for every resource alike.
+// Futures stay on the one runtime's thread that awaits them (no spawn), so the
+// trait needs no `Send` bounds.
+#[allow(async_fn_in_trait)]
+pub trait Managed {
+    /// The resource as read (a plain value of the core).
+    type Found;
+    /// What a change is applied with (the core's `Part` of this service).
+    type Part: Copy + PartialEq;
+    /// The AWS service, for errors.
+    const SERVICE: &'static str;
+    /// The call that reads it, for the `NameTaken` error.
+    const READ: &'static str;
+
+    /// The kind shown to the operator (`events-rule`, `sns-subscription`).
+    fn kind(&self) -> &'static str;
+    /// The manifest key; the kind unless there are several (`config-rule:<name>`).
+    fn key(&self) -> String {
+        self.kind().to_string()
+    }
+    /// The name shown to the operator (the ARN once known, where that is how it is named).
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Self::Found>) -> String;
+    /// What exists, or `None`.
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Self::Found>, AwsError>;
+    /// What the manifest records for it (a name or an ARN).
+    fn id(&self, ctx: &Ctx<'_>, found: &Self::Found) -> String;
+    /// Its tags; `None` when the resource takes none (the manifest then
+    /// decides alone whether it is ours).
+    fn tags<'f>(&self, found: &'f Self::Found) -> Option<&'f [(String, String)]>;
+    /// How it differs from the spec.
+    fn diff(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Vec<Planned<Self::Part>>;
+    /// What setup does when one exists under our name that is not ours.
+    fn unowned(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Unowned {
+        Unowned::Refuse
+    }
+    /// What a create makes, for the plan.
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String>;
+    /// Creates it as the spec says. `made` is set to the identifier as soon as
+    /// the resource exists, so a later call of the same create that fails
+    /// still leaves it recorded for teardown. Returns extra detail lines.
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError>;
+    /// Applies these parts of the spec to it (each part once).
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &Self::Found,
+        parts: &[Self::Part],
+    ) -> Result<(), AwsError>;
+    /// What deleting it involves, for the plan (may read, never writes).
+    async fn delete_detail(
+        &self,
+        _ctx: &Ctx<'_>,
+        _found: &Self::Found,
+    ) -> Result<Vec<String>, AwsError> {
+        Ok(Vec::new())
+    }
+    /// Deletes it (and what must go first); already gone is success.
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Result<(), AwsError>;
+}
+
+/// One resource read and judged: the plan for it, computed once and then
+/// printed (`--dry-run`), applied (`setup`) or reported (`status`).
+pub struct Plan<M: Managed> {
+    found: Option<M::Found>,
+    intent: Intent<M::Part>,
+    name: String,
+}
+
+/// Reads one resource and decides what setup would do with it.
+pub async fn plan<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &Manifest,
+    resource: &M,
+) -> Result<Plan<M>, AwsError> {
+    let found = resource.read(ctx).await?;
+    let key = resource.key();
+    let intent = Intent::decide(
+        found.as_ref().map(|f| {
+            let owner = Owner::of(
+                resource.tags(f),
+                &ctx.spec.suffix,
+                manifest.created.contains_key(&key),
+                manifest.adopted.contains_key(&key),
+            );
+            (owner, resource.diff(ctx, f))
+        }),
+        found
+            .as_ref()
+            .map_or(Unowned::Refuse, |f| resource.unowned(ctx, f)),
+    );
+    let name = resource.name(ctx, found.as_ref());
+    Ok(Plan {
+        found,
+        intent,
+        name,
+    })
+}
+
+/// `setup` of one resource: plan, then (unless a dry run) apply, recording in
+/// the manifest what setup created or adopted. A resource that is someone
+/// else's stops setup with `NameTaken`, in a dry run too.
+pub async fn setup<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    resource: &M,
+) -> Result<Step, AwsError> {
+    let plan = plan(ctx, manifest, resource).await?;
+    let kind = resource.kind();
+    if plan.intent == Intent::Refuse {
+        return Err(AwsError::local(
+            M::SERVICE,
+            ctx.region(),
+            M::READ,
+            "NameTaken",
+            crate::core::plan::name_taken(
+                kind,
+                &plan.name,
+                &ctx.spec.suffix,
+                plan.found
+                    .as_ref()
+                    .is_some_and(|f| resource.tags(f).is_some()),
+            ),
+        ));
+    }
+    let created = match plan.intent {
+        Intent::Create => resource.create_detail(ctx),
+        _ => Vec::new(),
+    };
+    let mut step = plan.intent.step(kind, plan.name.clone(), created);
+    if ctx.dry_run {
+        return Ok(step);
+    }
+    let key = resource.key();
+    match (&plan.intent, &plan.found) {
+        (Intent::Create, _) => {
+            let mut made = None;
+            let result = resource.create(ctx, &mut made).await;
+            if let Some(id) = made {
+                manifest.created.insert(key, id);
+            }
+            step.detail.extend(result?);
+        }
+        (Intent::Update(_), Some(found)) => {
+            // Recorded before the repair: what setup manages is setup's to remove.
+            manifest.created.insert(key, resource.id(ctx, found));
+            let parts = plan.intent.parts();
+            if !parts.is_empty() {
+                resource.update(ctx, found, &parts).await?;
+            }
+        }
+        (Intent::Adopt, Some(found)) => {
+            manifest.adopted.insert(key, resource.id(ctx, found));
+        }
+        _ => {}
+    }
+    Ok(step)
+}
+
+/// `status` of one resource: the same plan, said as a state.
+pub async fn status<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &Manifest,
+    resource: &M,
+) -> Result<Inspection, AwsError> {
+    let plan = plan(ctx, manifest, resource).await?;
+    let takes_tags = plan
+        .found
+        .as_ref()
+        .is_some_and(|f| resource.tags(f).is_some());
+    Ok(Inspection::new(
+        resource.kind(),
+        plan.name,
+        plan.intent.state(&ctx.spec.suffix, takes_tags),
+    ))
+}
+
+/// `teardown` of one resource: read, then the one guard
+/// ([`crate::core::plan::removal`]: listed as created *and* still tagged), then
+/// (unless a dry run) delete and strike it from the manifest.
+pub async fn teardown<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    resource: &M,
+) -> Result<Step, AwsError> {
+    let found = resource.read(ctx).await?;
+    let key = resource.key();
+    let decision = removal(
+        found.is_some(),
+        manifest.created.contains_key(&key),
+        found.as_ref().and_then(|f| resource.tags(f)),
+        &ctx.spec.suffix,
+    );
+    let mut step = decision.step(resource.kind(), resource.name(ctx, found.as_ref()));
+    match (decision, &found) {
+        (Removal::Absent, _) => {
+            if !ctx.dry_run {
+                manifest.created.remove(&key);
+            }
+        }
+        (Removal::Delete, Some(found)) => {
+            step.detail
+                .extend(resource.delete_detail(ctx, found).await?);
+            if !ctx.dry_run {
+                resource.delete(ctx, found).await?;
+                manifest.created.remove(&key);
+            }
+        }
+        _ => {}
+    }
+    Ok(step)
 }
 
 /// AWS tags from the spec, as (key, value) pairs.
