@@ -481,6 +481,17 @@ pub trait Managed {
     fn unowned(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Unowned {
         Unowned::Refuse
     }
+    /// Why setup cannot bring an existing resource of ours to the spec at all
+    /// (a key schema, a key KMS will not change): setup stops with this error,
+    /// in a dry run too, instead of planning a change it cannot make.
+    fn cannot_apply(
+        &self,
+        _ctx: &Ctx<'_>,
+        _found: &Self::Found,
+        _changes: &[Planned<Self::Part>],
+    ) -> Option<AwsError> {
+        None
+    }
     /// What a create makes, for the plan.
     fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String>;
     /// Creates it as the spec says. `made` is set to the identifier as soon as
@@ -573,6 +584,11 @@ pub async fn setup<M: Managed>(
                     .is_some_and(|f| resource.tags(f).is_some()),
             ),
         ));
+    }
+    if let (Intent::Update(changes), Some(found)) = (&plan.intent, &plan.found) {
+        if let Some(error) = resource.cannot_apply(ctx, found, changes) {
+            return Err(error);
+        }
     }
     let created = match plan.intent {
         Intent::Create => resource.create_detail(ctx),
