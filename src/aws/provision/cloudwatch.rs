@@ -268,10 +268,12 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
 }
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    Ok(vec![
-        status(ctx, manifest, &Dashboard).await?,
-        status(ctx, manifest, &ScoreAlarm).await?,
-    ])
+    let mut out: Vec<Inspection> = status(ctx, manifest, &Dashboard)
+        .await?
+        .into_iter()
+        .collect();
+    out.extend(status(ctx, manifest, &ScoreAlarm).await?);
+    Ok(out)
 }
 
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {

@@ -219,7 +219,7 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
     let table = table(ctx, manifest).await?;
-    Ok(vec![status(ctx, manifest, &table).await?])
+    Ok(status(ctx, manifest, &table).await?.into_iter().collect())
 }
 
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {

@@ -286,7 +286,10 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
 }
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    Ok(vec![status(ctx, manifest, &ConfigRole).await?])
+    Ok(status(ctx, manifest, &ConfigRole)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {

@@ -481,6 +481,12 @@ pub trait Managed {
     fn unowned(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Unowned {
         Unowned::Refuse
     }
+    /// Why the spec no longer wants this resource (an address dropped from
+    /// `--email`): setup then removes it under teardown's guard, and status
+    /// reports it as drift while it exists. None: wanted.
+    fn unwanted(&self, _ctx: &Ctx<'_>) -> Option<String> {
+        None
+    }
     /// Why setup cannot bring an existing resource of ours to the spec at all
     /// (a key schema, a key KMS will not change): setup stops with this error,
     /// in a dry run too, instead of planning a change it cannot make.
@@ -567,6 +573,13 @@ pub async fn setup<M: Managed>(
     manifest: &mut Manifest,
     resource: &M,
 ) -> Result<Step, AwsError> {
+    if let Some(why) = resource.unwanted(ctx) {
+        let mut step = teardown(ctx, manifest, resource).await?;
+        if step.action == Action::Delete {
+            step.detail.insert(0, why);
+        }
+        return Ok(step);
+    }
     let plan = plan(ctx, manifest, resource).await?;
     let kind = resource.kind();
     if plan.intent == Intent::Refuse {
@@ -624,22 +637,34 @@ pub async fn setup<M: Managed>(
     Ok(step)
 }
 
-/// `status` of one resource: the same plan, said as a state.
+/// `status` of one resource: the same plan, said as a state. A resource the
+/// spec no longer wants is reported only while setup's copy of it exists.
 pub async fn status<M: Managed>(
     ctx: &Ctx<'_>,
     manifest: &Manifest,
     resource: &M,
-) -> Result<Inspection, AwsError> {
+) -> Result<Option<Inspection>, AwsError> {
+    if let Some(why) = resource.unwanted(ctx) {
+        let found = resource.read(ctx).await?;
+        let recorded = manifest.created.contains_key(&resource.key());
+        return Ok(found.filter(|_| recorded).map(|f| {
+            Inspection::new(
+                resource.kind(),
+                resource.name(ctx, Some(&f)),
+                State::Drifted(vec![format!("expected none ({why}), found present")]),
+            )
+        }));
+    }
     let plan = plan(ctx, manifest, resource).await?;
     let takes_tags = plan
         .found
         .as_ref()
         .is_some_and(|f| resource.tags(f).is_some());
-    Ok(Inspection::new(
+    Ok(Some(Inspection::new(
         resource.kind(),
         plan.name,
         plan.intent.state(&ctx.spec.suffix, takes_tags),
-    ))
+    )))
 }
 
 /// `teardown` of one resource: read, then the one guard
