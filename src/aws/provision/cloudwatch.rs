@@ -122,7 +122,7 @@ impl Managed for Dashboard {
         put_dashboard(ctx).await.map(drop)
     }
 
-    async fn delete(&self, ctx: &Ctx<'_>, _found: &Option<Value>) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Option<Value>) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         if let Err(e) = ctx
             .aws
@@ -137,7 +137,7 @@ impl Managed for Dashboard {
                 return Err(error);
             }
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
@@ -247,7 +247,7 @@ impl Managed for ScoreAlarm {
         Ok(())
     }
 
-    async fn delete(&self, ctx: &Ctx<'_>, _found: &FoundAlarm) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &FoundAlarm) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         ctx.aws
             .cloudwatch(region)
@@ -256,7 +256,7 @@ impl Managed for ScoreAlarm {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteAlarms", &e))?;
-        Ok(())
+        Ok(Vec::new())
     }
 }
 

@@ -186,7 +186,7 @@ impl Managed for HistoryTable {
         Ok(vec!["the table and every history item in it".into()])
     }
 
-    async fn delete(&self, ctx: &Ctx<'_>, _found: &Observed) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Observed) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         if let Err(e) = ctx
             .aws
@@ -201,7 +201,7 @@ impl Managed for HistoryTable {
                 return Err(error);
             }
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }
 

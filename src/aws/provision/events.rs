@@ -127,7 +127,7 @@ impl Managed for EventRule {
     }
 
     /// Every target goes first: EventBridge refuses to delete a rule that has any.
-    async fn delete(&self, ctx: &Ctx<'_>, rule: &Rule) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, rule: &Rule) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         let name = &ctx.names.event_rule;
         let ids: Vec<String> = rule.targets.iter().map(|t| t.id.clone()).collect();
@@ -161,7 +161,7 @@ impl Managed for EventRule {
                 return Err(error);
             }
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }
 

@@ -249,7 +249,7 @@ impl Managed for ConfigRole {
 
     /// Every managed policy is detached and every inline policy deleted
     /// first, not only ours: IAM refuses to delete a role that has any.
-    async fn delete(&self, ctx: &Ctx<'_>, found: &Role) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         let client = ctx.aws.iam(region);
         let role_name = &ctx.names.role;
@@ -277,7 +277,7 @@ impl Managed for ConfigRole {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRole", &e))?;
-        Ok(())
+        Ok(Vec::new())
     }
 }
 

@@ -333,9 +333,9 @@ impl Managed for StackKey {
 
     /// Scheduled for deletion with the shortest window KMS allows; a key
     /// already pending deletion is left to it.
-    async fn delete(&self, ctx: &Ctx<'_>, found: &Found) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Found) -> Result<Vec<String>, AwsError> {
         if found.key.state == Some(KeyState::PendingDeletion) {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let region = ctx.region();
         ctx.aws
@@ -346,7 +346,7 @@ impl Managed for StackKey {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "ScheduleKeyDeletion", &e))?;
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
@@ -464,7 +464,7 @@ impl Managed for KeyAlias {
         Ok(vec![format!("pointed to {}", found.arn)])
     }
 
-    async fn delete(&self, ctx: &Ctx<'_>, _found: &Target) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Target) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         ctx.aws
             .kms(region)
@@ -473,7 +473,7 @@ impl Managed for KeyAlias {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteAlias", &e))?;
-        Ok(())
+        Ok(Vec::new())
     }
 }
 

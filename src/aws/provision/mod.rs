@@ -477,6 +477,11 @@ pub trait Managed {
     fn tags<'f>(&self, found: &'f Self::Found) -> Option<&'f [(String, String)]>;
     /// How it differs from the spec.
     fn diff(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Vec<Planned<Self::Part>>;
+    /// Why it is someone else's, when the resource knows better than its
+    /// tags (a bucket name taken in another account).
+    fn whose(&self, _found: &Self::Found) -> Option<String> {
+        None
+    }
     /// What setup does when one exists under our name that is not ours.
     fn unowned(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Unowned {
         Unowned::Refuse
@@ -524,7 +529,8 @@ pub trait Managed {
         Ok(Vec::new())
     }
     /// Deletes it (and what must go first); already gone is success.
-    async fn delete(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Result<(), AwsError>;
+    /// Returns what it found to do on the way (counts), as detail lines.
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Result<Vec<String>, AwsError>;
 }
 
 /// One resource read and judged: the plan for it, computed once and then
@@ -588,14 +594,20 @@ pub async fn setup<M: Managed>(
             ctx.region(),
             M::READ,
             "NameTaken",
-            crate::core::plan::name_taken(
-                kind,
-                &plan.name,
-                &ctx.spec.suffix,
-                plan.found
-                    .as_ref()
-                    .is_some_and(|f| resource.tags(f).is_some()),
-            ),
+            match plan.found.as_ref().and_then(|f| resource.whose(f)) {
+                Some(why) => format!(
+                    "{kind} {} exists and {why}; setup will not take it over: choose another --suffix or remove it",
+                    plan.name
+                ),
+                None => crate::core::plan::name_taken(
+                    kind,
+                    &plan.name,
+                    &ctx.spec.suffix,
+                    plan.found
+                        .as_ref()
+                        .is_some_and(|f| resource.tags(f).is_some()),
+                ),
+            },
         ));
     }
     if let (Intent::Update(changes), Some(found)) = (&plan.intent, &plan.found) {
@@ -660,11 +672,14 @@ pub async fn status<M: Managed>(
         .found
         .as_ref()
         .is_some_and(|f| resource.tags(f).is_some());
-    Ok(Some(Inspection::new(
-        resource.kind(),
-        plan.name,
-        plan.intent.state(&ctx.spec.suffix, takes_tags),
-    )))
+    let state = match (
+        &plan.intent,
+        plan.found.as_ref().and_then(|f| resource.whose(f)),
+    ) {
+        (Intent::Refuse, Some(why)) => State::Foreign(vec![why]),
+        (intent, _) => intent.state(&ctx.spec.suffix, takes_tags),
+    };
+    Ok(Some(Inspection::new(resource.kind(), plan.name, state)))
 }
 
 /// `teardown` of one resource: read, then the one guard
@@ -694,7 +709,7 @@ pub async fn teardown<M: Managed>(
             step.detail
                 .extend(resource.delete_detail(ctx, found).await?);
             if !ctx.dry_run {
-                resource.delete(ctx, found).await?;
+                step.detail.extend(resource.delete(ctx, found).await?);
                 manifest.created.remove(&key);
             }
         }

@@ -150,7 +150,7 @@ impl Managed for AlertTopic {
         Ok(vec!["and any subscription left on it".into()])
     }
 
-    async fn delete(&self, ctx: &Ctx<'_>, _found: &Topic) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Topic) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         if let Err(e) = ctx
             .aws
@@ -165,7 +165,7 @@ impl Managed for AlertTopic {
                 return Err(error);
             }
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
@@ -286,9 +286,9 @@ impl Managed for EmailSubscription {
         })
     }
 
-    async fn delete(&self, ctx: &Ctx<'_>, found: &Listed) -> Result<(), AwsError> {
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Listed) -> Result<Vec<String>, AwsError> {
         let Some(arn) = self.arn(ctx, found) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let region = ctx.region();
         if let Err(e) = ctx
@@ -304,7 +304,7 @@ impl Managed for EmailSubscription {
                 return Err(error);
             }
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
