@@ -61,8 +61,8 @@ impl Managed for Dashboard {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "GetDashboard";
 
-    fn kind(&self) -> &'static str {
-        kind::DASHBOARD
+    fn kind(&self) -> String {
+        kind::DASHBOARD.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&Option<Value>>) -> String {
@@ -157,8 +157,8 @@ impl Managed for ScoreAlarm {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "DescribeAlarms";
 
-    fn kind(&self) -> &'static str {
-        kind::ALARM
+    fn kind(&self) -> String {
+        kind::ALARM.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&FoundAlarm>) -> String {

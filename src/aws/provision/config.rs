@@ -49,12 +49,13 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+    kind, ours, setup, status, tag_pairs, tag_refs, teardown, Action, Ctx, Inspection, Managed,
+    State, Step,
 };
-use crate::core::plan::Change;
+use crate::core::plan::{Change, Planned};
 use crate::core::provision::config::{
-    aggregator_diffs, channel_diffs, expected_scope, or_none, reasons, recorder_diffs, rule_diffs,
-    sorted, Aggregator, Channel, FoundRule, Recorder,
+    aggregator_diffs, channel_diffs, expected_scope, or_none, reasons, recorder_diffs,
+    rule_changes, sorted, Aggregator, Channel, FoundRule, Recorder, RulePart,
 };
 use crate::core::stack::{ManagedRule, Manifest};
 use aws_sdk_config::types::{
@@ -760,137 +761,167 @@ async fn ensure_recording(
     Ok(())
 }
 
-fn rule_create_step(ctx: &Ctx<'_>, rule: &ManagedRule) -> Step {
-    let mut step = Step::new(&rule_kind(&rule.name), rule.name.clone(), Action::Create)
-        .with(format!("managed rule {}", rule.identifier));
-    if !rule.parameters.is_empty() {
-        step = step.with(format!("parameters {}", parameters_json(&rule.parameters)));
-    }
-    if rule.periodic {
-        step = step.with(format!(
-            "MaximumExecutionFrequency {}",
-            ctx.spec.frequency.as_config()
-        ));
-    }
-    let scope = expected_scope(rule, ResourceType::values());
-    if !scope.is_empty() {
-        step = step.with(format!("scope {}", scope.join(", ")));
-    }
-    step
+/// A rule as read: its settings and tags.
+pub struct ReadRule {
+    rule: FoundRule,
+    tags: Vec<(String, String)>,
 }
 
-async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let frequency = ctx.spec.frequency.as_config();
-    let existing = read_rules(ctx).await?;
-    let mut steps = Vec::new();
-    for rule in &ctx.spec.rules {
-        let rule_kind = rule_kind(&rule.name);
-        let found = existing.get(&rule.name).filter(|f| !f.deleting());
-        let Some(found) = found else {
-            steps.push(rule_create_step(ctx, rule));
-            if !ctx.dry_run {
-                put_rule(ctx, rule).await?;
-                manifest.created.insert(rule_kind, rule.name.clone());
-            }
-            continue;
+/// One Config rule, as one managed resource: a rule of the spec (`want`), or
+/// one setup created that the spec no longer has (which setup deletes).
+/// `listed` is what one DescribeConfigRules listing of the region found under
+/// its name, so the rules cost one listing, not one call each.
+pub struct StackRule<'s> {
+    name: String,
+    want: Option<&'s ManagedRule>,
+    listed: Option<FoundRule>,
+}
+
+impl Managed for StackRule<'_> {
+    type Found = ReadRule;
+    type Part = RulePart;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeConfigRules";
+
+    fn kind(&self) -> String {
+        rule_kind(&self.name)
+    }
+
+    fn name(&self, _ctx: &Ctx<'_>, _found: Option<&ReadRule>) -> String {
+        self.name.clone()
+    }
+
+    /// A rule being deleted counts as gone.
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<ReadRule>, AwsError> {
+        let Some(rule) = self.listed.clone().filter(|f| !f.deleting()) else {
+            return Ok(None);
         };
-        let tags = read_tags(ctx, &found.arn).await?;
-        if !manifest.owns(&rule_kind) && !ours(ctx.spec, tag_refs(&tags)) {
-            return Err(AwsError::local(
-                SERVICE,
-                ctx.region(),
-                "PutConfigRule",
-                "NameTaken",
-                format!(
-                    "Config rule {} exists but setup did not create it and it is not tagged {}={}, {}={}: setup will not overwrite it; delete or rename it, or choose another --suffix",
-                    rule.name,
-                    crate::core::stack::MANAGED_BY.0,
-                    crate::core::stack::MANAGED_BY.1,
-                    crate::core::stack::SUFFIX_TAG,
-                    ctx.spec.suffix
-                ),
+        let tags = read_tags(ctx, &rule.arn).await?;
+        Ok(Some(ReadRule { rule, tags }))
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, _found: &ReadRule) -> String {
+        self.name.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f ReadRule) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &ReadRule) -> Vec<Planned<RulePart>> {
+        match self.want {
+            Some(want) => rule_changes(
+                ctx.spec,
+                want,
+                &found.rule,
+                &found.tags,
+                ResourceType::values(),
+            ),
+            None => Vec::new(),
+        }
+    }
+
+    fn unwanted(&self, _ctx: &Ctx<'_>) -> Option<String> {
+        self.want.is_none().then(|| {
+            "no longer among the rules to deploy (disabled in compliance.toml or removed from the catalogue)".to_string()
+        })
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        let Some(rule) = self.want else {
+            return Vec::new();
+        };
+        let mut detail = vec![format!("managed rule {}", rule.identifier)];
+        if !rule.parameters.is_empty() {
+            detail.push(format!("parameters {}", parameters_json(&rule.parameters)));
+        }
+        if rule.periodic {
+            detail.push(format!(
+                "MaximumExecutionFrequency {}",
+                ctx.spec.frequency.as_config()
             ));
         }
-        let diffs = rule_diffs(frequency, rule, found, ResourceType::values());
-        let tag_fixes = tag_diffs(ctx, &tags);
-        let step = if diffs.is_empty() && tag_fixes.is_empty() {
-            Step::new(&rule_kind, rule.name.clone(), Action::Unchanged)
-        } else {
-            let mut step = Step::new(&rule_kind, rule.name.clone(), Action::Update);
-            step.detail.extend(diffs.iter().map(Change::detail));
-            step.detail.extend(tag_fixes.iter().map(Change::detail));
-            if !ctx.dry_run {
-                if !diffs.is_empty() {
-                    put_rule(ctx, rule).await?;
-                }
-                if !tag_fixes.is_empty() {
-                    tag_resource(ctx, &found.arn).await?;
-                }
-            }
-            step
-        };
-        steps.push(step);
-        if !ctx.dry_run {
-            manifest.created.insert(rule_kind, rule.name.clone());
+        let scope = expected_scope(rule, ResourceType::values());
+        if !scope.is_empty() {
+            detail.push(format!("scope {}", scope.join(", ")));
         }
+        detail
     }
-    steps.extend(remove_stale_rules(ctx, manifest, &existing).await?);
-    Ok(steps)
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        if let Some(rule) = self.want {
+            put_rule(ctx, rule).await?;
+            *made = Some(self.name.clone());
+        }
+        Ok(Vec::new())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &ReadRule,
+        parts: &[RulePart],
+    ) -> Result<(), AwsError> {
+        for part in parts {
+            match (part, self.want) {
+                (RulePart::Put, Some(rule)) => put_rule(ctx, rule).await?,
+                (RulePart::Tags, _) => tag_resource(ctx, &found.rule.arn).await?,
+                (RulePart::Put, None) => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &ReadRule) -> Result<Vec<String>, AwsError> {
+        delete_rule(ctx, &self.name).await?;
+        Ok(Vec::new())
+    }
 }
 
-/// Rules setup created that are no longer in the spec (disabled in
-/// compliance.toml or dropped from the catalogue).
-async fn remove_stale_rules(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    existing: &BTreeMap<String, FoundRule>,
-) -> Result<Vec<Step>, AwsError> {
-    let wanted: BTreeSet<&str> = ctx.spec.rules.iter().map(|r| r.name.as_str()).collect();
+/// The rules setup manages: every rule of the spec, then those it created
+/// that the spec no longer has.
+async fn stack_rules<'s>(
+    ctx: &Ctx<'s>,
+    manifest: &Manifest,
+) -> Result<Vec<StackRule<'s>>, AwsError> {
+    let mut listed = read_rules(ctx).await?;
+    let spec: &'s crate::core::stack::StackSpec = ctx.spec;
+    let mut out: Vec<StackRule<'s>> = spec
+        .rules
+        .iter()
+        .map(|rule| StackRule {
+            name: rule.name.clone(),
+            want: Some(rule),
+            listed: listed.remove(&rule.name),
+        })
+        .collect();
+    let prefix = format!("{}:", kind::CONFIG_RULE);
+    let wanted: BTreeSet<&str> = spec.rules.iter().map(|r| r.name.as_str()).collect();
     let stale: Vec<String> = manifest
         .created
         .iter()
-        .filter(|(k, _)| k.starts_with(&format!("{}:", kind::CONFIG_RULE)))
+        .filter(|(k, _)| k.starts_with(&prefix))
         .map(|(_, name)| name.clone())
         .filter(|name| !wanted.contains(name.as_str()))
         .collect();
-    let mut steps = Vec::new();
-    for name in stale {
-        let why = "no longer among the rules to deploy (disabled in compliance.toml or removed from the catalogue)";
-        steps.push(remove_rule(ctx, manifest, existing, &name, why).await?);
-    }
-    Ok(steps)
+    out.extend(stale.into_iter().map(|name| StackRule {
+        listed: listed.remove(&name),
+        name,
+        want: None,
+    }));
+    Ok(out)
 }
 
-/// Deletes one rule setup created, if it still carries our tags.
-async fn remove_rule(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    existing: &BTreeMap<String, FoundRule>,
-    name: &str,
-    why: &str,
-) -> Result<Step, AwsError> {
-    let rule_kind = rule_kind(name);
-    let Some(found) = existing.get(name).filter(|f| !f.deleting()) else {
-        if !ctx.dry_run {
-            manifest.created.remove(&rule_kind);
-        }
-        return Ok(Step::new(&rule_kind, name, Action::Absent));
-    };
-    let tags = read_tags(ctx, &found.arn).await?;
-    if !ours(ctx.spec, tag_refs(&tags)) {
-        return Ok(Step::new(&rule_kind, name, Action::Keep).with(format!(
-            "no longer tagged {}={} and {}={}: left in place",
-            crate::core::stack::MANAGED_BY.0,
-            crate::core::stack::MANAGED_BY.1,
-            crate::core::stack::SUFFIX_TAG,
-            ctx.spec.suffix
-        )));
+async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let mut steps = Vec::new();
+    for rule in stack_rules(ctx, manifest).await? {
+        steps.push(setup(ctx, manifest, &rule).await?);
     }
-    if !ctx.dry_run {
-        delete_rule(ctx, name).await?;
-        manifest.created.remove(&rule_kind);
-    }
-    Ok(Step::new(&rule_kind, name, Action::Delete).with(why))
+    Ok(steps)
 }
 
 async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
@@ -991,7 +1022,6 @@ async fn remove_aggregator(
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
     let mut out = Vec::new();
-    let frequency = ctx.spec.frequency.as_config();
 
     out.push(match read_recorder(ctx).await? {
         None => Inspection::new(kind::RECORDER, ctx.names.recorder.clone(), State::Missing),
@@ -1037,52 +1067,8 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
         ),
     });
 
-    let existing = read_rules(ctx).await?;
-    for rule in &ctx.spec.rules {
-        let rule_kind = rule_kind(&rule.name);
-        let Some(found) = existing.get(&rule.name).filter(|f| !f.deleting()) else {
-            out.push(Inspection::new(
-                &rule_kind,
-                rule.name.clone(),
-                State::Missing,
-            ));
-            continue;
-        };
-        let tags = read_tags(ctx, &found.arn).await?;
-        if !manifest.owns(&rule_kind) && !ours(ctx.spec, tag_refs(&tags)) {
-            out.push(Inspection::new(
-                &rule_kind,
-                rule.name.clone(),
-                State::Foreign(vec![format!(
-                    "not created by setup and not tagged with suffix {}",
-                    ctx.spec.suffix
-                )]),
-            ));
-            continue;
-        }
-        let mut why = reasons(&rule_diffs(frequency, rule, found, ResourceType::values()));
-        why.extend(reasons(&tag_diffs(ctx, &tags)));
-        let state = if why.is_empty() {
-            State::Present
-        } else {
-            State::Drifted(why)
-        };
-        out.push(Inspection::new(&rule_kind, rule.name.clone(), state));
-    }
-    let wanted: BTreeSet<&str> = ctx.spec.rules.iter().map(|r| r.name.as_str()).collect();
-    for (key, name) in &manifest.created {
-        if !key.starts_with(&format!("{}:", kind::CONFIG_RULE)) || wanted.contains(name.as_str()) {
-            continue;
-        }
-        if existing.get(name).is_some_and(|f| !f.deleting()) {
-            out.push(Inspection::new(
-                key,
-                name.clone(),
-                State::Drifted(vec![
-                    "rule: expected none (no longer among the rules to deploy), found deployed; setup deletes it".into(),
-                ]),
-            ));
-        }
+    for rule in stack_rules(ctx, manifest).await? {
+        out.extend(status(ctx, manifest, &rule).await?);
     }
 
     let aggregator = read_aggregator(ctx).await?;
@@ -1134,23 +1120,11 @@ pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         );
     }
 
-    let existing = read_rules(ctx).await?;
-    let prefix = format!("{}:", kind::CONFIG_RULE);
-    let mut names: BTreeSet<String> = manifest
-        .created
-        .iter()
-        .filter(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, name)| name.clone())
-        .collect();
-    names.extend(ctx.spec.rules.iter().map(|r| r.name.clone()));
-    for name in names {
-        if manifest.owns(&rule_kind(&name)) {
-            steps.push(remove_rule(ctx, manifest, &existing, &name, "created by setup").await?);
-        } else if existing.get(&name).is_some_and(|f| !f.deleting()) {
-            steps.push(
-                Step::new(&rule_kind(&name), name.clone(), Action::Keep)
-                    .with("not created by setup (not in the manifest)"),
-            );
+    // The spec's rules and every rule the manifest lists; the driver's guard
+    // deletes only those recorded as created and still tagged ours.
+    for rule in stack_rules(ctx, manifest).await? {
+        if rule.listed.is_some() || manifest.owns(&rule.kind()) {
+            steps.push(teardown(ctx, manifest, &rule).await?);
         }
     }
 

@@ -77,8 +77,8 @@ impl Managed for HistoryTable {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "DescribeTable";
 
-    fn kind(&self) -> &'static str {
-        kind::TABLE
+    fn kind(&self) -> String {
+        kind::TABLE.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&Observed>) -> String {

@@ -40,8 +40,8 @@ impl Managed for EventRule {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "DescribeRule";
 
-    fn kind(&self) -> &'static str {
-        kind::EVENT_RULE
+    fn kind(&self) -> String {
+        kind::EVENT_RULE.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&Rule>) -> String {

@@ -133,8 +133,8 @@ impl Managed for ConfigRole {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "GetRole";
 
-    fn kind(&self) -> &'static str {
-        kind::ROLE
+    fn kind(&self) -> String {
+        kind::ROLE.into()
     }
 
     /// The ARN once the role exists, its name before.

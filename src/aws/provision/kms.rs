@@ -137,8 +137,8 @@ impl Managed for StackKey {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "DescribeKey";
 
-    fn kind(&self) -> &'static str {
-        kind::KMS_KEY
+    fn kind(&self) -> String {
+        kind::KMS_KEY.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, found: Option<&Found>) -> String {
@@ -374,8 +374,8 @@ impl Managed for KeyAlias {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "DescribeKey";
 
-    fn kind(&self) -> &'static str {
-        kind::KMS_ALIAS
+    fn kind(&self) -> String {
+        kind::KMS_ALIAS.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&Target>) -> String {

@@ -460,11 +460,13 @@ pub trait Managed {
     /// The call that reads it, for the `NameTaken` error.
     const READ: &'static str;
 
-    /// The kind shown to the operator (`events-rule`, `sns-subscription`).
-    fn kind(&self) -> &'static str;
-    /// The manifest key; the kind unless there are several (`config-rule:<name>`).
+    /// The kind shown to the operator (`events-rule`, `sns-subscription`,
+    /// `config-rule:<name>`).
+    fn kind(&self) -> String;
+    /// The manifest key; the kind unless several share it
+    /// (`sns-subscription:<email>`).
     fn key(&self) -> String {
-        self.kind().to_string()
+        self.kind()
     }
     /// The name shown to the operator (the ARN once known, where that is how it is named).
     fn name(&self, ctx: &Ctx<'_>, found: Option<&Self::Found>) -> String;
@@ -600,7 +602,7 @@ pub async fn setup<M: Managed>(
                     plan.name
                 ),
                 None => crate::core::plan::name_taken(
-                    kind,
+                    &kind,
                     &plan.name,
                     &ctx.spec.suffix,
                     plan.found
@@ -619,7 +621,7 @@ pub async fn setup<M: Managed>(
         Intent::Create => resource.create_detail(ctx),
         _ => Vec::new(),
     };
-    let mut step = plan.intent.step(kind, plan.name.clone(), created);
+    let mut step = plan.intent.step(&kind, plan.name.clone(), created);
     if ctx.dry_run {
         return Ok(step);
     }
@@ -661,7 +663,7 @@ pub async fn status<M: Managed>(
         let recorded = manifest.created.contains_key(&resource.key());
         return Ok(found.filter(|_| recorded).map(|f| {
             Inspection::new(
-                resource.kind(),
+                &resource.kind(),
                 resource.name(ctx, Some(&f)),
                 State::Drifted(vec![format!("expected none ({why}), found present")]),
             )
@@ -679,7 +681,7 @@ pub async fn status<M: Managed>(
         (Intent::Refuse, Some(why)) => State::Foreign(vec![why]),
         (intent, _) => intent.state(&ctx.spec.suffix, takes_tags),
     };
-    Ok(Some(Inspection::new(resource.kind(), plan.name, state)))
+    Ok(Some(Inspection::new(&resource.kind(), plan.name, state)))
 }
 
 /// `teardown` of one resource: read, then the one guard
@@ -698,7 +700,7 @@ pub async fn teardown<M: Managed>(
         found.as_ref().and_then(|f| resource.tags(f)),
         &ctx.spec.suffix,
     );
-    let mut step = decision.step(resource.kind(), resource.name(ctx, found.as_ref()));
+    let mut step = decision.step(&resource.kind(), resource.name(ctx, found.as_ref()));
     match (decision, &found) {
         (Removal::Absent, _) => {
             if !ctx.dry_run {

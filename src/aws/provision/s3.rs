@@ -417,8 +417,8 @@ impl Managed for EvidenceBucket {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "HeadBucket";
 
-    fn kind(&self) -> &'static str {
-        kind::BUCKET
+    fn kind(&self) -> String {
+        kind::BUCKET.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&Found>) -> String {

@@ -63,8 +63,8 @@ impl Managed for AlertTopic {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "GetTopicAttributes";
 
-    fn kind(&self) -> &'static str {
-        kind::TOPIC
+    fn kind(&self) -> String {
+        kind::TOPIC.into()
     }
 
     fn name(&self, ctx: &Ctx<'_>, _found: Option<&Topic>) -> String {
@@ -184,8 +184,8 @@ impl Managed for EmailSubscription {
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "ListSubscriptionsByTopic";
 
-    fn kind(&self) -> &'static str {
-        kind::SUBSCRIPTION
+    fn kind(&self) -> String {
+        kind::SUBSCRIPTION.into()
     }
 
     fn key(&self) -> String {
