@@ -1,19 +1,37 @@
-//! Provisioning of the monitoring stack (`setup`, `status`, `teardown`), one file
-//! per AWS service.
+//! Provisioning of the monitoring stack (`setup`, `status`, `teardown`): one
+//! driver, here, over managed resources, one file per AWS service.
 //!
-//! Every service module offers the same three operations over the resources it
-//! owns, driven by the pure [`StackSpec`]:
-//! - `inspect`: read what exists and compare it with the spec (present, missing,
-//!   drifted with reasons, or foreign: exists but is not ours);
-//! - `ensure`: read, then create what is missing and repair what drifted, and
-//!   record it in the [`Manifest`]; with `ctx.dry_run` it only reports what it
-//!   would do;
-//! - `remove`: delete only what the manifest says setup created *and* that still
-//!   carries this suffix's tags (where the resource takes tags), so teardown can
-//!   never delete what setup did not create.
+//! A resource of the stack (the key, the role, the bucket, a Config rule, the
+//! table, the topic, a subscription, the event rule, the dashboard, the alarm)
+//! implements [`Managed`]: how to read it into a plain value, how that value
+//! differs from the spec (a pure function of `core::provision`), and the calls
+//! that create, update and delete it. A resource decides nothing else. The
+//! driver functions below do the rest, the same way for every resource:
+//! - [`plan`]: read, then decide ([`Intent`]: create, update with these
+//!   changes, adopt, or refuse someone else's) from who owns it ([`Owner`]: its
+//!   tags with this suffix, else the manifest) and its diff;
+//! - [`setup`]: the plan as a [`Step`]; `--dry-run` stops there (the only
+//!   place a dry run is decided), a real run applies it and records in the
+//!   [`Manifest`] what it created or adopted, as soon as it exists;
+//! - [`status`]: the same plan as a [`State`] (present, missing, drifted,
+//!   foreign; unknown with the AWS error when it cannot be read);
+//! - [`teardown`]: read, then the one safety rule, [`removal`]: delete only
+//!   what the manifest lists as created *and* still carries this suffix's tags
+//!   (resources that take no tags: the manifest alone), then strike it from the
+//!   manifest. Setup uses the same guard for what the spec no longer wants
+//!   ([`Managed::unwanted`]: an address dropped from `--email`, a rule dropped
+//!   from the catalogue).
 //!
-//! Every step reads before it writes, so running setup again changes nothing
-//! and says "unchanged", and a setup that failed half way resumes.
+//! Each service module lists its resources in order (`ensure`, `inspect`,
+//! `remove` are only that list handed to the driver); [`ensure_all`],
+//! [`inspect_all`] and [`remove_all`] walk the services in [`Service::ORDER`]
+//! (teardown backwards), re-read a service after it changed to verify the
+//! change took, and save the manifest after each service and after a failure.
+//!
+//! Not yet managed resources: the Config recorder, delivery channel and
+//! aggregator (`config.rs`) still have hand-written ensure/inspect/remove with
+//! their own dry-run checks (adoption of an account's existing recorder with
+//! `--adopt-recorder`, starting it once the channel exists).
 
 pub mod cloudwatch;
 pub mod config;
@@ -669,7 +687,17 @@ pub async fn status<M: Managed>(
             )
         }));
     }
-    let plan = plan(ctx, manifest, resource).await?;
+    let plan = match plan(ctx, manifest, resource).await {
+        Ok(plan) => plan,
+        // One resource that cannot be read does not hide the others.
+        Err(error) => {
+            return Ok(Some(Inspection::new(
+                &resource.kind(),
+                resource.name(ctx, None),
+                State::Unknown(unreadable(&error)),
+            )))
+        }
+    };
     let takes_tags = plan
         .found
         .as_ref()
@@ -702,10 +730,8 @@ pub async fn teardown<M: Managed>(
     );
     let mut step = decision.step(&resource.kind(), resource.name(ctx, found.as_ref()));
     match (decision, &found) {
-        (Removal::Absent, _) => {
-            if !ctx.dry_run {
-                manifest.created.remove(&key);
-            }
+        (Removal::Absent, _) if !ctx.dry_run => {
+            manifest.created.remove(&key);
         }
         (Removal::Delete, Some(found)) => {
             step.detail
