@@ -7,6 +7,12 @@
 //! the channel delivers snapshots into the evidence bucket, and the managed
 //! rules evaluate the same conditions the local rule files describe.
 //!
+//! Shape: the rules and the aggregator are managed resources
+//! ([`crate::aws::provision::Managed`]: [`StackRule`], [`StackAggregator`]),
+//! planned, applied and guarded by the driver; the recorder and the channel
+//! still have hand-written steps below (adoption, `--adopt-recorder`, starting
+//! the recorder once the channel exists).
+//!
 //! Decisions:
 //! - **One recorder and one channel per account and region.** A recorder that
 //!   exists and is not ours is reused and recorded in `manifest.adopted`
@@ -49,13 +55,12 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, setup, status, tag_pairs, tag_refs, teardown, Action, Ctx, Inspection, Managed,
-    State, Step,
+    kind, setup, status, tag_pairs, teardown, Action, Ctx, Inspection, Managed, State, Step,
 };
 use crate::core::plan::{Change, Planned};
 use crate::core::provision::config::{
-    aggregator_diffs, channel_diffs, expected_scope, or_none, reasons, recorder_diffs,
-    rule_changes, sorted, Aggregator, Channel, FoundRule, Recorder, RulePart,
+    aggregator_changes, channel_diffs, expected_scope, or_none, reasons, recorder_diffs,
+    rule_changes, sorted, Aggregator, Channel, ConfigPart, FoundRule, Recorder,
 };
 use crate::core::stack::{ManagedRule, Manifest};
 use aws_sdk_config::types::{
@@ -252,11 +257,6 @@ async fn read_tags(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<(String, String)>, Aw
         ));
     }
     Ok(out)
-}
-
-/// The spec's tags that are missing or different.
-fn tag_diffs(ctx: &Ctx<'_>, tags: &[(String, String)]) -> Vec<Change> {
-    crate::core::plan::tag_changes(&ctx.spec.tags(), tags)
 }
 
 fn sdk_tags(ctx: &Ctx<'_>) -> Vec<Tag> {
@@ -574,7 +574,9 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
     steps.push(recorder_step);
     steps.push(channel_step);
     steps.extend(ensure_rules(ctx, manifest).await?);
-    steps.extend(ensure_aggregator(ctx, manifest).await?);
+    if aggregator_listed(ctx, manifest) {
+        steps.push(setup(ctx, manifest, &StackAggregator).await?);
+    }
     Ok(steps)
 }
 
@@ -779,7 +781,7 @@ pub struct StackRule<'s> {
 
 impl Managed for StackRule<'_> {
     type Found = ReadRule;
-    type Part = RulePart;
+    type Part = ConfigPart;
     const SERVICE: &'static str = SERVICE;
     const READ: &'static str = "DescribeConfigRules";
 
@@ -808,7 +810,7 @@ impl Managed for StackRule<'_> {
         Some(&found.tags)
     }
 
-    fn diff(&self, ctx: &Ctx<'_>, found: &ReadRule) -> Vec<Planned<RulePart>> {
+    fn diff(&self, ctx: &Ctx<'_>, found: &ReadRule) -> Vec<Planned<ConfigPart>> {
         match self.want {
             Some(want) => rule_changes(
                 ctx.spec,
@@ -864,13 +866,13 @@ impl Managed for StackRule<'_> {
         &self,
         ctx: &Ctx<'_>,
         found: &ReadRule,
-        parts: &[RulePart],
+        parts: &[ConfigPart],
     ) -> Result<(), AwsError> {
         for part in parts {
             match (part, self.want) {
-                (RulePart::Put, Some(rule)) => put_rule(ctx, rule).await?,
-                (RulePart::Tags, _) => tag_resource(ctx, &found.rule.arn).await?,
-                (RulePart::Put, None) => {}
+                (ConfigPart::Put, Some(rule)) => put_rule(ctx, rule).await?,
+                (ConfigPart::Tags, _) => tag_resource(ctx, &found.rule.arn).await?,
+                (ConfigPart::Put, None) => {}
             }
         }
         Ok(())
@@ -924,96 +926,105 @@ async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step
     Ok(steps)
 }
 
-async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.aggregator.clone();
-    if ctx.spec.aggregator_regions.is_empty() {
-        if !manifest.owns(kind::AGGREGATOR) {
-            return Ok(Vec::new());
-        }
-        return Ok(vec![
-            remove_aggregator(
-                ctx,
-                manifest,
-                "no --regions given: the aggregator is no longer wanted",
-            )
-            .await?,
-        ]);
-    }
-    let existing = read_aggregator(ctx).await?;
-    let Some(found) = existing else {
-        let step = Step::new(kind::AGGREGATOR, name.clone(), Action::Create)
-            .with(format!("account {}", ctx.spec.account))
-            .with(format!(
-                "regions {}",
-                ctx.spec.aggregator_regions.join(", ")
-            ));
-        if !ctx.dry_run {
-            put_aggregator(ctx).await?;
-            manifest.created.insert(kind::AGGREGATOR.into(), name);
-        }
-        return Ok(vec![step]);
-    };
-    let tags = read_tags(ctx, &found.arn).await?;
-    if !manifest.owns(kind::AGGREGATOR) && !ours(ctx.spec, tag_refs(&tags)) {
-        return Err(AwsError::local(
-            SERVICE,
-            ctx.region(),
-            "PutConfigurationAggregator",
-            "NameTaken",
-            format!(
-                "Config aggregator {name} exists but setup did not create it and it is not tagged with suffix {}: setup will not overwrite it",
-                ctx.spec.suffix
-            ),
-        ));
-    }
-    let diffs = aggregator_diffs(ctx.spec, &found);
-    let tag_fixes = tag_diffs(ctx, &tags);
-    let step = if diffs.is_empty() && tag_fixes.is_empty() {
-        Step::new(kind::AGGREGATOR, name.clone(), Action::Unchanged)
-    } else {
-        let mut step = Step::new(kind::AGGREGATOR, name.clone(), Action::Update);
-        step.detail.extend(diffs.iter().map(Change::detail));
-        step.detail.extend(tag_fixes.iter().map(Change::detail));
-        if !ctx.dry_run {
-            put_aggregator(ctx).await?;
-            if !tag_fixes.is_empty() {
-                tag_resource(ctx, &found.arn).await?;
-            }
-        }
-        step
-    };
-    if !ctx.dry_run {
-        manifest.created.insert(kind::AGGREGATOR.into(), name);
-    }
-    Ok(vec![step])
+/// The aggregator as read: its sources and tags.
+pub struct ReadAggregator {
+    aggregator: Aggregator,
+    tags: Vec<(String, String)>,
 }
 
-async fn remove_aggregator(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    why: &str,
-) -> Result<Step, AwsError> {
-    let name = ctx.names.aggregator.clone();
-    let Some(found) = read_aggregator(ctx).await? else {
-        if !ctx.dry_run {
-            manifest.created.remove(kind::AGGREGATOR);
+/// The optional aggregator, as one managed resource: wanted while
+/// `spec.aggregator_regions` is non-empty; without regions, the one setup
+/// created is removed (under the teardown guard).
+pub struct StackAggregator;
+
+impl Managed for StackAggregator {
+    type Found = ReadAggregator;
+    type Part = ConfigPart;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeConfigurationAggregators";
+
+    fn kind(&self) -> String {
+        kind::AGGREGATOR.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&ReadAggregator>) -> String {
+        ctx.names.aggregator.clone()
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<ReadAggregator>, AwsError> {
+        let Some(aggregator) = read_aggregator(ctx).await? else {
+            return Ok(None);
+        };
+        let tags = read_tags(ctx, &aggregator.arn).await?;
+        Ok(Some(ReadAggregator { aggregator, tags }))
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &ReadAggregator) -> String {
+        ctx.names.aggregator.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f ReadAggregator) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &ReadAggregator) -> Vec<Planned<ConfigPart>> {
+        aggregator_changes(ctx.spec, &found.aggregator, &found.tags)
+    }
+
+    fn unwanted(&self, ctx: &Ctx<'_>) -> Option<String> {
+        ctx.spec
+            .aggregator_regions
+            .is_empty()
+            .then(|| "no --regions given: the aggregator is no longer wanted".to_string())
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            format!("account {}", ctx.spec.account),
+            format!("regions {}", ctx.spec.aggregator_regions.join(", ")),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        put_aggregator(ctx).await?;
+        *made = Some(ctx.names.aggregator.clone());
+        Ok(Vec::new())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &ReadAggregator,
+        parts: &[ConfigPart],
+    ) -> Result<(), AwsError> {
+        for part in parts {
+            match part {
+                ConfigPart::Put => put_aggregator(ctx).await?,
+                ConfigPart::Tags => tag_resource(ctx, &found.aggregator.arn).await?,
+            }
         }
-        return Ok(Step::new(kind::AGGREGATOR, name, Action::Absent));
-    };
-    let tags = read_tags(ctx, &found.arn).await?;
-    if !ours(ctx.spec, tag_refs(&tags)) {
-        return Ok(
-            Step::new(kind::AGGREGATOR, name, Action::Keep).with(format!(
-                "no longer tagged with suffix {}: left in place",
-                ctx.spec.suffix
-            )),
-        );
+        Ok(())
     }
-    if !ctx.dry_run {
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<'_>,
+        _found: &ReadAggregator,
+    ) -> Result<Vec<String>, AwsError> {
         delete_aggregator(ctx).await?;
-        manifest.created.remove(kind::AGGREGATOR);
+        Ok(Vec::new())
     }
-    Ok(Step::new(kind::AGGREGATOR, name, Action::Delete).with(why))
+}
+
+/// Whether the aggregator has a place in setup's and status's list: wanted
+/// (regions given), or one setup created that is to go. (A run without
+/// regions and without one says nothing of aggregators.)
+fn aggregator_listed(ctx: &Ctx<'_>, manifest: &Manifest) -> bool {
+    !ctx.spec.aggregator_regions.is_empty() || manifest.owns(kind::AGGREGATOR)
 }
 
 // ---------------------------------------------------------------------------
@@ -1071,35 +1082,8 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
         out.extend(status(ctx, manifest, &rule).await?);
     }
 
-    let aggregator = read_aggregator(ctx).await?;
-    let name = ctx.names.aggregator.clone();
-    match aggregator {
-        None if ctx.spec.aggregator_regions.is_empty() => {}
-        None => out.push(Inspection::new(kind::AGGREGATOR, name, State::Missing)),
-        Some(a) => {
-            let tags = read_tags(ctx, &a.arn).await?;
-            let mine = manifest.owns(kind::AGGREGATOR) || ours(ctx.spec, tag_refs(&tags));
-            let state = if !mine {
-                State::Foreign(vec![format!(
-                    "not created by setup and not tagged with suffix {}",
-                    ctx.spec.suffix
-                )])
-            } else if ctx.spec.aggregator_regions.is_empty() {
-                State::Drifted(vec![
-                    "aggregator: expected none (no --regions given), found one; setup deletes it"
-                        .into(),
-                ])
-            } else {
-                let mut why = reasons(&aggregator_diffs(ctx.spec, &a));
-                why.extend(reasons(&tag_diffs(ctx, &tags)));
-                if why.is_empty() {
-                    State::Present
-                } else {
-                    State::Drifted(why)
-                }
-            };
-            out.push(Inspection::new(kind::AGGREGATOR, name, state));
-        }
+    if aggregator_listed(ctx, manifest) {
+        out.extend(status(ctx, manifest, &StackAggregator).await?);
     }
     Ok(out)
 }
@@ -1111,13 +1095,9 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let mut steps = Vec::new();
 
-    if manifest.owns(kind::AGGREGATOR) {
-        steps.push(remove_aggregator(ctx, manifest, "created by setup").await?);
-    } else if read_aggregator(ctx).await?.is_some() {
-        steps.push(
-            Step::new(kind::AGGREGATOR, ctx.names.aggregator.clone(), Action::Keep)
-                .with("not created by setup"),
-        );
+    // One setup created, or one under our name (then kept, and said so).
+    if manifest.owns(kind::AGGREGATOR) || read_aggregator(ctx).await?.is_some() {
+        steps.push(teardown(ctx, manifest, &StackAggregator).await?);
     }
 
     // The spec's rules and every rule the manifest lists; the driver's guard

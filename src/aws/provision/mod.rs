@@ -28,10 +28,11 @@
 //! (teardown backwards), re-read a service after it changed to verify the
 //! change took, and save the manifest after each service and after a failure.
 //!
-//! Not yet managed resources: the Config recorder, delivery channel and
-//! aggregator (`config.rs`) still have hand-written ensure/inspect/remove with
-//! their own dry-run checks (adoption of an account's existing recorder with
-//! `--adopt-recorder`, starting it once the channel exists).
+//! Not yet managed resources: the Config recorder and delivery channel
+//! (`config.rs`) still have hand-written ensure/inspect/remove with their own
+//! dry-run checks (adoption of an account's existing recorder, re-adoption
+//! reported as unchanged, extending it with `--adopt-recorder`, starting it
+//! once the channel exists, ownership by name since they take no tags).
 
 pub mod cloudwatch;
 pub mod config;
@@ -751,13 +752,7 @@ pub fn tag_pairs(spec: &StackSpec) -> Vec<(String, String)> {
     spec.tags().into_iter().collect()
 }
 
-/// Whether a resource's tags say it belongs to this stack: the one test of
-/// ownership by tags ([`crate::core::plan::is_ours`]) every service uses.
-pub fn ours<'t>(spec: &StackSpec, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
-    crate::core::plan::is_ours(tags, &spec.suffix)
-}
-
-/// Tags as `(&str, &str)` pairs, for [`ours`].
+/// Tags as `(&str, &str)` pairs, for [`crate::core::plan::is_ours`].
 pub(crate) fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
     tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }

@@ -147,10 +147,11 @@ pub fn expected_scope(rule: &ManagedRule, known: &[&str]) -> Vec<String> {
     )
 }
 
-/// What a Config rule change is applied with: PutConfigRule (every setting at
-/// once), or TagResource (AWS ignores changed tags on a later Put).
+/// What a change to a Config rule or the aggregator is applied with: its Put
+/// call (every setting at once), or TagResource (AWS ignores changed tags on a
+/// later Put of the same name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RulePart {
+pub enum ConfigPart {
     Put,
     Tags,
 }
@@ -162,17 +163,36 @@ pub fn rule_changes(
     found: &FoundRule,
     tags: &[(String, String)],
     known: &[&str],
-) -> Vec<crate::plan::Planned<RulePart>> {
+) -> Vec<crate::plan::Planned<ConfigPart>> {
     use crate::plan::Planned;
-    let mut out: Vec<Planned<RulePart>> =
+    let mut out: Vec<Planned<ConfigPart>> =
         rule_diffs(spec.frequency.as_config(), want, found, known)
             .into_iter()
-            .map(|c| Planned::new(RulePart::Put, c))
+            .map(|c| Planned::new(ConfigPart::Put, c))
             .collect();
     out.extend(
         crate::plan::tag_changes(&spec.tags(), tags)
             .into_iter()
-            .map(|c| Planned::new(RulePart::Tags, c)),
+            .map(|c| Planned::new(ConfigPart::Tags, c)),
+    );
+    out
+}
+
+/// The aggregator's settings and tags that differ from the spec, each with its call.
+pub fn aggregator_changes(
+    spec: &crate::stack::StackSpec,
+    found: &Aggregator,
+    tags: &[(String, String)],
+) -> Vec<crate::plan::Planned<ConfigPart>> {
+    use crate::plan::Planned;
+    let mut out: Vec<Planned<ConfigPart>> = aggregator_diffs(spec, found)
+        .into_iter()
+        .map(|c| Planned::new(ConfigPart::Put, c))
+        .collect();
+    out.extend(
+        crate::plan::tag_changes(&spec.tags(), tags)
+            .into_iter()
+            .map(|c| Planned::new(ConfigPart::Tags, c)),
     );
     out
 }
@@ -296,11 +316,11 @@ mod tests {
         assert!(rule_changes(&spec, &want, &found(&want, None), &tags, KNOWN).is_empty());
         let mut f = found(&want, None);
         f.identifier = "OTHER".into();
-        let parts: Vec<RulePart> = rule_changes(&spec, &want, &f, &tags[1..], KNOWN)
+        let parts: Vec<ConfigPart> = rule_changes(&spec, &want, &f, &tags[1..], KNOWN)
             .into_iter()
             .map(|p| p.by)
             .collect();
-        assert_eq!(parts, [RulePart::Put, RulePart::Tags]);
+        assert_eq!(parts, [ConfigPart::Put, ConfigPart::Tags]);
     }
 
     #[test]
