@@ -214,6 +214,206 @@ impl Inspection {
     }
 }
 
+/// Who an existing resource belongs to, as far as one stack is concerned:
+/// decided from its tags and the manifest, the same way for every service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Tagged `ManagedBy=compliance` and this suffix (listed or not: a setup
+    /// that failed before saving its manifest still owns what it tagged).
+    Tagged,
+    /// Not tagged ours (or takes no tags) but listed as created by setup:
+    /// setup repairs it; teardown deletes it only if it takes no tags.
+    Recorded,
+    /// Listed as adopted: reused as is, never changed, never deleted.
+    Adopted,
+    /// None of the above: someone else's.
+    Foreign,
+}
+
+impl Owner {
+    /// `tags` is `None` for a resource that takes no tags (a dashboard, a
+    /// subscription): then the manifest alone says whose it is.
+    pub fn of(
+        tags: Option<&[(String, String)]>,
+        suffix: &str,
+        created: bool,
+        adopted: bool,
+    ) -> Owner {
+        let tagged =
+            tags.is_some_and(|t| is_ours(t.iter().map(|(k, v)| (k.as_str(), v.as_str())), suffix));
+        if tagged {
+            Owner::Tagged
+        } else if created {
+            Owner::Recorded
+        } else if adopted {
+            Owner::Adopted
+        } else {
+            Owner::Foreign
+        }
+    }
+}
+
+/// What setup does with a resource under the stack's name that is not ours
+/// ([`Owner::Foreign`]); each resource says which applies to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unowned {
+    /// Stop with `NameTaken`: setup never takes over someone else's resource.
+    Refuse,
+    /// Take it as created by setup: it is exactly what setup writes (a
+    /// dashboard of a run that failed before saving its manifest).
+    Claim,
+    /// Reuse it as is and record it as adopted, so teardown leaves it (the
+    /// account's one Config recorder).
+    Adopt,
+}
+
+/// What setup will do with one resource, decided from what was read: the plan
+/// that `--dry-run` prints, `setup` applies and `status` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent<R> {
+    Create,
+    /// Ours: bring these settings back to the spec (none: unchanged).
+    Update(Vec<Planned<R>>),
+    /// Someone else's and reused as is.
+    Adopt,
+    /// Someone else's: setup stops rather than take it over.
+    Refuse,
+}
+
+impl<R: Copy + PartialEq> Intent<R> {
+    /// The one decision for every resource: `found` is None when the resource
+    /// does not exist, else who owns it and how it differs from the spec.
+    pub fn decide(found: Option<(Owner, Vec<Planned<R>>)>, unowned: Unowned) -> Intent<R> {
+        match found {
+            None => Intent::Create,
+            Some((Owner::Tagged | Owner::Recorded, changes)) => Intent::Update(changes),
+            Some((Owner::Adopted, _)) => Intent::Adopt,
+            Some((Owner::Foreign, changes)) => match unowned {
+                Unowned::Refuse => Intent::Refuse,
+                Unowned::Claim => Intent::Update(changes),
+                Unowned::Adopt => Intent::Adopt,
+            },
+        }
+    }
+
+    /// The calls an update needs, each once, in the order first needed
+    /// (several changes may be applied by one call).
+    pub fn parts(&self) -> Vec<R> {
+        let mut parts = Vec::new();
+        if let Intent::Update(changes) = self {
+            for change in changes {
+                if !parts.contains(&change.by) {
+                    parts.push(change.by);
+                }
+            }
+        }
+        parts
+    }
+
+    /// The plan line: `create` with what is created, `update` with each
+    /// change, `unchanged`, or `adopt`. (`Refuse` is an error, never a step.)
+    pub fn step(&self, kind: &str, name: impl Into<String>, created: Vec<String>) -> Step {
+        match self {
+            Intent::Create => {
+                let mut step = Step::new(kind, name, Action::Create);
+                step.detail = created;
+                step
+            }
+            Intent::Update(changes) => {
+                let changes: Vec<Change> = changes.iter().map(|p| p.change.clone()).collect();
+                Step::updating(kind, name, &changes)
+            }
+            Intent::Adopt => Step::new(kind, name, Action::Adopt)
+                .with("exists and is not this stack's: reused as is, left by teardown"),
+            Intent::Refuse => Step::new(kind, name, Action::Keep).with("someone else's"),
+        }
+    }
+
+    /// What `status` says of it: drift is judged only for what is ours.
+    pub fn state(&self, suffix: &str, takes_tags: bool) -> State {
+        match self {
+            Intent::Create => State::Missing,
+            Intent::Update(changes) => {
+                let changes: Vec<Change> = changes.iter().map(|p| p.change.clone()).collect();
+                State::of(&changes)
+            }
+            Intent::Adopt => State::Foreign(vec!["adopted: not created by setup".into()]),
+            Intent::Refuse => State::Foreign(vec![not_ours(suffix, takes_tags)]),
+        }
+    }
+}
+
+/// Why a resource is not this stack's, for `status` and teardown.
+pub fn not_ours(suffix: &str, takes_tags: bool) -> String {
+    if takes_tags {
+        format!(
+            "not tagged {}={}, {SUFFIX_TAG}={suffix}",
+            MANAGED_BY.0, MANAGED_BY.1
+        )
+    } else {
+        "not created by setup: it takes no tags and the manifest does not list it".into()
+    }
+}
+
+/// Why setup stops at a resource under its name that is someone else's.
+pub fn name_taken(what: &str, name: &str, suffix: &str, takes_tags: bool) -> String {
+    let whose = if takes_tags {
+        format!(
+            "is not tagged {}={}, {SUFFIX_TAG}={suffix} and setup did not create it",
+            MANAGED_BY.0, MANAGED_BY.1
+        )
+    } else {
+        "takes no tags, setup's manifest does not list it and it is not what setup writes".into()
+    };
+    format!(
+        "{what} {name} exists but {whose}; setup will not take over someone else's {what}: choose another --suffix or remove it"
+    )
+}
+
+/// Teardown's decision for one resource: the safety rule, in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    Delete,
+    /// Left in place, and why.
+    Keep(String),
+    /// Already gone.
+    Absent,
+}
+
+/// Teardown deletes a resource only when the manifest lists it as created by
+/// setup *and*, for a resource that takes tags, it still carries this
+/// suffix's tags (`tags` None: takes no tags, the manifest alone decides).
+/// Adopted resources are never listed as created, so they are always kept.
+pub fn removal(
+    exists: bool,
+    created: bool,
+    tags: Option<&[(String, String)]>,
+    suffix: &str,
+) -> Removal {
+    if !exists {
+        return Removal::Absent;
+    }
+    if !created {
+        return Removal::Keep("not created by setup (not in the manifest)".into());
+    }
+    match tags {
+        Some(tags) if !is_ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), suffix) => {
+            Removal::Keep(not_ours(suffix, true))
+        }
+        _ => Removal::Delete,
+    }
+}
+
+impl Removal {
+    pub fn step(&self, kind: &str, name: impl Into<String>) -> Step {
+        match self {
+            Removal::Delete => Step::new(kind, name, Action::Delete),
+            Removal::Keep(why) => Step::new(kind, name, Action::Keep).with(why.clone()),
+            Removal::Absent => Step::new(kind, name, Action::Absent),
+        }
+    }
+}
+
 /// Whether a resource's tags say it belongs to the stack of `suffix`: both
 /// `ManagedBy=compliance` and `ComplianceSuffix={suffix}`.
 pub fn is_ours<'t>(tags: impl IntoIterator<Item = (&'t str, &'t str)>, suffix: &str) -> bool {
@@ -375,5 +575,137 @@ mod tests {
                 .unwrap();
         assert_eq!(json["state"], "unknown");
         assert_eq!(json["reasons"][0], "x");
+    }
+
+    fn ours_tags() -> Vec<(String, String)> {
+        pairs(&[("ManagedBy", "compliance"), ("ComplianceSuffix", "dev")])
+    }
+
+    #[test]
+    fn owner_is_decided_by_tags_then_the_manifest() {
+        let ours = ours_tags();
+        let theirs = pairs(&[("ManagedBy", "compliance"), ("ComplianceSuffix", "prod")]);
+        assert_eq!(Owner::of(Some(&ours), "dev", false, false), Owner::Tagged);
+        assert_eq!(
+            Owner::of(Some(&theirs), "dev", true, false),
+            Owner::Recorded
+        );
+        assert_eq!(Owner::of(None, "dev", true, false), Owner::Recorded);
+        assert_eq!(Owner::of(None, "dev", false, true), Owner::Adopted);
+        assert_eq!(
+            Owner::of(Some(&theirs), "dev", false, false),
+            Owner::Foreign
+        );
+        assert_eq!(Owner::of(None, "dev", false, false), Owner::Foreign);
+    }
+
+    #[test]
+    fn setup_creates_the_missing_updates_its_own_and_never_takes_over_another() {
+        let drift = || {
+            vec![Planned::new(
+                1u8,
+                Change::new("state", "DISABLED", "ENABLED"),
+            )]
+        };
+        let decide = |found, unowned| Intent::decide(found, unowned);
+        assert_eq!(decide(None, Unowned::Refuse), Intent::<u8>::Create);
+        assert_eq!(
+            decide(Some((Owner::Tagged, drift())), Unowned::Refuse),
+            Intent::Update(drift())
+        );
+        assert_eq!(
+            decide(Some((Owner::Recorded, drift())), Unowned::Refuse),
+            Intent::Update(drift())
+        );
+        assert_eq!(
+            decide(Some((Owner::Foreign, drift())), Unowned::Refuse),
+            Intent::Refuse
+        );
+        assert_eq!(
+            decide(Some((Owner::Foreign, vec![])), Unowned::Claim),
+            Intent::Update(vec![])
+        );
+        assert_eq!(
+            decide(Some((Owner::Foreign, drift())), Unowned::Adopt),
+            Intent::Adopt
+        );
+        assert_eq!(
+            decide(Some((Owner::Adopted, drift())), Unowned::Refuse),
+            Intent::Adopt,
+            "an adopted resource is never changed"
+        );
+    }
+
+    #[test]
+    fn the_plan_renders_as_steps_and_states() {
+        let created = vec!["tags a=b".to_string()];
+        let create: Intent<u8> = Intent::Create;
+        let step = create.step("events-rule", "r", created.clone());
+        assert_eq!((step.action, step.detail), (Action::Create, created));
+        assert_eq!(create.state("dev", true), State::Missing);
+
+        let changes = vec![
+            Planned::new(1u8, Change::new("state", "DISABLED", "ENABLED")),
+            Planned::new(2u8, Change::new("target", "none", "t")),
+            Planned::new(1u8, Change::new("pattern", "a", "b")),
+        ];
+        let update = Intent::Update(changes);
+        let step = update.step("events-rule", "r", vec![]);
+        assert_eq!(step.action, Action::Update);
+        assert_eq!(step.detail.len(), 3);
+        assert_eq!(update.parts(), vec![1, 2], "one call per part, in order");
+        assert!(matches!(update.state("dev", true), State::Drifted(r) if r.len() == 3));
+
+        let unchanged: Intent<u8> = Intent::Update(vec![]);
+        assert_eq!(unchanged.step("k", "n", vec![]).action, Action::Unchanged);
+        assert!(unchanged.parts().is_empty());
+        assert_eq!(unchanged.state("dev", true), State::Present);
+
+        assert_eq!(
+            Intent::<u8>::Refuse.state("dev", true),
+            State::Foreign(vec![
+                "not tagged ManagedBy=compliance, ComplianceSuffix=dev".into()
+            ])
+        );
+        assert_eq!(
+            Intent::<u8>::Adopt.step("k", "n", vec![]).action,
+            Action::Adopt
+        );
+    }
+
+    #[test]
+    fn teardown_deletes_only_what_setup_created_and_still_tagged() {
+        let ours = ours_tags();
+        let untagged = pairs(&[("ManagedBy", "compliance")]);
+        assert_eq!(removal(false, true, Some(&ours), "dev"), Removal::Absent);
+        assert_eq!(removal(true, true, Some(&ours), "dev"), Removal::Delete);
+        assert_eq!(
+            removal(true, false, Some(&ours), "dev"),
+            Removal::Keep("not created by setup (not in the manifest)".into()),
+            "tagged ours but not recorded as created (adopted or someone's copy)"
+        );
+        assert_eq!(
+            removal(true, true, Some(&untagged), "dev"),
+            Removal::Keep("not tagged ManagedBy=compliance, ComplianceSuffix=dev".into()),
+            "recorded but its tags were removed"
+        );
+        assert_eq!(
+            removal(true, true, Some(&ours), "prod"),
+            Removal::Keep(not_ours("prod", true))
+        );
+        assert_eq!(
+            removal(true, true, None, "dev"),
+            Removal::Delete,
+            "takes no tags: the manifest decides"
+        );
+        assert!(matches!(
+            removal(true, false, None, "dev"),
+            Removal::Keep(_)
+        ));
+        let step = Removal::Keep("why".into()).step("k", "n");
+        assert_eq!(
+            (step.action, step.detail),
+            (Action::Keep, vec!["why".to_string()])
+        );
     }
 }

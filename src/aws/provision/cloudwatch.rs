@@ -35,10 +35,10 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, tags_text, teardown, Ctx, Inspection, Managed, Step,
 };
-use crate::core::plan::Planned;
-use crate::core::provision::cloudwatch::{alarm_changes, Alarm, Part};
+use crate::core::plan::{Planned, Unowned};
+use crate::core::provision::cloudwatch::{alarm_changes, dashboard_changes, Alarm, Body, Part};
 pub use crate::core::provision::cloudwatch::{
     ALARM_EVALUATION_PERIODS, ALARM_PERIOD, ALARM_TREAT_MISSING_DATA,
 };
@@ -50,198 +50,156 @@ use serde_json::Value;
 
 const SERVICE: &str = "cloudwatch";
 
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let mut steps = vec![ensure_dashboard(ctx, manifest).await?];
-    steps.push(ensure_alarm(ctx, manifest).await?);
-    Ok(steps)
-}
+/// The dashboard, as one managed resource. It takes no tags: the manifest
+/// alone says setup created it.
+pub struct Dashboard;
 
-pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let name = ctx.names.dashboard.clone();
-    let dashboard = match read_dashboard(ctx).await? {
-        None => Inspection::new(kind::DASHBOARD, name, State::Missing),
-        Some(body) => {
-            let same = body.as_ref() == Some(&ctx.spec.dashboard_body());
-            if !manifest.owns(kind::DASHBOARD) && !same {
-                Inspection::new(
-                    kind::DASHBOARD,
-                    name,
-                    State::Foreign(vec![
-                        "not created by setup (dashboards take no tags and the manifest does not list it)".into(),
-                    ]),
-                )
-            } else if same {
-                Inspection::new(kind::DASHBOARD, name, State::Present)
-            } else {
-                Inspection::new(
-                    kind::DASHBOARD,
-                    name,
-                    State::Drifted(vec![body_reason(&body)]),
-                )
-            }
-        }
-    };
-    let name = ctx.names.alarm.clone();
-    let alarm = match read_alarm(ctx).await? {
-        None => Inspection::new(kind::ALARM, name, State::Missing),
-        Some((alarm, tags)) => {
-            if !ours(ctx.spec, tag_refs(&tags)) && !manifest.owns(kind::ALARM) {
-                Inspection::new(
-                    kind::ALARM,
-                    name,
-                    State::Foreign(vec![not_ours_reason(ctx)]),
-                )
-            } else {
-                let reasons: Vec<String> = alarm_changes(ctx.spec, &plain(&alarm), &tags)
-                    .iter()
-                    .map(Planned::reason)
-                    .collect();
-                if reasons.is_empty() {
-                    Inspection::new(kind::ALARM, name, State::Present)
-                } else {
-                    Inspection::new(kind::ALARM, name, State::Drifted(reasons))
-                }
-            }
-        }
-    };
-    Ok(vec![dashboard, alarm])
-}
+impl Managed for Dashboard {
+    /// The body; `None` when it is not JSON.
+    type Found = Option<Value>;
+    type Part = Body;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "GetDashboard";
 
-pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let client = ctx.aws.cloudwatch(region);
-    let mut steps = Vec::new();
-
-    let name = ctx.names.alarm.clone();
-    steps.push(match read_alarm(ctx).await? {
-        None => {
-            manifest.created.remove(kind::ALARM);
-            Step::new(kind::ALARM, name, Action::Absent)
-        }
-        Some(_) if !manifest.owns(kind::ALARM) => Step::new(kind::ALARM, name, Action::Keep)
-            .with("not created by setup (not in the manifest)"),
-        Some((_, tags)) if !ours(ctx.spec, tag_refs(&tags)) => {
-            Step::new(kind::ALARM, name, Action::Keep).with(not_ours_reason(ctx))
-        }
-        Some(_) => {
-            if !ctx.dry_run {
-                client
-                    .delete_alarms()
-                    .alarm_names(&name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteAlarms", &e))?;
-                manifest.created.remove(kind::ALARM);
-            }
-            Step::new(kind::ALARM, name, Action::Delete)
-        }
-    });
-
-    let name = ctx.names.dashboard.clone();
-    steps.push(match read_dashboard(ctx).await? {
-        None => {
-            manifest.created.remove(kind::DASHBOARD);
-            Step::new(kind::DASHBOARD, name, Action::Absent)
-        }
-        Some(_) if !manifest.owns(kind::DASHBOARD) => {
-            Step::new(kind::DASHBOARD, name, Action::Keep).with(
-                "not created by setup: dashboards take no tags and the manifest does not list it",
-            )
-        }
-        Some(_) => {
-            if !ctx.dry_run {
-                if let Err(e) = client
-                    .delete_dashboards()
-                    .dashboard_names(&name)
-                    .send()
-                    .await
-                {
-                    let error = AwsError::from_sdk(SERVICE, region, "DeleteDashboards", &e);
-                    if !is_not_found(&error) {
-                        return Err(error);
-                    }
-                }
-                manifest.created.remove(kind::DASHBOARD);
-            }
-            Step::new(kind::DASHBOARD, name, Action::Delete)
-        }
-    });
-    Ok(steps)
-}
-
-async fn ensure_dashboard(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, AwsError> {
-    let name = ctx.names.dashboard.clone();
-    let want = ctx.spec.dashboard_body();
-    let step = match read_dashboard(ctx).await? {
-        None => Step::new(kind::DASHBOARD, name.clone(), Action::Create).with(
-            "widgets: compliance score, violations by severity, score by service, remediation results",
-        ),
-        Some(found) if found.as_ref() == Some(&want) => {
-            if !ctx.dry_run {
-                manifest.created.insert(kind::DASHBOARD.into(), name.clone());
-            }
-            return Ok(Step::new(kind::DASHBOARD, name, Action::Unchanged));
-        }
-        Some(_) if !manifest.owns(kind::DASHBOARD) => {
-            return Err(AwsError::local(
-                SERVICE,
-                ctx.region(),
-                "GetDashboard",
-                "NameTaken",
-                format!(
-                    "dashboard {name} exists, setup's manifest does not list it and its body is not setup's; setup will not overwrite someone else's dashboard: choose another --suffix or remove it"
-                ),
-            ));
-        }
-        Some(found) => {
-            Step::new(kind::DASHBOARD, name.clone(), Action::Update).with(format!(
-                "body {} -> the dashboard setup writes",
-                if found.is_some() { "differs" } else { "unreadable" }
-            ))
-        }
-    };
-    if ctx.dry_run {
-        return Ok(step);
+    fn kind(&self) -> String {
+        kind::DASHBOARD.into()
     }
-    let region = ctx.region();
-    let out = ctx
-        .aws
-        .cloudwatch(region)
-        .put_dashboard()
-        .dashboard_name(&name)
-        .dashboard_body(want.to_string())
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutDashboard", &e))?;
-    manifest.created.insert(kind::DASHBOARD.into(), name);
-    let mut step = step;
-    for message in out.dashboard_validation_messages() {
-        step = step.with(format!(
-            "CloudWatch warns: {} {}",
-            message.data_path().unwrap_or_default(),
-            message.message().unwrap_or_default()
-        ));
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&Option<Value>>) -> String {
+        ctx.names.dashboard.clone()
     }
-    Ok(step)
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Option<Value>>, AwsError> {
+        read_dashboard(ctx).await
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &Option<Value>) -> String {
+        ctx.names.dashboard.clone()
+    }
+
+    fn tags<'f>(&self, _found: &'f Option<Value>) -> Option<&'f [(String, String)]> {
+        None
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Option<Value>) -> Vec<Planned<Body>> {
+        dashboard_changes(ctx.spec, found.as_ref())
+    }
+
+    /// A dashboard under our name that the manifest does not list is ours only
+    /// when its body is exactly what setup writes (a run that failed before
+    /// saving its manifest); any other body is someone else's.
+    fn unowned(&self, ctx: &Ctx<'_>, found: &Option<Value>) -> Unowned {
+        if dashboard_changes(ctx.spec, found.as_ref()).is_empty() {
+            Unowned::Claim
+        } else {
+            Unowned::Refuse
+        }
+    }
+
+    fn create_detail(&self, _ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            "widgets: compliance score, violations by severity, score by service, remediation results"
+                .into(),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let warnings = put_dashboard(ctx).await?;
+        *made = Some(ctx.names.dashboard.clone());
+        Ok(warnings)
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        _found: &Option<Value>,
+        _parts: &[Body],
+    ) -> Result<(), AwsError> {
+        put_dashboard(ctx).await.map(drop)
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Option<Value>) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        if let Err(e) = ctx
+            .aws
+            .cloudwatch(region)
+            .delete_dashboards()
+            .dashboard_names(&ctx.names.dashboard)
+            .send()
+            .await
+        {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteDashboards", &e);
+            if !is_not_found(&error) {
+                return Err(error);
+            }
+        }
+        Ok(Vec::new())
+    }
 }
 
-async fn ensure_alarm(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, AwsError> {
-    let name = ctx.names.alarm.clone();
-    let region = ctx.region();
-    let Some((alarm, tags)) = read_alarm(ctx).await? else {
+/// The score alarm as read: its settings, ARN and tags.
+pub struct FoundAlarm {
+    settings: Alarm,
+    arn: String,
+    tags: Vec<(String, String)>,
+}
+
+/// The score alarm, as one managed resource.
+pub struct ScoreAlarm;
+
+impl Managed for ScoreAlarm {
+    type Found = FoundAlarm;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeAlarms";
+
+    fn kind(&self) -> String {
+        kind::ALARM.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&FoundAlarm>) -> String {
+        ctx.names.alarm.clone()
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<FoundAlarm>, AwsError> {
+        read_alarm(ctx).await
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &FoundAlarm) -> String {
+        ctx.names.alarm.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f FoundAlarm) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &FoundAlarm) -> Vec<Planned<Part>> {
+        alarm_changes(ctx.spec, &found.settings, &found.tags)
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
         let (namespace, metric, _) = ctx.spec.alarm_metric();
-        let step = Step::new(kind::ALARM, name.clone(), Action::Create)
-            .with(format!(
+        vec![
+            format!(
                 "{namespace}/{metric} ({}) Minimum over {ALARM_PERIOD} s < {} for {ALARM_EVALUATION_PERIODS} period",
                 dimensions_text(ctx),
                 ctx.spec.threshold
-            ))
-            .with(format!("missing data {ALARM_TREAT_MISSING_DATA}"))
-            .with(format!("alarm action {}", ctx.spec.topic_arn()))
-            .with(format!("tags {}", tags_text(ctx)));
-        if ctx.dry_run {
-            return Ok(step);
-        }
+            ),
+            format!("missing data {ALARM_TREAT_MISSING_DATA}"),
+            format!("alarm action {}", ctx.spec.topic_arn()),
+            format!("tags {}", tags_text(ctx)),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
         let mut request = put_alarm(ctx);
         for (k, v) in tag_pairs(ctx.spec) {
             request = request.tags(Tag::builder().key(k).value(v).build());
@@ -249,57 +207,106 @@ async fn ensure_alarm(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, Aw
         request
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutMetricAlarm", &e))?;
-        manifest.created.insert(kind::ALARM.into(), name);
-        return Ok(step);
-    };
-    if !ours(ctx.spec, tag_refs(&tags)) && !manifest.owns(kind::ALARM) {
-        return Err(AwsError::local(
-            SERVICE,
-            region,
-            "DescribeAlarms",
-            "NameTaken",
-            format!(
-                "alarm {name} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's alarm: choose another --suffix or remove it",
-                ctx.spec.suffix
-            ),
-        ));
+            .map_err(|e| AwsError::from_sdk(SERVICE, ctx.region(), "PutMetricAlarm", &e))?;
+        *made = Some(ctx.names.alarm.clone());
+        Ok(Vec::new())
     }
-    if !ctx.dry_run {
-        manifest.created.insert(kind::ALARM.into(), name.clone());
-    }
-    let drifts = alarm_changes(ctx.spec, &plain(&alarm), &tags);
-    if drifts.is_empty() {
-        return Ok(Step::new(kind::ALARM, name, Action::Unchanged));
-    }
-    let mut step = Step::new(kind::ALARM, name, Action::Update);
-    for drift in &drifts {
-        step = step.with(drift.detail());
-    }
-    if ctx.dry_run {
-        return Ok(step);
-    }
-    if drifts.iter().any(|d| d.by == Part::Settings) {
-        put_alarm(ctx)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutMetricAlarm", &e))?;
-    }
-    if drifts.iter().any(|d| d.by == Part::Tags) {
-        let mut request = ctx
-            .aws
-            .cloudwatch(region)
-            .tag_resource()
-            .resource_arn(alarm.alarm_arn().unwrap_or_default());
-        for (k, v) in tag_pairs(ctx.spec) {
-            request = request.tags(Tag::builder().key(k).value(v).build());
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &FoundAlarm,
+        parts: &[Part],
+    ) -> Result<(), AwsError> {
+        let region = ctx.region();
+        for part in parts {
+            match part {
+                Part::Settings => {
+                    put_alarm(ctx)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutMetricAlarm", &e))?;
+                }
+                // PutMetricAlarm ignores tags on an existing alarm.
+                Part::Tags => {
+                    let mut request = ctx
+                        .aws
+                        .cloudwatch(region)
+                        .tag_resource()
+                        .resource_arn(&found.arn);
+                    for (k, v) in tag_pairs(ctx.spec) {
+                        request = request.tags(Tag::builder().key(k).value(v).build());
+                    }
+                    request
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+                }
+            }
         }
-        request
+        Ok(())
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &FoundAlarm) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        ctx.aws
+            .cloudwatch(region)
+            .delete_alarms()
+            .alarm_names(&ctx.names.alarm)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteAlarms", &e))?;
+        Ok(Vec::new())
     }
-    Ok(step)
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    Ok(vec![
+        setup(ctx, manifest, &Dashboard).await?,
+        setup(ctx, manifest, &ScoreAlarm).await?,
+    ])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let mut out: Vec<Inspection> = status(ctx, manifest, &Dashboard)
+        .await?
+        .into_iter()
+        .collect();
+    out.extend(status(ctx, manifest, &ScoreAlarm).await?);
+    Ok(out)
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    Ok(vec![
+        teardown(ctx, manifest, &ScoreAlarm).await?,
+        teardown(ctx, manifest, &Dashboard).await?,
+    ])
+}
+
+/// PutDashboard with the body setup writes; CloudWatch's validation warnings
+/// come back as detail lines.
+async fn put_dashboard(ctx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
+    let region = ctx.region();
+    let out = ctx
+        .aws
+        .cloudwatch(region)
+        .put_dashboard()
+        .dashboard_name(&ctx.names.dashboard)
+        .dashboard_body(ctx.spec.dashboard_body().to_string())
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutDashboard", &e))?;
+    Ok(out
+        .dashboard_validation_messages()
+        .iter()
+        .map(|message| {
+            format!(
+                "CloudWatch warns: {} {}",
+                message.data_path().unwrap_or_default(),
+                message.message().unwrap_or_default()
+            )
+        })
+        .collect())
 }
 
 /// PutMetricAlarm with every setting of the spec (it replaces the whole alarm).
@@ -385,9 +392,7 @@ async fn read_dashboard(ctx: &Ctx<'_>) -> Result<Option<Option<Value>>, AwsError
 }
 
 /// The alarm and its tags, or `None` when it does not exist.
-async fn read_alarm(
-    ctx: &Ctx<'_>,
-) -> Result<Option<(MetricAlarm, Vec<(String, String)>)>, AwsError> {
+async fn read_alarm(ctx: &Ctx<'_>) -> Result<Option<FoundAlarm>, AwsError> {
     let region = ctx.region();
     let client = ctx.aws.cloudwatch(region);
     let out = client
@@ -423,18 +428,15 @@ async fn read_alarm(
             .collect(),
         None => Vec::new(),
     };
-    Ok(Some((alarm, tags)))
+    Ok(Some(FoundAlarm {
+        settings: plain(&alarm),
+        arn: alarm.alarm_arn().unwrap_or_default().to_string(),
+        tags,
+    }))
 }
 
 fn is_not_found(error: &AwsError) -> bool {
     error.is(&["ResourceNotFound", "ResourceNotFoundException"])
-}
-
-fn body_reason(body: &Option<Value>) -> String {
-    match body {
-        Some(_) => "body: expected the dashboard setup writes (score, violations by severity, score by service, remediation results), found a different body".into(),
-        None => "body: expected the dashboard setup writes, found a body that is not JSON".into(),
-    }
 }
 
 fn dimensions_text(ctx: &Ctx<'_>) -> String {
@@ -445,11 +447,4 @@ fn dimensions_text(ctx: &Ctx<'_>) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn not_ours_reason(ctx: &Ctx<'_>) -> String {
-    format!(
-        "not tagged ManagedBy=compliance, ComplianceSuffix={}",
-        ctx.spec.suffix
-    )
 }

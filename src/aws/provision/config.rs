@@ -7,6 +7,12 @@
 //! the channel delivers snapshots into the evidence bucket, and the managed
 //! rules evaluate the same conditions the local rule files describe.
 //!
+//! Shape: the rules and the aggregator are managed resources
+//! ([`crate::aws::provision::Managed`]: [`StackRule`], [`StackAggregator`]),
+//! planned, applied and guarded by the driver; the recorder and the channel
+//! still have hand-written steps below (adoption, `--adopt-recorder`, starting
+//! the recorder once the channel exists).
+//!
 //! Decisions:
 //! - **One recorder and one channel per account and region.** A recorder that
 //!   exists and is not ours is reused and recorded in `manifest.adopted`
@@ -49,12 +55,12 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, teardown, Action, Ctx, Inspection, Managed, State, Step,
 };
-use crate::core::plan::Change;
+use crate::core::plan::{Change, Planned};
 use crate::core::provision::config::{
-    aggregator_diffs, channel_diffs, expected_scope, or_none, reasons, recorder_diffs, rule_diffs,
-    sorted, Aggregator, Channel, FoundRule, Recorder,
+    aggregator_changes, channel_diffs, expected_scope, or_none, reasons, recorder_diffs,
+    rule_changes, sorted, Aggregator, Channel, ConfigPart, FoundRule, Recorder,
 };
 use crate::core::stack::{ManagedRule, Manifest};
 use aws_sdk_config::types::{
@@ -251,11 +257,6 @@ async fn read_tags(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<(String, String)>, Aw
         ));
     }
     Ok(out)
-}
-
-/// The spec's tags that are missing or different.
-fn tag_diffs(ctx: &Ctx<'_>, tags: &[(String, String)]) -> Vec<Change> {
-    crate::core::plan::tag_changes(&ctx.spec.tags(), tags)
 }
 
 fn sdk_tags(ctx: &Ctx<'_>) -> Vec<Tag> {
@@ -573,7 +574,9 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
     steps.push(recorder_step);
     steps.push(channel_step);
     steps.extend(ensure_rules(ctx, manifest).await?);
-    steps.extend(ensure_aggregator(ctx, manifest).await?);
+    if aggregator_listed(ctx, manifest) {
+        steps.push(setup(ctx, manifest, &StackAggregator).await?);
+    }
     Ok(steps)
 }
 
@@ -760,229 +763,268 @@ async fn ensure_recording(
     Ok(())
 }
 
-fn rule_create_step(ctx: &Ctx<'_>, rule: &ManagedRule) -> Step {
-    let mut step = Step::new(&rule_kind(&rule.name), rule.name.clone(), Action::Create)
-        .with(format!("managed rule {}", rule.identifier));
-    if !rule.parameters.is_empty() {
-        step = step.with(format!("parameters {}", parameters_json(&rule.parameters)));
-    }
-    if rule.periodic {
-        step = step.with(format!(
-            "MaximumExecutionFrequency {}",
-            ctx.spec.frequency.as_config()
-        ));
-    }
-    let scope = expected_scope(rule, ResourceType::values());
-    if !scope.is_empty() {
-        step = step.with(format!("scope {}", scope.join(", ")));
-    }
-    step
+/// A rule as read: its settings and tags.
+pub struct ReadRule {
+    rule: FoundRule,
+    tags: Vec<(String, String)>,
 }
 
-async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let frequency = ctx.spec.frequency.as_config();
-    let existing = read_rules(ctx).await?;
-    let mut steps = Vec::new();
-    for rule in &ctx.spec.rules {
-        let rule_kind = rule_kind(&rule.name);
-        let found = existing.get(&rule.name).filter(|f| !f.deleting());
-        let Some(found) = found else {
-            steps.push(rule_create_step(ctx, rule));
-            if !ctx.dry_run {
-                put_rule(ctx, rule).await?;
-                manifest.created.insert(rule_kind, rule.name.clone());
-            }
-            continue;
+/// One Config rule, as one managed resource: a rule of the spec (`want`), or
+/// one setup created that the spec no longer has (which setup deletes).
+/// `listed` is what one DescribeConfigRules listing of the region found under
+/// its name, so the rules cost one listing, not one call each.
+pub struct StackRule<'s> {
+    name: String,
+    want: Option<&'s ManagedRule>,
+    listed: Option<FoundRule>,
+}
+
+impl Managed for StackRule<'_> {
+    type Found = ReadRule;
+    type Part = ConfigPart;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeConfigRules";
+
+    fn kind(&self) -> String {
+        rule_kind(&self.name)
+    }
+
+    fn name(&self, _ctx: &Ctx<'_>, _found: Option<&ReadRule>) -> String {
+        self.name.clone()
+    }
+
+    /// A rule being deleted counts as gone.
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<ReadRule>, AwsError> {
+        let Some(rule) = self.listed.clone().filter(|f| !f.deleting()) else {
+            return Ok(None);
         };
-        let tags = read_tags(ctx, &found.arn).await?;
-        if !manifest.owns(&rule_kind) && !ours(ctx.spec, tag_refs(&tags)) {
-            return Err(AwsError::local(
-                SERVICE,
-                ctx.region(),
-                "PutConfigRule",
-                "NameTaken",
-                format!(
-                    "Config rule {} exists but setup did not create it and it is not tagged {}={}, {}={}: setup will not overwrite it; delete or rename it, or choose another --suffix",
-                    rule.name,
-                    crate::core::stack::MANAGED_BY.0,
-                    crate::core::stack::MANAGED_BY.1,
-                    crate::core::stack::SUFFIX_TAG,
-                    ctx.spec.suffix
-                ),
+        let tags = read_tags(ctx, &rule.arn).await?;
+        Ok(Some(ReadRule { rule, tags }))
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, _found: &ReadRule) -> String {
+        self.name.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f ReadRule) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &ReadRule) -> Vec<Planned<ConfigPart>> {
+        match self.want {
+            Some(want) => rule_changes(
+                ctx.spec,
+                want,
+                &found.rule,
+                &found.tags,
+                ResourceType::values(),
+            ),
+            None => Vec::new(),
+        }
+    }
+
+    fn unwanted(&self, _ctx: &Ctx<'_>) -> Option<String> {
+        self.want.is_none().then(|| {
+            "no longer among the rules to deploy (disabled in compliance.toml or removed from the catalogue)".to_string()
+        })
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        let Some(rule) = self.want else {
+            return Vec::new();
+        };
+        let mut detail = vec![format!("managed rule {}", rule.identifier)];
+        if !rule.parameters.is_empty() {
+            detail.push(format!("parameters {}", parameters_json(&rule.parameters)));
+        }
+        if rule.periodic {
+            detail.push(format!(
+                "MaximumExecutionFrequency {}",
+                ctx.spec.frequency.as_config()
             ));
         }
-        let diffs = rule_diffs(frequency, rule, found, ResourceType::values());
-        let tag_fixes = tag_diffs(ctx, &tags);
-        let step = if diffs.is_empty() && tag_fixes.is_empty() {
-            Step::new(&rule_kind, rule.name.clone(), Action::Unchanged)
-        } else {
-            let mut step = Step::new(&rule_kind, rule.name.clone(), Action::Update);
-            step.detail.extend(diffs.iter().map(Change::detail));
-            step.detail.extend(tag_fixes.iter().map(Change::detail));
-            if !ctx.dry_run {
-                if !diffs.is_empty() {
-                    put_rule(ctx, rule).await?;
-                }
-                if !tag_fixes.is_empty() {
-                    tag_resource(ctx, &found.arn).await?;
-                }
-            }
-            step
-        };
-        steps.push(step);
-        if !ctx.dry_run {
-            manifest.created.insert(rule_kind, rule.name.clone());
+        let scope = expected_scope(rule, ResourceType::values());
+        if !scope.is_empty() {
+            detail.push(format!("scope {}", scope.join(", ")));
         }
+        detail
     }
-    steps.extend(remove_stale_rules(ctx, manifest, &existing).await?);
-    Ok(steps)
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        if let Some(rule) = self.want {
+            put_rule(ctx, rule).await?;
+            *made = Some(self.name.clone());
+        }
+        Ok(Vec::new())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &ReadRule,
+        parts: &[ConfigPart],
+    ) -> Result<(), AwsError> {
+        for part in parts {
+            match (part, self.want) {
+                (ConfigPart::Put, Some(rule)) => put_rule(ctx, rule).await?,
+                (ConfigPart::Tags, _) => tag_resource(ctx, &found.rule.arn).await?,
+                (ConfigPart::Put, None) => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &ReadRule) -> Result<Vec<String>, AwsError> {
+        delete_rule(ctx, &self.name).await?;
+        Ok(Vec::new())
+    }
 }
 
-/// Rules setup created that are no longer in the spec (disabled in
-/// compliance.toml or dropped from the catalogue).
-async fn remove_stale_rules(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    existing: &BTreeMap<String, FoundRule>,
-) -> Result<Vec<Step>, AwsError> {
-    let wanted: BTreeSet<&str> = ctx.spec.rules.iter().map(|r| r.name.as_str()).collect();
+/// The rules setup manages: every rule of the spec, then those it created
+/// that the spec no longer has.
+async fn stack_rules<'s>(
+    ctx: &Ctx<'s>,
+    manifest: &Manifest,
+) -> Result<Vec<StackRule<'s>>, AwsError> {
+    let mut listed = read_rules(ctx).await?;
+    let spec: &'s crate::core::stack::StackSpec = ctx.spec;
+    let mut out: Vec<StackRule<'s>> = spec
+        .rules
+        .iter()
+        .map(|rule| StackRule {
+            name: rule.name.clone(),
+            want: Some(rule),
+            listed: listed.remove(&rule.name),
+        })
+        .collect();
+    let prefix = format!("{}:", kind::CONFIG_RULE);
+    let wanted: BTreeSet<&str> = spec.rules.iter().map(|r| r.name.as_str()).collect();
     let stale: Vec<String> = manifest
         .created
         .iter()
-        .filter(|(k, _)| k.starts_with(&format!("{}:", kind::CONFIG_RULE)))
+        .filter(|(k, _)| k.starts_with(&prefix))
         .map(|(_, name)| name.clone())
         .filter(|name| !wanted.contains(name.as_str()))
         .collect();
+    out.extend(stale.into_iter().map(|name| StackRule {
+        listed: listed.remove(&name),
+        name,
+        want: None,
+    }));
+    Ok(out)
+}
+
+async fn ensure_rules(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let mut steps = Vec::new();
-    for name in stale {
-        let why = "no longer among the rules to deploy (disabled in compliance.toml or removed from the catalogue)";
-        steps.push(remove_rule(ctx, manifest, existing, &name, why).await?);
+    for rule in stack_rules(ctx, manifest).await? {
+        steps.push(setup(ctx, manifest, &rule).await?);
     }
     Ok(steps)
 }
 
-/// Deletes one rule setup created, if it still carries our tags.
-async fn remove_rule(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    existing: &BTreeMap<String, FoundRule>,
-    name: &str,
-    why: &str,
-) -> Result<Step, AwsError> {
-    let rule_kind = rule_kind(name);
-    let Some(found) = existing.get(name).filter(|f| !f.deleting()) else {
-        if !ctx.dry_run {
-            manifest.created.remove(&rule_kind);
-        }
-        return Ok(Step::new(&rule_kind, name, Action::Absent));
-    };
-    let tags = read_tags(ctx, &found.arn).await?;
-    if !ours(ctx.spec, tag_refs(&tags)) {
-        return Ok(Step::new(&rule_kind, name, Action::Keep).with(format!(
-            "no longer tagged {}={} and {}={}: left in place",
-            crate::core::stack::MANAGED_BY.0,
-            crate::core::stack::MANAGED_BY.1,
-            crate::core::stack::SUFFIX_TAG,
-            ctx.spec.suffix
-        )));
-    }
-    if !ctx.dry_run {
-        delete_rule(ctx, name).await?;
-        manifest.created.remove(&rule_kind);
-    }
-    Ok(Step::new(&rule_kind, name, Action::Delete).with(why))
+/// The aggregator as read: its sources and tags.
+pub struct ReadAggregator {
+    aggregator: Aggregator,
+    tags: Vec<(String, String)>,
 }
 
-async fn ensure_aggregator(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.aggregator.clone();
-    if ctx.spec.aggregator_regions.is_empty() {
-        if !manifest.owns(kind::AGGREGATOR) {
-            return Ok(Vec::new());
-        }
-        return Ok(vec![
-            remove_aggregator(
-                ctx,
-                manifest,
-                "no --regions given: the aggregator is no longer wanted",
-            )
-            .await?,
-        ]);
+/// The optional aggregator, as one managed resource: wanted while
+/// `spec.aggregator_regions` is non-empty; without regions, the one setup
+/// created is removed (under the teardown guard).
+pub struct StackAggregator;
+
+impl Managed for StackAggregator {
+    type Found = ReadAggregator;
+    type Part = ConfigPart;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeConfigurationAggregators";
+
+    fn kind(&self) -> String {
+        kind::AGGREGATOR.into()
     }
-    let existing = read_aggregator(ctx).await?;
-    let Some(found) = existing else {
-        let step = Step::new(kind::AGGREGATOR, name.clone(), Action::Create)
-            .with(format!("account {}", ctx.spec.account))
-            .with(format!(
-                "regions {}",
-                ctx.spec.aggregator_regions.join(", ")
-            ));
-        if !ctx.dry_run {
-            put_aggregator(ctx).await?;
-            manifest.created.insert(kind::AGGREGATOR.into(), name);
-        }
-        return Ok(vec![step]);
-    };
-    let tags = read_tags(ctx, &found.arn).await?;
-    if !manifest.owns(kind::AGGREGATOR) && !ours(ctx.spec, tag_refs(&tags)) {
-        return Err(AwsError::local(
-            SERVICE,
-            ctx.region(),
-            "PutConfigurationAggregator",
-            "NameTaken",
-            format!(
-                "Config aggregator {name} exists but setup did not create it and it is not tagged with suffix {}: setup will not overwrite it",
-                ctx.spec.suffix
-            ),
-        ));
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&ReadAggregator>) -> String {
+        ctx.names.aggregator.clone()
     }
-    let diffs = aggregator_diffs(ctx.spec, &found);
-    let tag_fixes = tag_diffs(ctx, &tags);
-    let step = if diffs.is_empty() && tag_fixes.is_empty() {
-        Step::new(kind::AGGREGATOR, name.clone(), Action::Unchanged)
-    } else {
-        let mut step = Step::new(kind::AGGREGATOR, name.clone(), Action::Update);
-        step.detail.extend(diffs.iter().map(Change::detail));
-        step.detail.extend(tag_fixes.iter().map(Change::detail));
-        if !ctx.dry_run {
-            put_aggregator(ctx).await?;
-            if !tag_fixes.is_empty() {
-                tag_resource(ctx, &found.arn).await?;
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<ReadAggregator>, AwsError> {
+        let Some(aggregator) = read_aggregator(ctx).await? else {
+            return Ok(None);
+        };
+        let tags = read_tags(ctx, &aggregator.arn).await?;
+        Ok(Some(ReadAggregator { aggregator, tags }))
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &ReadAggregator) -> String {
+        ctx.names.aggregator.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f ReadAggregator) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &ReadAggregator) -> Vec<Planned<ConfigPart>> {
+        aggregator_changes(ctx.spec, &found.aggregator, &found.tags)
+    }
+
+    fn unwanted(&self, ctx: &Ctx<'_>) -> Option<String> {
+        ctx.spec
+            .aggregator_regions
+            .is_empty()
+            .then(|| "no --regions given: the aggregator is no longer wanted".to_string())
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            format!("account {}", ctx.spec.account),
+            format!("regions {}", ctx.spec.aggregator_regions.join(", ")),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        put_aggregator(ctx).await?;
+        *made = Some(ctx.names.aggregator.clone());
+        Ok(Vec::new())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &ReadAggregator,
+        parts: &[ConfigPart],
+    ) -> Result<(), AwsError> {
+        for part in parts {
+            match part {
+                ConfigPart::Put => put_aggregator(ctx).await?,
+                ConfigPart::Tags => tag_resource(ctx, &found.aggregator.arn).await?,
             }
         }
-        step
-    };
-    if !ctx.dry_run {
-        manifest.created.insert(kind::AGGREGATOR.into(), name);
+        Ok(())
     }
-    Ok(vec![step])
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<'_>,
+        _found: &ReadAggregator,
+    ) -> Result<Vec<String>, AwsError> {
+        delete_aggregator(ctx).await?;
+        Ok(Vec::new())
+    }
 }
 
-async fn remove_aggregator(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    why: &str,
-) -> Result<Step, AwsError> {
-    let name = ctx.names.aggregator.clone();
-    let Some(found) = read_aggregator(ctx).await? else {
-        if !ctx.dry_run {
-            manifest.created.remove(kind::AGGREGATOR);
-        }
-        return Ok(Step::new(kind::AGGREGATOR, name, Action::Absent));
-    };
-    let tags = read_tags(ctx, &found.arn).await?;
-    if !ours(ctx.spec, tag_refs(&tags)) {
-        return Ok(
-            Step::new(kind::AGGREGATOR, name, Action::Keep).with(format!(
-                "no longer tagged with suffix {}: left in place",
-                ctx.spec.suffix
-            )),
-        );
-    }
-    if !ctx.dry_run {
-        delete_aggregator(ctx).await?;
-        manifest.created.remove(kind::AGGREGATOR);
-    }
-    Ok(Step::new(kind::AGGREGATOR, name, Action::Delete).with(why))
+/// Whether the aggregator has a place in setup's and status's list: wanted
+/// (regions given), or one setup created that is to go. (A run without
+/// regions and without one says nothing of aggregators.)
+fn aggregator_listed(ctx: &Ctx<'_>, manifest: &Manifest) -> bool {
+    !ctx.spec.aggregator_regions.is_empty() || manifest.owns(kind::AGGREGATOR)
 }
 
 // ---------------------------------------------------------------------------
@@ -991,7 +1033,6 @@ async fn remove_aggregator(
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
     let mut out = Vec::new();
-    let frequency = ctx.spec.frequency.as_config();
 
     out.push(match read_recorder(ctx).await? {
         None => Inspection::new(kind::RECORDER, ctx.names.recorder.clone(), State::Missing),
@@ -1037,83 +1078,12 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
         ),
     });
 
-    let existing = read_rules(ctx).await?;
-    for rule in &ctx.spec.rules {
-        let rule_kind = rule_kind(&rule.name);
-        let Some(found) = existing.get(&rule.name).filter(|f| !f.deleting()) else {
-            out.push(Inspection::new(
-                &rule_kind,
-                rule.name.clone(),
-                State::Missing,
-            ));
-            continue;
-        };
-        let tags = read_tags(ctx, &found.arn).await?;
-        if !manifest.owns(&rule_kind) && !ours(ctx.spec, tag_refs(&tags)) {
-            out.push(Inspection::new(
-                &rule_kind,
-                rule.name.clone(),
-                State::Foreign(vec![format!(
-                    "not created by setup and not tagged with suffix {}",
-                    ctx.spec.suffix
-                )]),
-            ));
-            continue;
-        }
-        let mut why = reasons(&rule_diffs(frequency, rule, found, ResourceType::values()));
-        why.extend(reasons(&tag_diffs(ctx, &tags)));
-        let state = if why.is_empty() {
-            State::Present
-        } else {
-            State::Drifted(why)
-        };
-        out.push(Inspection::new(&rule_kind, rule.name.clone(), state));
-    }
-    let wanted: BTreeSet<&str> = ctx.spec.rules.iter().map(|r| r.name.as_str()).collect();
-    for (key, name) in &manifest.created {
-        if !key.starts_with(&format!("{}:", kind::CONFIG_RULE)) || wanted.contains(name.as_str()) {
-            continue;
-        }
-        if existing.get(name).is_some_and(|f| !f.deleting()) {
-            out.push(Inspection::new(
-                key,
-                name.clone(),
-                State::Drifted(vec![
-                    "rule: expected none (no longer among the rules to deploy), found deployed; setup deletes it".into(),
-                ]),
-            ));
-        }
+    for rule in stack_rules(ctx, manifest).await? {
+        out.extend(status(ctx, manifest, &rule).await?);
     }
 
-    let aggregator = read_aggregator(ctx).await?;
-    let name = ctx.names.aggregator.clone();
-    match aggregator {
-        None if ctx.spec.aggregator_regions.is_empty() => {}
-        None => out.push(Inspection::new(kind::AGGREGATOR, name, State::Missing)),
-        Some(a) => {
-            let tags = read_tags(ctx, &a.arn).await?;
-            let mine = manifest.owns(kind::AGGREGATOR) || ours(ctx.spec, tag_refs(&tags));
-            let state = if !mine {
-                State::Foreign(vec![format!(
-                    "not created by setup and not tagged with suffix {}",
-                    ctx.spec.suffix
-                )])
-            } else if ctx.spec.aggregator_regions.is_empty() {
-                State::Drifted(vec![
-                    "aggregator: expected none (no --regions given), found one; setup deletes it"
-                        .into(),
-                ])
-            } else {
-                let mut why = reasons(&aggregator_diffs(ctx.spec, &a));
-                why.extend(reasons(&tag_diffs(ctx, &tags)));
-                if why.is_empty() {
-                    State::Present
-                } else {
-                    State::Drifted(why)
-                }
-            };
-            out.push(Inspection::new(kind::AGGREGATOR, name, state));
-        }
+    if aggregator_listed(ctx, manifest) {
+        out.extend(status(ctx, manifest, &StackAggregator).await?);
     }
     Ok(out)
 }
@@ -1125,32 +1095,16 @@ pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspectio
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let mut steps = Vec::new();
 
-    if manifest.owns(kind::AGGREGATOR) {
-        steps.push(remove_aggregator(ctx, manifest, "created by setup").await?);
-    } else if read_aggregator(ctx).await?.is_some() {
-        steps.push(
-            Step::new(kind::AGGREGATOR, ctx.names.aggregator.clone(), Action::Keep)
-                .with("not created by setup"),
-        );
+    // One setup created, or one under our name (then kept, and said so).
+    if manifest.owns(kind::AGGREGATOR) || read_aggregator(ctx).await?.is_some() {
+        steps.push(teardown(ctx, manifest, &StackAggregator).await?);
     }
 
-    let existing = read_rules(ctx).await?;
-    let prefix = format!("{}:", kind::CONFIG_RULE);
-    let mut names: BTreeSet<String> = manifest
-        .created
-        .iter()
-        .filter(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, name)| name.clone())
-        .collect();
-    names.extend(ctx.spec.rules.iter().map(|r| r.name.clone()));
-    for name in names {
-        if manifest.owns(&rule_kind(&name)) {
-            steps.push(remove_rule(ctx, manifest, &existing, &name, "created by setup").await?);
-        } else if existing.get(&name).is_some_and(|f| !f.deleting()) {
-            steps.push(
-                Step::new(&rule_kind(&name), name.clone(), Action::Keep)
-                    .with("not created by setup (not in the manifest)"),
-            );
+    // The spec's rules and every rule the manifest lists; the driver's guard
+    // deletes only those recorded as created and still tagged ours.
+    for rule in stack_rules(ctx, manifest).await? {
+        if rule.listed.is_some() || manifest.owns(&rule.kind()) {
+            steps.push(teardown(ctx, manifest, &rule).await?);
         }
     }
 

@@ -33,9 +33,9 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, tags_text, teardown, Ctx, Inspection, Managed, Step,
 };
-use crate::core::plan::Planned;
+use crate::core::plan::{Intent, Planned};
 pub use crate::core::provision::dynamodb::TTL_ATTRIBUTE;
 use crate::core::provision::dynamodb::{table_changes, Part, Table, HASH_KEY, RANGE_KEY, SCAN_KEY};
 use crate::core::stack::Manifest;
@@ -57,7 +57,7 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
 const SETTLE_POLL: Duration = Duration::from_secs(2);
 
 /// What is read from AWS about the table.
-struct Observed {
+pub struct Observed {
     table: TableDescription,
     tags: Vec<(String, String)>,
     pitr: bool,
@@ -65,166 +65,176 @@ struct Observed {
     ttl: Option<String>,
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.table.clone();
-    let key = stack_key(ctx, manifest).await?;
-    let Some(observed) = read(ctx).await? else {
-        return create(ctx, manifest, key.as_deref()).await;
-    };
-    if !ours(ctx.spec, tag_refs(&observed.tags)) && !manifest.owns(kind::TABLE) {
-        return Err(name_taken(ctx, "DescribeTable"));
+/// The history table, as one managed resource; `key` is the stack key's ARN
+/// (None: no stack key exists yet).
+pub struct HistoryTable {
+    pub key: Option<String>,
+}
+
+impl Managed for HistoryTable {
+    type Found = Observed;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeTable";
+
+    fn kind(&self) -> String {
+        kind::TABLE.into()
     }
-    if observed.table.table_status() == Some(&TableStatus::Deleting) {
-        return Err(AwsError::local(
-            SERVICE,
-            ctx.region(),
-            "DescribeTable",
-            "ResourceInUseException",
-            format!("table {name} is being deleted (a teardown is under way); run setup again once it is gone"),
-        ));
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&Observed>) -> String {
+        ctx.names.table.clone()
     }
-    let observed = if ctx.dry_run || settled(&observed.table) {
-        observed
-    } else {
-        // A table left CREATING or UPDATING by an interrupted run.
-        wait_settled(ctx).await?;
-        read(ctx).await?.ok_or_else(|| vanished(ctx))?
-    };
-    let drifts = compare(ctx, &observed, key.as_deref());
-    if let Some(d) = drifts.iter().find(|d| d.by == Part::Impossible) {
-        return Err(AwsError::local(
+
+    /// A table being deleted counts as gone: status says missing, teardown
+    /// absent, and setup's create says it is being deleted.
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Observed>, AwsError> {
+        Ok(read(ctx)
+            .await?
+            .filter(|o| o.table.table_status() != Some(&TableStatus::Deleting)))
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &Observed) -> String {
+        ctx.names.table.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f Observed) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Observed) -> Vec<Planned<Part>> {
+        compare(ctx, found, self.key.as_deref())
+    }
+
+    fn cannot_apply(
+        &self,
+        ctx: &Ctx<'_>,
+        _found: &Observed,
+        changes: &[Planned<Part>],
+    ) -> Option<AwsError> {
+        let d = changes.iter().find(|d| d.by == Part::Impossible)?;
+        Some(AwsError::local(
             SERVICE,
             ctx.region(),
             "DescribeTable",
             "KeySchemaMismatch",
             format!(
-                "table {name}: {}; a key schema cannot be changed in place: delete the table (after exporting what it holds) and run setup again",
+                "table {}: {}; a key schema cannot be changed in place: delete the table (after exporting what it holds) and run setup again",
+                ctx.names.table,
                 d.reason()
             ),
-        ));
+        ))
     }
-    if !ctx.dry_run {
-        manifest.created.insert(kind::TABLE.into(), name.clone());
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            "billing mode PAY_PER_REQUEST".into(),
+            format!("keys {HASH_KEY} (HASH, S) + {RANGE_KEY} (RANGE, S)"),
+            format!(
+                "global secondary index {}: {SCAN_KEY} (HASH, S) + {HASH_KEY} (RANGE, S), projection ALL",
+                ctx.names.scan_index
+            ),
+            match &self.key {
+                Some(key) => format!("SSE-KMS with the stack key {key}"),
+                None => "SSE-KMS with the stack key (created by the kms step)".to_string(),
+            },
+            "point-in-time recovery enabled".into(),
+            match ctx.spec.retain_days {
+                Some(days) => format!("TTL on {TTL_ATTRIBUTE} (history kept {days} days)"),
+                None => "no TTL: history is kept".to_string(),
+            },
+            format!("tags {}", tags_text(ctx)),
+        ]
     }
-    if drifts.is_empty() {
-        return Ok(vec![Step::new(kind::TABLE, name, Action::Unchanged)]);
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        create(ctx, made, self.key.as_deref()).await
     }
-    let mut step = Step::new(kind::TABLE, name, Action::Update);
-    for drift in &drifts {
-        if !ctx.dry_run {
-            repair(ctx, &observed, drift, key.as_deref()).await?;
+
+    /// Each part with its own call, waiting for the table to settle between
+    /// them. A table a run left CREATING or UPDATING is waited for first and
+    /// compared again, so nothing is applied twice.
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &Observed,
+        parts: &[Part],
+    ) -> Result<(), AwsError> {
+        let fresh;
+        let (observed, parts) = if settled(&found.table) {
+            (found, parts.to_vec())
+        } else {
+            wait_settled(ctx).await?;
+            fresh = read(ctx).await?.ok_or_else(|| vanished(ctx))?;
+            let again = Intent::Update(self.diff(ctx, &fresh)).parts();
+            (&fresh, again)
+        };
+        for part in parts {
+            repair(ctx, observed, part, self.key.as_deref()).await?;
         }
-        step = step.with(drift.detail());
+        Ok(())
     }
-    Ok(vec![step])
-}
 
-pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let name = ctx.names.table.clone();
-    let Some(observed) = read(ctx)
-        .await?
-        .filter(|o| o.table.table_status() != Some(&TableStatus::Deleting))
-    else {
-        return Ok(vec![Inspection::new(kind::TABLE, name, State::Missing)]);
-    };
-    if !ours(ctx.spec, tag_refs(&observed.tags)) && !manifest.owns(kind::TABLE) {
-        return Ok(vec![Inspection::new(
-            kind::TABLE,
-            name,
-            State::Foreign(vec![not_ours_reason(ctx)]),
-        )]);
+    async fn delete_detail(
+        &self,
+        _ctx: &Ctx<'_>,
+        _found: &Observed,
+    ) -> Result<Vec<String>, AwsError> {
+        Ok(vec!["the table and every history item in it".into()])
     }
-    let key = stack_key(ctx, manifest).await?;
-    let reasons: Vec<String> = compare(ctx, &observed, key.as_deref())
-        .iter()
-        .map(Planned::reason)
-        .collect();
-    let state = if reasons.is_empty() {
-        State::Present
-    } else {
-        State::Drifted(reasons)
-    };
-    Ok(vec![Inspection::new(kind::TABLE, name, state)])
-}
 
-pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.table.clone();
-    let region = ctx.region();
-    let Some(table) = describe(ctx).await? else {
-        manifest.created.remove(kind::TABLE);
-        return Ok(vec![Step::new(kind::TABLE, name, Action::Absent)]);
-    };
-    if table.table_status() == Some(&TableStatus::Deleting) {
-        manifest.created.remove(kind::TABLE);
-        return Ok(vec![
-            Step::new(kind::TABLE, name, Action::Absent).with("already being deleted")
-        ]);
-    }
-    if !manifest.owns(kind::TABLE) {
-        return Ok(vec![Step::new(kind::TABLE, name, Action::Keep)
-            .with("not created by setup (not in the manifest)")]);
-    }
-    let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
-    if !ours(ctx.spec, tag_refs(&tags)) {
-        return Ok(vec![
-            Step::new(kind::TABLE, name, Action::Keep).with(not_ours_reason(ctx))
-        ]);
-    }
-    if ctx.dry_run {
-        return Ok(vec![Step::new(kind::TABLE, name, Action::Delete)
-            .with("the table and every history item in it")]);
-    }
-    match ctx
-        .aws
-        .dynamodb(region)
-        .delete_table()
-        .table_name(&name)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) => {
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Observed) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        if let Err(e) = ctx
+            .aws
+            .dynamodb(region)
+            .delete_table()
+            .table_name(&ctx.names.table)
+            .send()
+            .await
+        {
             let error = AwsError::from_sdk(SERVICE, region, "DeleteTable", &e);
             if !error.is(&["ResourceNotFoundException"]) {
                 return Err(error);
             }
         }
+        Ok(Vec::new())
     }
-    manifest.created.remove(kind::TABLE);
-    Ok(vec![
-        Step::new(kind::TABLE, name, Action::Delete).with("the table and every history item in it")
-    ])
+}
+
+/// The table with the stack key looked up (see the kms step).
+pub async fn table(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<HistoryTable, AwsError> {
+    Ok(HistoryTable {
+        key: crate::aws::provision::kms::key_arn(ctx, manifest).await?,
+    })
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let table = table(ctx, manifest).await?;
+    Ok(vec![setup(ctx, manifest, &table).await?])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let table = table(ctx, manifest).await?;
+    Ok(status(ctx, manifest, &table).await?.into_iter().collect())
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    // Deleting needs no key: none is looked up (the key may be gone already).
+    let table = HistoryTable { key: None };
+    Ok(vec![teardown(ctx, manifest, &table).await?])
 }
 
 async fn create(
     ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
+    made: &mut Option<String>,
     key: Option<&str>,
-) -> Result<Vec<Step>, AwsError> {
+) -> Result<Vec<String>, AwsError> {
     let name = ctx.names.table.clone();
     let region = ctx.region();
-    let mut step = Step::new(kind::TABLE, name.clone(), Action::Create)
-        .with("billing mode PAY_PER_REQUEST")
-        .with(format!("keys {HASH_KEY} (HASH, S) + {RANGE_KEY} (RANGE, S)"))
-        .with(format!(
-            "global secondary index {}: {SCAN_KEY} (HASH, S) + {HASH_KEY} (RANGE, S), projection ALL",
-            ctx.names.scan_index
-        ));
-    step = step.with(match (key, ctx.dry_run) {
-        (Some(key), _) => format!("SSE-KMS with the stack key {key}"),
-        (None, true) => "SSE-KMS with the stack key (created by the kms step)".to_string(),
-        (None, false) => "SSE-KMS with the AWS-managed key alias/aws/dynamodb: no stack key exists (run setup again once the kms step succeeds to switch to it)".to_string(),
-    });
-    step = step.with("point-in-time recovery enabled");
-    step = step.with(match ctx.spec.retain_days {
-        Some(days) => format!("TTL on {TTL_ATTRIBUTE} (history kept {days} days)"),
-        None => "no TTL: history is kept".to_string(),
-    });
-    step = step.with(format!("tags {}", tags_text(ctx)));
-    if ctx.dry_run {
-        return Ok(vec![step]);
-    }
-
     let client = ctx.aws.dynamodb(region);
     let mut request = client
         .create_table()
@@ -263,21 +273,35 @@ async fn create(
         Ok(_) => {}
         Err(e) => {
             let error = AwsError::from_sdk(SERVICE, region, "CreateTable", &e);
-            // Created by a concurrent run between our read and this call:
-            // the next run inspects it like any existing table.
             if !error.is(&["ResourceInUseException"]) {
                 return Err(error);
+            }
+            // In use: a table of this name is being deleted (a teardown under
+            // way), or a concurrent run created it since our read.
+            if describe(ctx).await?.and_then(|t| t.table_status().cloned())
+                == Some(TableStatus::Deleting)
+            {
+                return Err(AwsError::local(
+                    SERVICE,
+                    region,
+                    "DescribeTable",
+                    "ResourceInUseException",
+                    format!("table {name} is being deleted (a teardown is under way); run setup again once it is gone"),
+                ));
             }
         }
     }
     // Recorded before the waits so a timeout still leaves it for teardown.
-    manifest.created.insert(kind::TABLE.into(), name.clone());
+    *made = Some(name);
     wait_settled(ctx).await?;
     enable_pitr(ctx).await?;
     if ctx.spec.retain_days.is_some() {
         set_ttl(ctx, TTL_ATTRIBUTE, true).await?;
     }
-    Ok(vec![step])
+    Ok(match key {
+        Some(_) => Vec::new(),
+        None => vec!["no stack key exists: encrypted with DynamoDB's AWS-managed key alias/aws/dynamodb (run setup again once the kms step succeeds to switch to the stack key)".into()],
+    })
 }
 
 /// The table's settings that differ from the spec: what was read, as the
@@ -325,13 +349,13 @@ fn compare(ctx: &Ctx<'_>, observed: &Observed, key: Option<&str>) -> Vec<Planned
 async fn repair(
     ctx: &Ctx<'_>,
     observed: &Observed,
-    drift: &Planned<Part>,
+    part: Part,
     key: Option<&str>,
 ) -> Result<(), AwsError> {
     let region = ctx.region();
     let name = &ctx.names.table;
     let client = ctx.aws.dynamodb(region);
-    match drift.by {
+    match part {
         Part::Impossible => {}
         Part::Tags => {
             let mut request = client
@@ -642,26 +666,6 @@ fn vanished(ctx: &Ctx<'_>) -> AwsError {
     )
 }
 
-fn name_taken(ctx: &Ctx<'_>, operation: &str) -> AwsError {
-    AwsError::local(
-        SERVICE,
-        ctx.region(),
-        operation,
-        "NameTaken",
-        format!(
-            "table {} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's table: choose another --suffix or remove it",
-            ctx.names.table, ctx.spec.suffix
-        ),
-    )
-}
-
-fn not_ours_reason(ctx: &Ctx<'_>) -> String {
-    format!(
-        "not tagged ManagedBy=compliance, ComplianceSuffix={}",
-        ctx.spec.suffix
-    )
-}
-
 fn sse_specification(key: Option<&str>) -> SseSpecification {
     SseSpecification::builder()
         .enabled(true)
@@ -723,9 +727,4 @@ fn build_error<'r>(
             e.to_string(),
         )
     }
-}
-
-/// The stack's KMS key ARN (see the kms step).
-async fn stack_key(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<String>, AwsError> {
-    crate::aws::provision::kms::key_arn(ctx, manifest).await
 }

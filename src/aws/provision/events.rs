@@ -19,7 +19,7 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, tags_text, teardown, Ctx, Inspection, Managed, Step,
 };
 use crate::core::plan::Planned;
 use crate::core::provision::events::{self as plain, rule_changes, Part, Rule};
@@ -31,174 +31,153 @@ const SERVICE: &str = "events";
 /// The id of our target on the rule.
 pub use crate::core::provision::events::TARGET_ID;
 
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.event_rule.clone();
-    let Some(rule) = read(ctx).await? else {
-        return create(ctx, manifest).await;
-    };
-    if !ours(ctx.spec, tag_refs(&rule.tags)) && !manifest.owns(kind::EVENT_RULE) {
-        return Err(AwsError::local(
-            SERVICE,
-            ctx.region(),
-            "DescribeRule",
-            "NameTaken",
+/// The rule, as one managed resource (see [`crate::aws::provision::Managed`]).
+pub struct EventRule;
+
+impl Managed for EventRule {
+    type Found = Rule;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeRule";
+
+    fn kind(&self) -> String {
+        kind::EVENT_RULE.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&Rule>) -> String {
+        ctx.names.event_rule.clone()
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Rule>, AwsError> {
+        read(ctx).await
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, found: &Rule) -> String {
+        found.arn.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f Rule) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Rule) -> Vec<Planned<Part>> {
+        rule_changes(ctx.spec, found)
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            "on the default bus, ENABLED".into(),
+            format!("pattern {}", ctx.spec.event_pattern()),
             format!(
-                "EventBridge rule {name} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's rule: choose another --suffix or remove it",
-                ctx.spec.suffix
+                "target {} ({TARGET_ID}) with an input transformer: {}",
+                ctx.spec.topic_arn(),
+                ctx.spec.event_input_template()
             ),
-        ));
+            format!("tags {}", tags_text(ctx)),
+        ]
     }
-    if !ctx.dry_run {
-        manifest
-            .created
-            .insert(kind::EVENT_RULE.into(), rule.arn.clone());
-    }
-    let drifts = rule_changes(ctx.spec, &rule);
-    if drifts.is_empty() {
-        return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Unchanged)]);
-    }
-    let mut step = Step::new(kind::EVENT_RULE, name, Action::Update);
-    let mut done = Vec::new();
-    for drift in &drifts {
-        // Pattern and state are repaired by one PutRule.
-        if !ctx.dry_run && !done.contains(&drift.by) {
-            repair(ctx, &rule, drift.by).await?;
-            done.push(drift.by);
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let mut request = put_rule(ctx);
+        for (k, v) in tag_pairs(ctx.spec) {
+            request = request.tags(
+                Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(build_error(region, "PutRule"))?,
+            );
         }
-        step = step.with(drift.detail());
+        let out = request
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutRule", &e))?;
+        *made = Some(out.rule_arn().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "arn:{}:events:{region}:{}:rule/{}",
+                ctx.spec.partition, ctx.spec.account, ctx.names.event_rule
+            )
+        }));
+        put_target(ctx).await?;
+        Ok(Vec::new())
     }
-    Ok(vec![step])
+
+    async fn update(&self, ctx: &Ctx<'_>, rule: &Rule, parts: &[Part]) -> Result<(), AwsError> {
+        for part in parts {
+            repair(ctx, rule, *part).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_detail(&self, _ctx: &Ctx<'_>, rule: &Rule) -> Result<Vec<String>, AwsError> {
+        let ids: Vec<&str> = rule.targets.iter().map(|t| t.id.as_str()).collect();
+        Ok(vec![format!(
+            "after removing its targets ({})",
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            }
+        )])
+    }
+
+    /// Every target goes first: EventBridge refuses to delete a rule that has any.
+    async fn delete(&self, ctx: &Ctx<'_>, rule: &Rule) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let name = &ctx.names.event_rule;
+        let ids: Vec<String> = rule.targets.iter().map(|t| t.id.clone()).collect();
+        let client = ctx.aws.events(region);
+        // RemoveTargets takes at most 100 ids per call.
+        for chunk in ids.chunks(100) {
+            let out = client
+                .remove_targets()
+                .rule(name)
+                .set_ids(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "RemoveTargets", &e))?;
+            if let Some(failed) = out.failed_entries().first() {
+                return Err(AwsError::local(
+                    SERVICE,
+                    region,
+                    "RemoveTargets",
+                    failed.error_code().unwrap_or("FailedEntry"),
+                    format!(
+                        "target {} of rule {name}: {}",
+                        failed.target_id().unwrap_or("?"),
+                        failed.error_message().unwrap_or("not removed")
+                    ),
+                ));
+            }
+        }
+        if let Err(e) = client.delete_rule().name(name).send().await {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteRule", &e);
+            if !error.is(&["ResourceNotFoundException"]) {
+                return Err(error);
+            }
+        }
+        Ok(Vec::new())
+    }
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    Ok(vec![setup(ctx, manifest, &EventRule).await?])
 }
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let name = ctx.names.event_rule.clone();
-    let Some(rule) = read(ctx).await? else {
-        return Ok(vec![Inspection::new(
-            kind::EVENT_RULE,
-            name,
-            State::Missing,
-        )]);
-    };
-    if !ours(ctx.spec, tag_refs(&rule.tags)) && !manifest.owns(kind::EVENT_RULE) {
-        return Ok(vec![Inspection::new(
-            kind::EVENT_RULE,
-            name,
-            State::Foreign(vec![not_ours_reason(ctx)]),
-        )]);
-    }
-    let reasons: Vec<String> = rule_changes(ctx.spec, &rule)
-        .iter()
-        .map(Planned::reason)
-        .collect();
-    let state = if reasons.is_empty() {
-        State::Present
-    } else {
-        State::Drifted(reasons)
-    };
-    Ok(vec![Inspection::new(kind::EVENT_RULE, name, state)])
+    Ok(status(ctx, manifest, &EventRule)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.event_rule.clone();
-    let region = ctx.region();
-    let Some(rule) = read(ctx).await? else {
-        manifest.created.remove(kind::EVENT_RULE);
-        return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Absent)]);
-    };
-    if !manifest.owns(kind::EVENT_RULE) {
-        return Ok(vec![Step::new(kind::EVENT_RULE, name, Action::Keep)
-            .with("not created by setup (not in the manifest)")]);
-    }
-    if !ours(ctx.spec, tag_refs(&rule.tags)) {
-        return Ok(vec![
-            Step::new(kind::EVENT_RULE, name, Action::Keep).with(not_ours_reason(ctx))
-        ]);
-    }
-    let ids: Vec<String> = rule.targets.iter().map(|t| t.id.clone()).collect();
-    let step = Step::new(kind::EVENT_RULE, name.clone(), Action::Delete).with(format!(
-        "after removing its targets ({})",
-        if ids.is_empty() {
-            "none".to_string()
-        } else {
-            ids.join(", ")
-        }
-    ));
-    if ctx.dry_run {
-        return Ok(vec![step]);
-    }
-    let client = ctx.aws.events(region);
-    // RemoveTargets takes at most 100 ids per call.
-    for chunk in ids.chunks(100) {
-        let out = client
-            .remove_targets()
-            .rule(&name)
-            .set_ids(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "RemoveTargets", &e))?;
-        if let Some(failed) = out.failed_entries().first() {
-            return Err(AwsError::local(
-                SERVICE,
-                region,
-                "RemoveTargets",
-                failed.error_code().unwrap_or("FailedEntry"),
-                format!(
-                    "target {} of rule {name}: {}",
-                    failed.target_id().unwrap_or("?"),
-                    failed.error_message().unwrap_or("not removed")
-                ),
-            ));
-        }
-    }
-    if let Err(e) = client.delete_rule().name(&name).send().await {
-        let error = AwsError::from_sdk(SERVICE, region, "DeleteRule", &e);
-        if !error.is(&["ResourceNotFoundException"]) {
-            return Err(error);
-        }
-    }
-    manifest.created.remove(kind::EVENT_RULE);
-    Ok(vec![step])
-}
-
-async fn create(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let name = ctx.names.event_rule.clone();
-    let region = ctx.region();
-    let step = Step::new(kind::EVENT_RULE, name.clone(), Action::Create)
-        .with("on the default bus, ENABLED")
-        .with(format!("pattern {}", ctx.spec.event_pattern()))
-        .with(format!(
-            "target {} ({TARGET_ID}) with an input transformer: {}",
-            ctx.spec.topic_arn(),
-            ctx.spec.event_input_template()
-        ))
-        .with(format!("tags {}", tags_text(ctx)));
-    if ctx.dry_run {
-        return Ok(vec![step]);
-    }
-    let mut request = put_rule(ctx);
-    for (k, v) in tag_pairs(ctx.spec) {
-        request = request.tags(
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(build_error(region, "PutRule"))?,
-        );
-    }
-    let out = request
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutRule", &e))?;
-    let arn = out.rule_arn().map(str::to_string).unwrap_or_else(|| {
-        format!(
-            "arn:{}:events:{region}:{}:rule/{name}",
-            ctx.spec.partition, ctx.spec.account
-        )
-    });
-    // Recorded before the target so a failure there still leaves it for teardown.
-    manifest.created.insert(kind::EVENT_RULE.into(), arn);
-    put_target(ctx).await?;
-    Ok(vec![step])
+    Ok(vec![teardown(ctx, manifest, &EventRule).await?])
 }
 
 fn put_rule(
@@ -356,13 +335,6 @@ async fn read(ctx: &Ctx<'_>) -> Result<Option<Rule>, AwsError> {
         tags,
         targets,
     }))
-}
-
-fn not_ours_reason(ctx: &Ctx<'_>) -> String {
-    format!(
-        "not tagged ManagedBy=compliance, ComplianceSuffix={}",
-        ctx.spec.suffix
-    )
 }
 
 fn build_error<'r>(

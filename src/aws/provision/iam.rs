@@ -20,7 +20,7 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, teardown, Ctx, Inspection, Managed, Step,
 };
 use crate::core::plan::Planned;
 use crate::core::provision::iam::{managed_policy_arn, role_changes, Part, Role};
@@ -31,16 +31,6 @@ use serde_json::Value;
 use std::fmt::Display;
 
 const SERVICE: &str = "iam";
-
-/// Setup may manage the role: tagged ours, or recorded as created under this ARN.
-fn owned(role: &Role, spec: &StackSpec, manifest: &Manifest) -> bool {
-    crate::core::plan::is_managed(
-        tag_refs(&role.tags),
-        &spec.suffix,
-        manifest.created.get(kind::ROLE).map(String::as_str),
-        &role.arn,
-    )
-}
 
 async fn find(ctx: &Ctx<'_>) -> Result<Option<Role>, AwsError> {
     let region = ctx.region();
@@ -134,20 +124,56 @@ fn iam_tags(spec: &StackSpec) -> Result<Vec<Tag>, BuildError> {
         .collect()
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let client = ctx.aws.iam(region);
-    let spec = ctx.spec;
-    let role_name = &ctx.names.role;
-    let Some(found) = find(ctx).await? else {
-        let mut step = Step::new(kind::ROLE, role_name.as_str(), Action::Create);
-        step.detail = create_details(ctx);
-        if ctx.dry_run {
-            return Ok(vec![step]);
-        }
-        let out = client
+/// The role, as one managed resource.
+pub struct ConfigRole;
+
+impl Managed for ConfigRole {
+    type Found = Role;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "GetRole";
+
+    fn kind(&self) -> String {
+        kind::ROLE.into()
+    }
+
+    /// The ARN once the role exists, its name before.
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Role>) -> String {
+        found.map_or_else(|| ctx.names.role.clone(), |r| r.arn.clone())
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Role>, AwsError> {
+        find(ctx).await
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, found: &Role) -> String {
+        found.arn.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f Role) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Role) -> Vec<Planned<Part>> {
+        role_changes(ctx.spec, found)
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        create_details(ctx)
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let spec = ctx.spec;
+        let out = ctx
+            .aws
+            .iam(region)
             .create_role()
-            .role_name(role_name)
+            .role_name(&ctx.names.role)
             .description(format!(
                 "AWS Config service role of the compliance stack {}",
                 spec.suffix
@@ -159,83 +185,138 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateRole", &e))?;
-        let arn = out
-            .role()
-            .map(|r| r.arn().to_string())
-            .unwrap_or_else(|| spec.role_arn());
-        // Recorded at once, so a failure in the calls below still leaves the
-        // role in the manifest for teardown.
-        manifest.created.insert(kind::ROLE.to_string(), arn);
+        *made = Some(
+            out.role()
+                .map(|r| r.arn().to_string())
+                .unwrap_or_else(|| spec.role_arn()),
+        );
         attach(ctx).await?;
         put_inline(ctx).await?;
-        return Ok(vec![step]);
-    };
-    if !owned(&found, spec, manifest) {
-        return Err(AwsError::local(
-            SERVICE,
-            region,
-            "GetRole",
-            "NameTaken",
-            format!(
-                "role {role_name} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and was not created by this setup; rename or remove it, or pick another --suffix",
-                spec.suffix
-            ),
-        ));
+        Ok(Vec::new())
     }
-    let mut step = Step::new(kind::ROLE, found.arn.as_str(), Action::Unchanged);
-    if !manifest.owns(kind::ROLE) {
-        step.detail
-            .push("tagged with this suffix: recorded as created by setup".into());
-    }
-    let repairs = role_changes(ctx.spec, &found);
-    let mut tags_done = false;
-    for Planned {
-        by: repair,
-        change: diff,
-    } in &repairs
-    {
-        step.action = Action::Update;
-        step.detail.push(diff.detail());
-        if ctx.dry_run {
-            continue;
-        }
-        match repair {
-            Part::Trust => {
-                client
-                    .update_assume_role_policy()
-                    .role_name(role_name)
-                    .policy_document(spec.role_trust_policy().to_string())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        AwsError::from_sdk(SERVICE, region, "UpdateAssumeRolePolicy", &e)
-                    })?;
+
+    async fn update(&self, ctx: &Ctx<'_>, _found: &Role, parts: &[Part]) -> Result<(), AwsError> {
+        let region = ctx.region();
+        let client = ctx.aws.iam(region);
+        for part in parts {
+            match part {
+                Part::Trust => {
+                    client
+                        .update_assume_role_policy()
+                        .role_name(&ctx.names.role)
+                        .policy_document(ctx.spec.role_trust_policy().to_string())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            AwsError::from_sdk(SERVICE, region, "UpdateAssumeRolePolicy", &e)
+                        })?;
+                }
+                Part::Attach => attach(ctx).await?,
+                Part::Inline => put_inline(ctx).await?,
+                // TagRole adds or overwrites the given keys: one call for all of them.
+                Part::Tags => {
+                    client
+                        .tag_role()
+                        .role_name(&ctx.names.role)
+                        .set_tags(Some(
+                            iam_tags(ctx.spec)
+                                .map_err(|e| build_error(SERVICE, region, "TagRole", e))?,
+                        ))
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagRole", &e))?;
+                }
             }
-            Part::Attach => attach(ctx).await?,
-            Part::Inline => put_inline(ctx).await?,
-            // TagRole adds or overwrites the given keys: one call for all of them.
-            Part::Tags if !tags_done => {
-                tags_done = true;
-                client
-                    .tag_role()
-                    .role_name(role_name)
-                    .set_tags(Some(
-                        iam_tags(spec).map_err(|e| build_error(SERVICE, region, "TagRole", e))?,
-                    ))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagRole", &e))?;
-            }
-            Part::Tags => {}
+        }
+        Ok(())
+    }
+
+    async fn delete_detail(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
+        let mut detail: Vec<String> = found
+            .attached
+            .iter()
+            .map(|arn| format!("detach managed policy {arn}"))
+            .collect();
+        detail.extend(
+            inline_policies(ctx)
+                .await?
+                .iter()
+                .map(|name| format!("delete inline policy {name}")),
+        );
+        detail.push("delete the role".into());
+        Ok(detail)
+    }
+
+    /// Every managed policy is detached and every inline policy deleted
+    /// first, not only ours: IAM refuses to delete a role that has any.
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let client = ctx.aws.iam(region);
+        let role_name = &ctx.names.role;
+        for arn in &found.attached {
+            client
+                .detach_role_policy()
+                .role_name(role_name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "DetachRolePolicy", &e))?;
+        }
+        for name in inline_policies(ctx).await? {
+            client
+                .delete_role_policy()
+                .role_name(role_name)
+                .policy_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRolePolicy", &e))?;
+        }
+        client
+            .delete_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRole", &e))?;
+        Ok(Vec::new())
+    }
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    Ok(vec![setup(ctx, manifest, &ConfigRole).await?])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    Ok(status(ctx, manifest, &ConfigRole)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    Ok(vec![teardown(ctx, manifest, &ConfigRole).await?])
+}
+
+/// The names of every inline policy of the role (teardown deletes them all).
+async fn inline_policies(ctx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.iam(region);
+    let mut inline = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = client
+            .list_role_policies()
+            .role_name(&ctx.names.role)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListRolePolicies", &e))?;
+        inline.extend(out.policy_names().iter().cloned());
+        match out.marker() {
+            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
         }
     }
-    if !ctx.dry_run {
-        manifest
-            .created
-            .entry(kind::ROLE.to_string())
-            .or_insert(found.arn.clone());
-    }
-    Ok(vec![step])
+    Ok(inline)
 }
 
 async fn attach(ctx: &Ctx<'_>) -> Result<(), AwsError> {
@@ -263,118 +344,6 @@ async fn put_inline(ctx: &Ctx<'_>) -> Result<(), AwsError> {
         .await
         .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutRolePolicy", &e))?;
     Ok(())
-}
-
-pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let Some(found) = find(ctx).await? else {
-        return Ok(vec![Inspection::new(
-            kind::ROLE,
-            ctx.names.role.as_str(),
-            State::Missing,
-        )]);
-    };
-    let state = if !owned(&found, ctx.spec, manifest) {
-        State::Foreign(vec![not_ours(ctx.spec)])
-    } else {
-        let reasons: Vec<String> = role_changes(ctx.spec, &found)
-            .iter()
-            .map(Planned::reason)
-            .collect();
-        if reasons.is_empty() {
-            State::Present
-        } else {
-            State::Drifted(reasons)
-        }
-    };
-    Ok(vec![Inspection::new(kind::ROLE, found.arn, state)])
-}
-
-pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let client = ctx.aws.iam(region);
-    let role_name = &ctx.names.role;
-    let found = find(ctx).await?;
-    let Some(found) = found else {
-        if !ctx.dry_run {
-            manifest.created.remove(kind::ROLE);
-        }
-        return Ok(vec![Step::new(
-            kind::ROLE,
-            role_name.as_str(),
-            Action::Absent,
-        )]);
-    };
-    if !manifest.owns(kind::ROLE) {
-        return Ok(vec![Step::new(kind::ROLE, found.arn, Action::Keep)
-            .with("not created by setup (not in the manifest)")]);
-    }
-    if !ours(
-        ctx.spec,
-        found.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ) {
-        return Ok(vec![
-            Step::new(kind::ROLE, found.arn, Action::Keep).with(not_ours(ctx.spec))
-        ]);
-    }
-    let mut step = Step::new(kind::ROLE, found.arn.as_str(), Action::Delete);
-    let mut inline = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = client
-            .list_role_policies()
-            .role_name(role_name)
-            .set_marker(marker.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "ListRolePolicies", &e))?;
-        inline.extend(out.policy_names().iter().cloned());
-        match out.marker() {
-            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
-            _ => break,
-        }
-    }
-    for arn in &found.attached {
-        step.detail.push(format!("detach managed policy {arn}"));
-        if !ctx.dry_run {
-            client
-                .detach_role_policy()
-                .role_name(role_name)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(SERVICE, region, "DetachRolePolicy", &e))?;
-        }
-    }
-    for name in &inline {
-        step.detail.push(format!("delete inline policy {name}"));
-        if !ctx.dry_run {
-            client
-                .delete_role_policy()
-                .role_name(role_name)
-                .policy_name(name)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRolePolicy", &e))?;
-        }
-    }
-    step.detail.push("delete the role".into());
-    if !ctx.dry_run {
-        client
-            .delete_role()
-            .role_name(role_name)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRole", &e))?;
-        manifest.created.remove(kind::ROLE);
-    }
-    Ok(vec![step])
-}
-
-fn not_ours(spec: &StackSpec) -> String {
-    format!(
-        "not tagged ManagedBy=compliance, ComplianceSuffix={}: not this stack's",
-        spec.suffix
-    )
 }
 
 // --- shared with the KMS and S3 steps ---------------------------------------

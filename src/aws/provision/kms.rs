@@ -25,7 +25,7 @@
 use crate::aws::error::AwsError;
 use crate::aws::provision::iam::{build_error, parse_policy, same_policy, tags_detail};
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, tag_refs, teardown, Ctx, Inspection, Managed, Step,
 };
 use crate::core::plan::{Change, Planned};
 use crate::core::provision::kms::{self as plain, key_changes, Part};
@@ -102,10 +102,8 @@ async fn describe(ctx: &Ctx<'_>, key_id: &str) -> Result<Option<Key>, AwsError> 
 }
 
 /// The key as it exists, with what drift checks read.
-struct Found {
+pub struct Found {
     key: Key,
-    /// Whether our alias points at this key.
-    aliased: bool,
     tags: Vec<(String, String)>,
     /// None while the key's state does not allow reading it (pending deletion).
     rotation: Option<bool>,
@@ -113,48 +111,414 @@ struct Found {
     policy: Option<Option<Value>>,
 }
 
-impl Found {
-    fn owned(&self, spec: &StackSpec, manifest: &Manifest) -> bool {
-        crate::core::plan::is_managed(
-            tag_refs(&self.tags),
-            &spec.suffix,
-            manifest.created.get(kind::KMS_KEY).map(String::as_str),
-            &self.key.arn,
-        )
+/// The stack key, as one managed resource. `recorded` is the ARN the manifest
+/// lists (as created or adopted): the key is found through it first, then
+/// through the alias (the alias may be gone while the key lives on, pending
+/// deletion or not).
+pub struct StackKey {
+    pub recorded: Option<String>,
+}
+
+impl StackKey {
+    pub fn of(manifest: &Manifest) -> StackKey {
+        StackKey {
+            recorded: manifest
+                .created
+                .get(kind::KMS_KEY)
+                .or_else(|| manifest.adopted.get(kind::KMS_KEY))
+                .cloned(),
+        }
     }
 }
 
-async fn find(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<Found>, AwsError> {
-    let (key, aliased) = match describe(ctx, &ctx.names.kms_alias).await? {
-        Some(key) => (key, true),
-        None => {
-            let recorded = manifest
-                .created
-                .get(kind::KMS_KEY)
-                .or_else(|| manifest.adopted.get(kind::KMS_KEY));
-            match recorded {
-                Some(arn) => match describe(ctx, arn).await? {
-                    Some(key) => (key, false),
-                    None => return Ok(None),
-                },
+impl Managed for StackKey {
+    type Found = Found;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeKey";
+
+    fn kind(&self) -> String {
+        kind::KMS_KEY.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Found>) -> String {
+        found.map_or_else(
+            || format!("key for {}", ctx.names.kms_alias),
+            |f| f.key.arn.clone(),
+        )
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Found>, AwsError> {
+        let recorded = match &self.recorded {
+            Some(arn) => describe(ctx, arn).await?,
+            None => None,
+        };
+        let key = match recorded {
+            Some(key) => key,
+            None => match describe(ctx, &ctx.names.kms_alias).await? {
+                Some(key) => key,
                 None => return Ok(None),
+            },
+        };
+        let tags = tags_of(ctx, &key.id).await?;
+        let mut found = Found {
+            key,
+            tags,
+            rotation: None,
+            policy: None,
+        };
+        // Someone else's key is only reported, never read further: its policy
+        // need not let this account read it.
+        let ours = crate::core::plan::is_managed(
+            tag_refs(&found.tags),
+            &ctx.spec.suffix,
+            self.recorded.as_deref(),
+            &found.key.arn,
+        );
+        if ours {
+            (found.rotation, found.policy) = settings(ctx, &found.key.id).await?;
+        }
+        Ok(Some(found))
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, found: &Found) -> String {
+        found.key.arn.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f Found) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Part>> {
+        drift(ctx, found)
+    }
+
+    fn cannot_apply(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &Found,
+        changes: &[Planned<Part>],
+    ) -> Option<AwsError> {
+        let change = changes.iter().find(|p| p.by == Part::Impossible)?;
+        Some(AwsError::local(
+            SERVICE,
+            ctx.region(),
+            "DescribeKey",
+            "KeyUnusable",
+            format!(
+                "key {} behind {} cannot be repaired by setup: {}",
+                found.key.arn,
+                ctx.names.kms_alias,
+                change.reason()
+            ),
+        ))
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            "symmetric (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)".into(),
+            format!("description \"{}\"", description(ctx.spec)),
+            "key policy: account administers; Config, EventBridge, CloudWatch and SNS may encrypt"
+                .into(),
+            "automatic key rotation enabled".into(),
+            tags_detail(ctx.spec),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let spec = ctx.spec;
+        let out = ctx
+            .aws
+            .kms(region)
+            .create_key()
+            .description(description(spec))
+            .key_usage(KeyUsageType::EncryptDecrypt)
+            .key_spec(KeySpec::SymmetricDefault)
+            .policy(spec.key_policy().to_string())
+            .set_tags(Some(
+                kms_tags(spec).map_err(|e| build_error(SERVICE, region, "CreateKey", e))?,
+            ))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateKey", &e))?;
+        let (arn, id) = out
+            .key_metadata()
+            .and_then(|m| Some((m.arn()?.to_string(), m.key_id().to_string())))
+            .ok_or_else(|| {
+                AwsError::local(
+                    SERVICE,
+                    region,
+                    "CreateKey",
+                    "InvalidResponse",
+                    "CreateKey answered without the key's ARN",
+                )
+            })?;
+        *made = Some(arn.clone());
+        enable_rotation(ctx, &id).await?;
+        Ok(vec![format!("created as {arn}")])
+    }
+
+    async fn update(&self, ctx: &Ctx<'_>, found: &Found, parts: &[Part]) -> Result<(), AwsError> {
+        let region = ctx.region();
+        let id = &found.key.id;
+        for part in parts {
+            match part {
+                Part::Recover => {
+                    ctx.aws
+                        .kms(region)
+                        .cancel_key_deletion()
+                        .key_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            AwsError::from_sdk(SERVICE, region, "CancelKeyDeletion", &e)
+                        })?;
+                    enable(ctx, id).await?;
+                }
+                Part::Enable => enable(ctx, id).await?,
+                Part::Rotation => enable_rotation(ctx, id).await?,
+                Part::Policy => put_policy(ctx, id).await?,
+                // TagResource adds or overwrites the given keys: one call for all.
+                Part::Tags => {
+                    ctx.aws
+                        .kms(region)
+                        .tag_resource()
+                        .key_id(id)
+                        .set_tags(Some(
+                            kms_tags(ctx.spec)
+                                .map_err(|e| build_error(SERVICE, region, "TagResource", e))?,
+                        ))
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
+                }
+                Part::Impossible => {}
             }
         }
-    };
-    let tags = tags_of(ctx, &key.id).await?;
-    let mut found = Found {
-        key,
-        aliased,
-        tags,
-        rotation: None,
-        policy: None,
-    };
-    // Someone else's key is only reported, never read further: its policy
-    // need not let this account read it.
-    if found.owned(ctx.spec, manifest) {
-        (found.rotation, found.policy) = settings(ctx, &found.key.id).await?;
+        // A key recovered from pending deletion could not show its rotation or
+        // policy before; now it can, and they are brought to the spec too.
+        if found.rotation.is_none() || found.policy.is_none() {
+            let (rotation, policy) = settings(ctx, id).await?;
+            if rotation == Some(false) {
+                enable_rotation(ctx, id).await?;
+            }
+            if let Some(policy) = policy {
+                if !policy
+                    .as_ref()
+                    .is_some_and(|p| same_policy(p, &ctx.spec.key_policy()))
+                {
+                    put_policy(ctx, id).await?;
+                }
+            }
+        }
+        Ok(())
     }
-    Ok(Some(found))
+
+    async fn delete_detail(&self, _ctx: &Ctx<'_>, found: &Found) -> Result<Vec<String>, AwsError> {
+        Ok(vec![match (&found.key.state, &found.key.deletion_date) {
+            (Some(KeyState::PendingDeletion), Some(date)) => {
+                format!("already pending deletion (deletes on {date})")
+            }
+            (Some(KeyState::PendingDeletion), None) => "already pending deletion".into(),
+            _ => format!(
+                "schedule deletion in {DELETION_WINDOW_DAYS} days (the shortest window; cancel with `aws kms cancel-key-deletion` until then)"
+            ),
+        }])
+    }
+
+    /// Scheduled for deletion with the shortest window KMS allows; a key
+    /// already pending deletion is left to it.
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Found) -> Result<Vec<String>, AwsError> {
+        if found.key.state == Some(KeyState::PendingDeletion) {
+            return Ok(Vec::new());
+        }
+        let region = ctx.region();
+        ctx.aws
+            .kms(region)
+            .schedule_key_deletion()
+            .key_id(&found.key.id)
+            .pending_window_in_days(DELETION_WINDOW_DAYS)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "ScheduleKeyDeletion", &e))?;
+        Ok(Vec::new())
+    }
+}
+
+/// What the alias points to: the target key, and that key's tags when it is
+/// the key the manifest records (an alias takes no tags of its own: it is
+/// ours exactly when it points to our key and that key is still tagged ours).
+pub struct Target {
+    arn: String,
+    key_tags: Vec<(String, String)>,
+}
+
+/// The alias, as one managed resource. `key` is the stack key's recorded ARN
+/// (None in a dry run before the key exists).
+pub struct KeyAlias {
+    pub key: Option<String>,
+}
+
+/// What an alias change is applied with: UpdateAlias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retarget;
+
+impl Managed for KeyAlias {
+    type Found = Target;
+    type Part = Retarget;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeKey";
+
+    fn kind(&self) -> String {
+        kind::KMS_ALIAS.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&Target>) -> String {
+        ctx.names.kms_alias.clone()
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Target>, AwsError> {
+        let Some(target) = describe(ctx, &ctx.names.kms_alias).await? else {
+            return Ok(None);
+        };
+        let key_tags = if self.key.as_deref() == Some(target.arn.as_str()) {
+            tags_of(ctx, &target.id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(Target {
+            arn: target.arn,
+            key_tags,
+        }))
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &Target) -> String {
+        ctx.names.kms_alias.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f Target) -> Option<&'f [(String, String)]> {
+        Some(&found.key_tags)
+    }
+
+    fn diff(&self, _ctx: &Ctx<'_>, found: &Target) -> Vec<Planned<Retarget>> {
+        match &self.key {
+            Some(key) if *key != found.arn => vec![Planned::new(
+                Retarget,
+                Change::wanted("target", key.clone(), found.arn.clone()),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    fn create_detail(&self, _ctx: &Ctx<'_>) -> Vec<String> {
+        vec![match &self.key {
+            Some(key) => format!("points to {key}"),
+            None => "points to the new key".into(),
+        }]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let key = self.key.as_deref().ok_or_else(|| no_key(ctx))?;
+        let region = ctx.region();
+        ctx.aws
+            .kms(region)
+            .create_alias()
+            .alias_name(&ctx.names.kms_alias)
+            .target_key_id(key)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateAlias", &e))?;
+        *made = Some(ctx.names.kms_alias.clone());
+        Ok(Vec::new())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        _found: &Target,
+        _parts: &[Retarget],
+    ) -> Result<(), AwsError> {
+        let key = self.key.as_deref().ok_or_else(|| no_key(ctx))?;
+        let region = ctx.region();
+        ctx.aws
+            .kms(region)
+            .update_alias()
+            .alias_name(&ctx.names.kms_alias)
+            .target_key_id(key)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "UpdateAlias", &e))?;
+        Ok(())
+    }
+
+    async fn delete_detail(&self, _ctx: &Ctx<'_>, found: &Target) -> Result<Vec<String>, AwsError> {
+        Ok(vec![format!("pointed to {}", found.arn)])
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Target) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        ctx.aws
+            .kms(region)
+            .delete_alias()
+            .alias_name(&ctx.names.kms_alias)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteAlias", &e))?;
+        Ok(Vec::new())
+    }
+}
+
+fn no_key(ctx: &Ctx<'_>) -> AwsError {
+    AwsError::local(
+        SERVICE,
+        ctx.region(),
+        "CreateAlias",
+        "KeyMissing",
+        format!(
+            "{}: no stack key is recorded to point it at; run setup again",
+            ctx.names.kms_alias
+        ),
+    )
+}
+
+fn alias_of(manifest: &Manifest) -> KeyAlias {
+    KeyAlias {
+        key: manifest.created.get(kind::KMS_KEY).cloned(),
+    }
+}
+
+/// The key first, then the alias that points to it (built after the key's
+/// step, so it sees the key that step recorded).
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let key = setup(ctx, manifest, &StackKey::of(manifest)).await?;
+    let alias = setup(ctx, manifest, &alias_of(manifest)).await?;
+    Ok(vec![key, alias])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let mut out: Vec<Inspection> = status(ctx, manifest, &StackKey::of(manifest))
+        .await?
+        .into_iter()
+        .collect();
+    out.extend(status(ctx, manifest, &alias_of(manifest)).await?);
+    Ok(out)
+}
+
+/// The alias first: it is deleted only while it points to the key setup
+/// created and that key still carries this suffix's tags.
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let alias = teardown(ctx, manifest, &alias_of(manifest)).await?;
+    let key = teardown(ctx, manifest, &StackKey::of(manifest)).await?;
+    Ok(vec![alias, key])
 }
 
 async fn tags_of(ctx: &Ctx<'_>, key_id: &str) -> Result<Vec<(String, String)>, AwsError> {
@@ -249,187 +613,6 @@ fn description(spec: &StackSpec) -> String {
     )
 }
 
-fn name_taken(ctx: &Ctx<'_>, arn: &str) -> AwsError {
-    AwsError::local(
-        SERVICE,
-        ctx.region(),
-        "DescribeKey",
-        "NameTaken",
-        format!(
-            "{} points to key {arn}, which is not tagged ManagedBy=compliance, ComplianceSuffix={} and was not created by this setup; delete or re-point the alias, or pick another --suffix",
-            ctx.names.kms_alias, ctx.spec.suffix
-        ),
-    )
-}
-
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let client = ctx.aws.kms(region);
-    let spec = ctx.spec;
-    let alias = &ctx.names.kms_alias;
-    let Some(found) = find(ctx, manifest).await? else {
-        let key_step = Step::new(kind::KMS_KEY, format!("key for {alias}"), Action::Create)
-            .with("symmetric (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)")
-            .with(format!("description \"{}\"", description(spec)))
-            .with("key policy: account administers; Config, EventBridge, CloudWatch and SNS may encrypt")
-            .with("automatic key rotation enabled")
-            .with(tags_detail(spec));
-        let alias_step = Step::new(kind::KMS_ALIAS, alias.as_str(), Action::Create)
-            .with("points to the new key");
-        if ctx.dry_run {
-            return Ok(vec![key_step, alias_step]);
-        }
-        let out = client
-            .create_key()
-            .description(description(spec))
-            .key_usage(KeyUsageType::EncryptDecrypt)
-            .key_spec(KeySpec::SymmetricDefault)
-            .policy(spec.key_policy().to_string())
-            .set_tags(Some(
-                kms_tags(spec).map_err(|e| build_error(SERVICE, region, "CreateKey", e))?,
-            ))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateKey", &e))?;
-        let (arn, id) = out
-            .key_metadata()
-            .and_then(|m| Some((m.arn()?.to_string(), m.key_id().to_string())))
-            .ok_or_else(|| {
-                AwsError::local(
-                    SERVICE,
-                    region,
-                    "CreateKey",
-                    "InvalidResponse",
-                    "CreateKey answered without the key's ARN",
-                )
-            })?;
-        // Recorded at once, so a failure below still leaves the key in the manifest.
-        manifest
-            .created
-            .insert(kind::KMS_KEY.to_string(), arn.clone());
-        enable_rotation(ctx, &id).await?;
-        create_alias(ctx, &id).await?;
-        manifest
-            .created
-            .insert(kind::KMS_ALIAS.to_string(), alias.clone());
-        let mut key_step = key_step;
-        key_step.name = arn;
-        return Ok(vec![key_step, alias_step]);
-    };
-    let arn = found.key.arn.clone();
-    let id = found.key.id.clone();
-    if !found.owned(spec, manifest) {
-        return Err(name_taken(ctx, &arn));
-    }
-    let mut key_step = Step::new(kind::KMS_KEY, arn.as_str(), Action::Unchanged);
-    if !manifest.owns(kind::KMS_KEY) {
-        key_step
-            .detail
-            .push("tagged with this suffix: recorded as created by setup".into());
-    }
-    let repairs = drift(ctx, &found);
-    if let Some(Planned { change: diff, .. }) = repairs.iter().find(|p| p.by == Part::Impossible) {
-        return Err(AwsError::local(
-            SERVICE,
-            region,
-            "DescribeKey",
-            "KeyUnusable",
-            format!(
-                "key {arn} behind {alias} cannot be repaired by setup: {}",
-                diff.reason()
-            ),
-        ));
-    }
-    let mut tags_done = false;
-    for Planned {
-        by: repair,
-        change: diff,
-    } in &repairs
-    {
-        key_step.action = Action::Update;
-        key_step.detail.push(diff.detail());
-        if ctx.dry_run {
-            continue;
-        }
-        match repair {
-            Part::Recover => {
-                client
-                    .cancel_key_deletion()
-                    .key_id(&id)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SERVICE, region, "CancelKeyDeletion", &e))?;
-                enable(ctx, &id).await?;
-            }
-            Part::Enable => enable(ctx, &id).await?,
-            Part::Rotation => enable_rotation(ctx, &id).await?,
-            Part::Policy => put_policy(ctx, &id).await?,
-            Part::Tags if !tags_done => {
-                tags_done = true;
-                client
-                    .tag_resource()
-                    .key_id(&id)
-                    .set_tags(Some(
-                        kms_tags(spec)
-                            .map_err(|e| build_error(SERVICE, region, "TagResource", e))?,
-                    ))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagResource", &e))?;
-            }
-            Part::Tags | Part::Impossible => {}
-        }
-    }
-    // A key recovered from pending deletion could not show its rotation or
-    // policy before; now it can.
-    if found.rotation.is_none() || found.policy.is_none() {
-        if ctx.dry_run {
-            key_step
-                .detail
-                .push("key rotation and key policy: checked once the key is enabled".into());
-        } else {
-            let (rotation, policy) = settings(ctx, &id).await?;
-            if rotation == Some(false) {
-                let diff = Change::wanted("key rotation", "enabled", "disabled");
-                key_step.action = Action::Update;
-                key_step.detail.push(diff.detail());
-                enable_rotation(ctx, &id).await?;
-            }
-            if let Some(policy) = policy {
-                if !policy
-                    .as_ref()
-                    .is_some_and(|p| same_policy(p, &spec.key_policy()))
-                {
-                    key_step.action = Action::Update;
-                    key_step
-                        .detail
-                        .push("key policy -> the stack's key policy".into());
-                    put_policy(ctx, &id).await?;
-                }
-            }
-        }
-    }
-    let mut alias_step = Step::new(kind::KMS_ALIAS, alias.as_str(), Action::Unchanged);
-    if !found.aliased {
-        alias_step.action = Action::Create;
-        alias_step.detail.push(format!("points to {arn}"));
-        if !ctx.dry_run {
-            create_alias(ctx, &id).await?;
-        }
-    }
-    if !ctx.dry_run {
-        manifest
-            .created
-            .entry(kind::KMS_KEY.to_string())
-            .or_insert(arn);
-        manifest
-            .created
-            .entry(kind::KMS_ALIAS.to_string())
-            .or_insert(alias.clone());
-    }
-    Ok(vec![key_step, alias_step])
-}
-
 async fn enable(ctx: &Ctx<'_>, key_id: &str) -> Result<(), AwsError> {
     let region = ctx.region();
     ctx.aws
@@ -466,168 +649,4 @@ async fn put_policy(ctx: &Ctx<'_>, key_id: &str) -> Result<(), AwsError> {
         .await
         .map_err(|e| AwsError::from_sdk(SERVICE, region, "PutKeyPolicy", &e))?;
     Ok(())
-}
-
-async fn create_alias(ctx: &Ctx<'_>, key_id: &str) -> Result<(), AwsError> {
-    let region = ctx.region();
-    ctx.aws
-        .kms(region)
-        .create_alias()
-        .alias_name(&ctx.names.kms_alias)
-        .target_key_id(key_id)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateAlias", &e))?;
-    Ok(())
-}
-
-pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let alias = &ctx.names.kms_alias;
-    let Some(found) = find(ctx, manifest).await? else {
-        return Ok(vec![
-            Inspection::new(kind::KMS_KEY, format!("key for {alias}"), State::Missing),
-            Inspection::new(kind::KMS_ALIAS, alias.as_str(), State::Missing),
-        ]);
-    };
-    let arn = found.key.arn.clone();
-    if !found.owned(ctx.spec, manifest) {
-        let reason = format!(
-            "not tagged ManagedBy=compliance, ComplianceSuffix={}: not this stack's",
-            ctx.spec.suffix
-        );
-        return Ok(vec![
-            Inspection::new(kind::KMS_KEY, arn.as_str(), State::Foreign(vec![reason])),
-            Inspection::new(
-                kind::KMS_ALIAS,
-                alias.as_str(),
-                State::Foreign(vec![format!("points to {arn}, which is not this stack's")]),
-            ),
-        ]);
-    }
-    let reasons: Vec<String> = drift(ctx, &found).iter().map(Planned::reason).collect();
-    let key_state = if reasons.is_empty() {
-        State::Present
-    } else {
-        State::Drifted(reasons)
-    };
-    let alias_state = if found.aliased {
-        State::Present
-    } else {
-        State::Missing
-    };
-    Ok(vec![
-        Inspection::new(kind::KMS_KEY, arn, key_state),
-        Inspection::new(kind::KMS_ALIAS, alias.as_str(), alias_state),
-    ])
-}
-
-pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let client = ctx.aws.kms(region);
-    let alias = &ctx.names.kms_alias;
-    let recorded = manifest.created.get(kind::KMS_KEY).cloned();
-    let target = describe(ctx, alias).await?;
-
-    // The key that teardown may delete: the recorded one, still tagged ours.
-    let key = match &recorded {
-        Some(arn) => describe(ctx, arn).await?,
-        None => None,
-    };
-    let key_tagged = match &key {
-        Some(k) => ours(
-            ctx.spec,
-            tags_of(ctx, &k.id)
-                .await?
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        ),
-        None => false,
-    };
-
-    let alias_step = match &target {
-        None => {
-            if !ctx.dry_run {
-                manifest.created.remove(kind::KMS_ALIAS);
-            }
-            Step::new(kind::KMS_ALIAS, alias.as_str(), Action::Absent)
-        }
-        Some(_) if !manifest.owns(kind::KMS_ALIAS) => {
-            Step::new(kind::KMS_ALIAS, alias.as_str(), Action::Keep)
-                .with("not created by setup (not in the manifest)")
-        }
-        Some(t) if recorded.as_deref() != Some(t.arn.as_str()) || !key_tagged => {
-            Step::new(kind::KMS_ALIAS, alias.as_str(), Action::Keep).with(format!(
-                "points to {}, not to a key setup created that still carries this suffix's tags",
-                t.arn
-            ))
-        }
-        Some(t) => {
-            if !ctx.dry_run {
-                client
-                    .delete_alias()
-                    .alias_name(alias)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteAlias", &e))?;
-                manifest.created.remove(kind::KMS_ALIAS);
-            }
-            Step::new(kind::KMS_ALIAS, alias.as_str(), Action::Delete)
-                .with(format!("pointed to {}", t.arn))
-        }
-    };
-
-    let key_step = match (&recorded, &key) {
-        (None, _) => match &target {
-            Some(t) => Step::new(kind::KMS_KEY, t.arn.as_str(), Action::Keep)
-                .with("not created by setup (not in the manifest)"),
-            None => Step::new(kind::KMS_KEY, format!("key for {alias}"), Action::Absent),
-        },
-        (Some(arn), None) => {
-            if !ctx.dry_run {
-                manifest.created.remove(kind::KMS_KEY);
-            }
-            Step::new(kind::KMS_KEY, arn.as_str(), Action::Absent)
-        }
-        (Some(_), Some(k)) if k.state == Some(KeyState::PendingDeletion) => {
-            if !ctx.dry_run {
-                manifest.created.remove(kind::KMS_KEY);
-            }
-            let mut step = Step::new(kind::KMS_KEY, k.arn.as_str(), Action::Absent);
-            step.detail.push(match &k.deletion_date {
-                Some(date) => format!("already pending deletion (deletes on {date})"),
-                None => "already pending deletion".to_string(),
-            });
-            step
-        }
-        (Some(_), Some(k)) if !key_tagged => Step::new(kind::KMS_KEY, k.arn.as_str(), Action::Keep)
-            .with(format!(
-                "no longer tagged ManagedBy=compliance, ComplianceSuffix={}",
-                ctx.spec.suffix
-            )),
-        (Some(_), Some(k)) => {
-            let mut step = Step::new(kind::KMS_KEY, k.arn.as_str(), Action::Delete);
-            if ctx.dry_run {
-                step.detail
-                    .push(format!("schedule deletion in {DELETION_WINDOW_DAYS} days"));
-            } else {
-                let out = client
-                    .schedule_key_deletion()
-                    .key_id(&k.id)
-                    .pending_window_in_days(DELETION_WINDOW_DAYS)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SERVICE, region, "ScheduleKeyDeletion", &e))?;
-                manifest.created.remove(kind::KMS_KEY);
-                step.detail.push(match out.deletion_date() {
-                    Some(date) => format!(
-                        "scheduled for deletion in {DELETION_WINDOW_DAYS} days (on {}); cancel with `aws kms cancel-key-deletion` until then",
-                        crate::aws::iso(date)
-                    ),
-                    None => format!("scheduled for deletion in {DELETION_WINDOW_DAYS} days"),
-                });
-            }
-            step
-        }
-    };
-    Ok(vec![alias_step, key_step])
 }

@@ -1,19 +1,38 @@
-//! Provisioning of the monitoring stack (`setup`, `status`, `teardown`), one file
-//! per AWS service.
+//! Provisioning of the monitoring stack (`setup`, `status`, `teardown`): one
+//! driver, here, over managed resources, one file per AWS service.
 //!
-//! Every service module offers the same three operations over the resources it
-//! owns, driven by the pure [`StackSpec`]:
-//! - `inspect`: read what exists and compare it with the spec (present, missing,
-//!   drifted with reasons, or foreign: exists but is not ours);
-//! - `ensure`: read, then create what is missing and repair what drifted, and
-//!   record it in the [`Manifest`]; with `ctx.dry_run` it only reports what it
-//!   would do;
-//! - `remove`: delete only what the manifest says setup created *and* that still
-//!   carries this suffix's tags (where the resource takes tags), so teardown can
-//!   never delete what setup did not create.
+//! A resource of the stack (the key, the role, the bucket, a Config rule, the
+//! table, the topic, a subscription, the event rule, the dashboard, the alarm)
+//! implements [`Managed`]: how to read it into a plain value, how that value
+//! differs from the spec (a pure function of `core::provision`), and the calls
+//! that create, update and delete it. A resource decides nothing else. The
+//! driver functions below do the rest, the same way for every resource:
+//! - [`plan`]: read, then decide ([`Intent`]: create, update with these
+//!   changes, adopt, or refuse someone else's) from who owns it ([`Owner`]: its
+//!   tags with this suffix, else the manifest) and its diff;
+//! - [`setup`]: the plan as a [`Step`]; `--dry-run` stops there (the only
+//!   place a dry run is decided), a real run applies it and records in the
+//!   [`Manifest`] what it created or adopted, as soon as it exists;
+//! - [`status`]: the same plan as a [`State`] (present, missing, drifted,
+//!   foreign; unknown with the AWS error when it cannot be read);
+//! - [`teardown`]: read, then the one safety rule, [`removal`]: delete only
+//!   what the manifest lists as created *and* still carries this suffix's tags
+//!   (resources that take no tags: the manifest alone), then strike it from the
+//!   manifest. Setup uses the same guard for what the spec no longer wants
+//!   ([`Managed::unwanted`]: an address dropped from `--email`, a rule dropped
+//!   from the catalogue).
 //!
-//! Every step reads before it writes, so running setup again changes nothing
-//! and says "unchanged", and a setup that failed half way resumes.
+//! Each service module lists its resources in order (`ensure`, `inspect`,
+//! `remove` are only that list handed to the driver); [`ensure_all`],
+//! [`inspect_all`] and [`remove_all`] walk the services in [`Service::ORDER`]
+//! (teardown backwards), re-read a service after it changed to verify the
+//! change took, and save the manifest after each service and after a failure.
+//!
+//! Not yet managed resources: the Config recorder and delivery channel
+//! (`config.rs`) still have hand-written ensure/inspect/remove with their own
+//! dry-run checks (adoption of an account's existing recorder, re-adoption
+//! reported as unchanged, extending it with `--adopt-recorder`, starting it
+//! once the channel exists, ownership by name since they take no tags).
 
 pub mod cloudwatch;
 pub mod config;
@@ -29,6 +48,7 @@ use crate::aws::error::AwsError;
 use crate::aws::Aws;
 use crate::core::stack::{Manifest, Names, StackSpec};
 
+use crate::core::plan::{removal, Intent, Owner, Planned, Removal, Unowned};
 pub use crate::core::plan::{Action, Change, Inspection, State, Step};
 
 /// Resource kinds, as recorded in the manifest and shown to the operator.
@@ -440,18 +460,299 @@ pub async fn remove_all(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<St
     Ok(done)
 }
 
+/// One resource of the stack, as the driver sees it: how to read it into a
+/// plain value, how that value differs from the spec (the core's pure diff),
+/// and the calls that create, update and delete it. The resource decides
+/// nothing else: whose it is, whether setup may change it, whether teardown may
+/// delete it and what a dry run prints are decided once, by the driver below
+/// (with [`crate::core::plan`]), for every resource alike.
+// Futures stay on the one runtime's thread that awaits them (no spawn), so the
+// trait needs no `Send` bounds.
+#[allow(async_fn_in_trait)]
+pub trait Managed {
+    /// The resource as read (a plain value of the core).
+    type Found;
+    /// What a change is applied with (the core's `Part` of this service).
+    type Part: Copy + PartialEq;
+    /// The AWS service, for errors.
+    const SERVICE: &'static str;
+    /// The call that reads it, for the `NameTaken` error.
+    const READ: &'static str;
+
+    /// The kind shown to the operator (`events-rule`, `sns-subscription`,
+    /// `config-rule:<name>`).
+    fn kind(&self) -> String;
+    /// The manifest key; the kind unless several share it
+    /// (`sns-subscription:<email>`).
+    fn key(&self) -> String {
+        self.kind()
+    }
+    /// The name shown to the operator (the ARN once known, where that is how it is named).
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Self::Found>) -> String;
+    /// What exists, or `None`.
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Self::Found>, AwsError>;
+    /// What the manifest records for it (a name or an ARN).
+    fn id(&self, ctx: &Ctx<'_>, found: &Self::Found) -> String;
+    /// Its tags; `None` when the resource takes none (the manifest then
+    /// decides alone whether it is ours).
+    fn tags<'f>(&self, found: &'f Self::Found) -> Option<&'f [(String, String)]>;
+    /// How it differs from the spec.
+    fn diff(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Vec<Planned<Self::Part>>;
+    /// Why it is someone else's, when the resource knows better than its
+    /// tags (a bucket name taken in another account).
+    fn whose(&self, _found: &Self::Found) -> Option<String> {
+        None
+    }
+    /// What setup does when one exists under our name that is not ours.
+    fn unowned(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Unowned {
+        Unowned::Refuse
+    }
+    /// Why the spec no longer wants this resource (an address dropped from
+    /// `--email`): setup then removes it under teardown's guard, and status
+    /// reports it as drift while it exists. None: wanted.
+    fn unwanted(&self, _ctx: &Ctx<'_>) -> Option<String> {
+        None
+    }
+    /// Why setup cannot bring an existing resource of ours to the spec at all
+    /// (a key schema, a key KMS will not change): setup stops with this error,
+    /// in a dry run too, instead of planning a change it cannot make.
+    fn cannot_apply(
+        &self,
+        _ctx: &Ctx<'_>,
+        _found: &Self::Found,
+        _changes: &[Planned<Self::Part>],
+    ) -> Option<AwsError> {
+        None
+    }
+    /// What a create makes, for the plan.
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String>;
+    /// Creates it as the spec says. `made` is set to the identifier as soon as
+    /// the resource exists, so a later call of the same create that fails
+    /// still leaves it recorded for teardown. Returns extra detail lines.
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError>;
+    /// Applies these parts of the spec to it (each part once).
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &Self::Found,
+        parts: &[Self::Part],
+    ) -> Result<(), AwsError>;
+    /// What deleting it involves, for the plan (may read, never writes).
+    async fn delete_detail(
+        &self,
+        _ctx: &Ctx<'_>,
+        _found: &Self::Found,
+    ) -> Result<Vec<String>, AwsError> {
+        Ok(Vec::new())
+    }
+    /// Deletes it (and what must go first); already gone is success.
+    /// Returns what it found to do on the way (counts), as detail lines.
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Self::Found) -> Result<Vec<String>, AwsError>;
+}
+
+/// One resource read and judged: the plan for it, computed once and then
+/// printed (`--dry-run`), applied (`setup`) or reported (`status`).
+pub struct Plan<M: Managed> {
+    found: Option<M::Found>,
+    intent: Intent<M::Part>,
+    name: String,
+}
+
+/// Reads one resource and decides what setup would do with it.
+pub async fn plan<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &Manifest,
+    resource: &M,
+) -> Result<Plan<M>, AwsError> {
+    let found = resource.read(ctx).await?;
+    let key = resource.key();
+    let intent = Intent::decide(
+        found.as_ref().map(|f| {
+            let owner = Owner::of(
+                resource.tags(f),
+                &ctx.spec.suffix,
+                manifest.created.contains_key(&key),
+                manifest.adopted.contains_key(&key),
+            );
+            (owner, resource.diff(ctx, f))
+        }),
+        found
+            .as_ref()
+            .map_or(Unowned::Refuse, |f| resource.unowned(ctx, f)),
+    );
+    let name = resource.name(ctx, found.as_ref());
+    Ok(Plan {
+        found,
+        intent,
+        name,
+    })
+}
+
+/// `setup` of one resource: plan, then (unless a dry run) apply, recording in
+/// the manifest what setup created or adopted. A resource that is someone
+/// else's stops setup with `NameTaken`, in a dry run too.
+pub async fn setup<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    resource: &M,
+) -> Result<Step, AwsError> {
+    if let Some(why) = resource.unwanted(ctx) {
+        let mut step = teardown(ctx, manifest, resource).await?;
+        if step.action == Action::Delete {
+            step.detail.insert(0, why);
+        }
+        return Ok(step);
+    }
+    let plan = plan(ctx, manifest, resource).await?;
+    let kind = resource.kind();
+    if plan.intent == Intent::Refuse {
+        return Err(AwsError::local(
+            M::SERVICE,
+            ctx.region(),
+            M::READ,
+            "NameTaken",
+            match plan.found.as_ref().and_then(|f| resource.whose(f)) {
+                Some(why) => format!(
+                    "{kind} {} exists and {why}; setup will not take it over: choose another --suffix or remove it",
+                    plan.name
+                ),
+                None => crate::core::plan::name_taken(
+                    &kind,
+                    &plan.name,
+                    &ctx.spec.suffix,
+                    plan.found
+                        .as_ref()
+                        .is_some_and(|f| resource.tags(f).is_some()),
+                ),
+            },
+        ));
+    }
+    if let (Intent::Update(changes), Some(found)) = (&plan.intent, &plan.found) {
+        if let Some(error) = resource.cannot_apply(ctx, found, changes) {
+            return Err(error);
+        }
+    }
+    let created = match plan.intent {
+        Intent::Create => resource.create_detail(ctx),
+        _ => Vec::new(),
+    };
+    let mut step = plan.intent.step(&kind, plan.name.clone(), created);
+    if ctx.dry_run {
+        return Ok(step);
+    }
+    let key = resource.key();
+    match (&plan.intent, &plan.found) {
+        (Intent::Create, _) => {
+            let mut made = None;
+            let result = resource.create(ctx, &mut made).await;
+            if let Some(id) = made {
+                manifest.created.insert(key, id);
+            }
+            step.detail.extend(result?);
+        }
+        (Intent::Update(_), Some(found)) => {
+            // Recorded before the repair: what setup manages is setup's to remove.
+            manifest.created.insert(key, resource.id(ctx, found));
+            let parts = plan.intent.parts();
+            if !parts.is_empty() {
+                resource.update(ctx, found, &parts).await?;
+            }
+        }
+        (Intent::Adopt, Some(found)) => {
+            manifest.adopted.insert(key, resource.id(ctx, found));
+        }
+        _ => {}
+    }
+    Ok(step)
+}
+
+/// `status` of one resource: the same plan, said as a state. A resource the
+/// spec no longer wants is reported only while setup's copy of it exists.
+pub async fn status<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &Manifest,
+    resource: &M,
+) -> Result<Option<Inspection>, AwsError> {
+    if let Some(why) = resource.unwanted(ctx) {
+        let found = resource.read(ctx).await?;
+        let recorded = manifest.created.contains_key(&resource.key());
+        return Ok(found.filter(|_| recorded).map(|f| {
+            Inspection::new(
+                &resource.kind(),
+                resource.name(ctx, Some(&f)),
+                State::Drifted(vec![format!("expected none ({why}), found present")]),
+            )
+        }));
+    }
+    let plan = match plan(ctx, manifest, resource).await {
+        Ok(plan) => plan,
+        // One resource that cannot be read does not hide the others.
+        Err(error) => {
+            return Ok(Some(Inspection::new(
+                &resource.kind(),
+                resource.name(ctx, None),
+                State::Unknown(unreadable(&error)),
+            )))
+        }
+    };
+    let takes_tags = plan
+        .found
+        .as_ref()
+        .is_some_and(|f| resource.tags(f).is_some());
+    let state = match (
+        &plan.intent,
+        plan.found.as_ref().and_then(|f| resource.whose(f)),
+    ) {
+        (Intent::Refuse, Some(why)) => State::Foreign(vec![why]),
+        (intent, _) => intent.state(&ctx.spec.suffix, takes_tags),
+    };
+    Ok(Some(Inspection::new(&resource.kind(), plan.name, state)))
+}
+
+/// `teardown` of one resource: read, then the one guard
+/// ([`crate::core::plan::removal`]: listed as created *and* still tagged), then
+/// (unless a dry run) delete and strike it from the manifest.
+pub async fn teardown<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    resource: &M,
+) -> Result<Step, AwsError> {
+    let found = resource.read(ctx).await?;
+    let key = resource.key();
+    let decision = removal(
+        found.is_some(),
+        manifest.created.contains_key(&key),
+        found.as_ref().and_then(|f| resource.tags(f)),
+        &ctx.spec.suffix,
+    );
+    let mut step = decision.step(&resource.kind(), resource.name(ctx, found.as_ref()));
+    match (decision, &found) {
+        (Removal::Absent, _) if !ctx.dry_run => {
+            manifest.created.remove(&key);
+        }
+        (Removal::Delete, Some(found)) => {
+            step.detail
+                .extend(resource.delete_detail(ctx, found).await?);
+            if !ctx.dry_run {
+                step.detail.extend(resource.delete(ctx, found).await?);
+                manifest.created.remove(&key);
+            }
+        }
+        _ => {}
+    }
+    Ok(step)
+}
+
 /// AWS tags from the spec, as (key, value) pairs.
 pub fn tag_pairs(spec: &StackSpec) -> Vec<(String, String)> {
     spec.tags().into_iter().collect()
 }
 
-/// Whether a resource's tags say it belongs to this stack: the one test of
-/// ownership by tags ([`crate::core::plan::is_ours`]) every service uses.
-pub fn ours<'t>(spec: &StackSpec, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
-    crate::core::plan::is_ours(tags, &spec.suffix)
-}
-
-/// Tags as `(&str, &str)` pairs, for [`ours`].
+/// Tags as `(&str, &str)` pairs, for [`crate::core::plan::is_ours`].
 pub(crate) fn tag_refs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
     tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }

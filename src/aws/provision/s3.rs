@@ -27,11 +27,11 @@
 use crate::aws::error::AwsError;
 use crate::aws::provision::iam::{build_error, parse_policy, tags_detail};
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, tag_refs, teardown, Ctx, Inspection, Managed, Step,
 };
 use crate::core::plan::Planned;
 use crate::core::provision::s3::{bucket_changes, BucketSettings, Encryption, Expected, Part};
-use crate::core::stack::{Manifest, Sse, StackSpec};
+use crate::core::stack::{Manifest, Sse};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint,
@@ -382,22 +382,6 @@ fn name_taken(ctx: &Ctx<'_>, why: &str) -> AwsError {
     )
 }
 
-fn not_tagged(spec: &StackSpec) -> String {
-    format!(
-        "is not tagged ManagedBy=compliance, ComplianceSuffix={} and was not created by this setup",
-        spec.suffix
-    )
-}
-
-fn owned(ctx: &Ctx<'_>, manifest: &Manifest, tags: &[(String, String)]) -> bool {
-    crate::core::plan::is_managed(
-        tag_refs(tags),
-        &ctx.spec.suffix,
-        manifest.created.get(kind::BUCKET).map(String::as_str),
-        &ctx.names.bucket,
-    )
-}
-
 fn create_details(ctx: &Ctx<'_>, expected: &Expected) -> Vec<String> {
     vec![
         format!("in {}", ctx.region()),
@@ -410,99 +394,233 @@ fn create_details(ctx: &Ctx<'_>, expected: &Expected) -> Vec<String> {
     ]
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let bucket = &ctx.names.bucket;
-    // Whose the name is comes first: a taken name is the error to report even
-    // when the key is missing too.
-    let presence = presence(ctx).await?;
-    if let Presence::OtherAccount = presence {
-        return Err(name_taken(ctx, "belongs to another AWS account"));
+/// The bucket as read. Its settings are read only when it may be ours
+/// (someone else's bucket need not let us read them).
+pub struct Found {
+    /// The name is taken in another account (HeadBucket refused).
+    other_account: bool,
+    tags: Vec<(String, String)>,
+    settings: Option<BucketSettings>,
+}
+
+/// The evidence bucket, as one managed resource. `expected` is the default
+/// encryption the spec wants (with the stack key when it exists); `recorded`
+/// whether the manifest lists the bucket as created.
+pub struct EvidenceBucket {
+    pub expected: Expected,
+    pub recorded: bool,
+}
+
+impl Managed for EvidenceBucket {
+    type Found = Found;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "HeadBucket";
+
+    fn kind(&self) -> String {
+        kind::BUCKET.into()
     }
-    let tags = match presence {
-        Presence::Here => Some(tags_of(ctx).await?),
-        _ => None,
-    };
-    if let Some(tags) = &tags {
-        if !owned(ctx, manifest, tags) {
-            return Err(name_taken(ctx, &not_tagged(ctx.spec)));
-        }
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&Found>) -> String {
+        ctx.names.bucket.clone()
     }
-    let expected = expected_encryption(ctx, manifest).await?;
-    if matches!(expected, Expected::Kms(None)) && !ctx.dry_run {
-        return Err(AwsError::local(
-            SERVICE,
-            ctx.region(),
-            "PutBucketEncryption",
-            "MissingKey",
-            format!(
-                "SSE-KMS needs the stack key {}, which does not exist yet: the KMS step runs first",
-                ctx.names.kms_alias
-            ),
-        ));
-    }
-    let Some(tags) = tags else {
-        let mut step = Step::new(kind::BUCKET, bucket.as_str(), Action::Create);
-        step.detail = create_details(ctx, &expected);
-        if !ctx.dry_run {
-            create(ctx, manifest).await?;
-            put_tags(ctx, &tag_pairs(ctx.spec)).await?;
-            put_versioning(ctx).await?;
-            put_encryption(ctx, &expected).await?;
-            put_public_access_block(ctx).await?;
-            put_lifecycle(ctx).await?;
-            put_policy(ctx).await?;
-        }
-        return Ok(vec![step]);
-    };
-    let mut step = Step::new(kind::BUCKET, bucket.as_str(), Action::Unchanged);
-    if !manifest.owns(kind::BUCKET) {
-        step.detail
-            .push("tagged with this suffix: recorded as created by setup".into());
-    }
-    let found = settings(ctx).await?;
-    let repairs = bucket_changes(ctx.spec, &expected, &found, &tags, &wanted_lifecycle());
-    let mut done: Vec<Part> = Vec::new();
-    for Planned {
-        by: repair,
-        change: diff,
-    } in &repairs
-    {
-        step.action = Action::Update;
-        step.detail.push(diff.detail());
-        // Some settings are one call for several diffs (PAB flags, tags).
-        if ctx.dry_run || done.contains(repair) {
-            continue;
-        }
-        done.push(*repair);
-        match repair {
-            Part::Versioning => put_versioning(ctx).await?,
-            Part::Encryption => put_encryption(ctx, &expected).await?,
-            Part::PublicAccessBlock => put_public_access_block(ctx).await?,
-            Part::Policy => put_policy(ctx).await?,
-            Part::Lifecycle => put_lifecycle(ctx).await?,
-            Part::Tags => {
-                // PutBucketTagging replaces the whole set: keep tags others added.
-                let ours = ctx.spec.tags();
-                let mut merged: Vec<(String, String)> = tags
-                    .iter()
-                    .filter(|(k, _)| !ours.contains_key(k))
-                    .cloned()
-                    .collect();
-                merged.extend(tag_pairs(ctx.spec));
-                put_tags(ctx, &merged).await?;
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Found>, AwsError> {
+        match presence(ctx).await? {
+            Presence::Missing => Ok(None),
+            Presence::OtherAccount => Ok(Some(Found {
+                other_account: true,
+                tags: Vec::new(),
+                settings: None,
+            })),
+            Presence::Here => {
+                let tags = tags_of(ctx).await?;
+                let ours =
+                    self.recorded || crate::core::plan::is_ours(tag_refs(&tags), &ctx.spec.suffix);
+                let settings = if ours {
+                    Some(settings(ctx).await?)
+                } else {
+                    None
+                };
+                Ok(Some(Found {
+                    other_account: false,
+                    tags,
+                    settings,
+                }))
             }
         }
     }
-    if !ctx.dry_run {
-        manifest
-            .created
-            .entry(kind::BUCKET.to_string())
-            .or_insert(bucket.clone());
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &Found) -> String {
+        ctx.names.bucket.clone()
     }
-    Ok(vec![step])
+
+    /// A bucket in another account shows no tags: never ours.
+    fn tags<'f>(&self, found: &'f Found) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Found) -> Vec<Planned<Part>> {
+        match &found.settings {
+            Some(settings) => bucket_changes(
+                ctx.spec,
+                &self.expected,
+                settings,
+                &found.tags,
+                &wanted_lifecycle(),
+            ),
+            None => Vec::new(),
+        }
+    }
+
+    fn whose(&self, found: &Found) -> Option<String> {
+        found
+            .other_account
+            .then(|| "belongs to another AWS account".to_string())
+    }
+
+    /// Recorded but now in another account (deleted and its name taken):
+    /// setup stops rather than write to someone else's bucket.
+    fn cannot_apply(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &Found,
+        _changes: &[Planned<Part>],
+    ) -> Option<AwsError> {
+        found
+            .other_account
+            .then(|| name_taken(ctx, "belongs to another AWS account"))
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        create_details(ctx, &self.expected)
+    }
+
+    /// Tagged right after CreateBucket, before any other setting: the tags
+    /// prove the bucket ours if setup fails before saving its manifest.
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        self.key_exists(ctx)?;
+        create(ctx).await?;
+        *made = Some(ctx.names.bucket.clone());
+        put_tags(ctx, &tag_pairs(ctx.spec)).await?;
+        put_versioning(ctx).await?;
+        put_encryption(ctx, &self.expected).await?;
+        put_public_access_block(ctx).await?;
+        put_lifecycle(ctx).await?;
+        put_policy(ctx).await?;
+        Ok(Vec::new())
+    }
+
+    async fn update(&self, ctx: &Ctx<'_>, found: &Found, parts: &[Part]) -> Result<(), AwsError> {
+        self.key_exists(ctx)?;
+        for part in parts {
+            match part {
+                Part::Versioning => put_versioning(ctx).await?,
+                Part::Encryption => put_encryption(ctx, &self.expected).await?,
+                Part::PublicAccessBlock => put_public_access_block(ctx).await?,
+                Part::Policy => put_policy(ctx).await?,
+                Part::Lifecycle => put_lifecycle(ctx).await?,
+                Part::Tags => {
+                    // PutBucketTagging replaces the whole set: keep tags others added.
+                    let ours = ctx.spec.tags();
+                    let mut merged: Vec<(String, String)> = found
+                        .tags
+                        .iter()
+                        .filter(|(k, _)| !ours.contains_key(k))
+                        .cloned()
+                        .collect();
+                    merged.extend(tag_pairs(ctx.spec));
+                    put_tags(ctx, &merged).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_detail(&self, _ctx: &Ctx<'_>, _found: &Found) -> Result<Vec<String>, AwsError> {
+        Ok(vec![
+            "delete the bucket policy".into(),
+            "delete every object version, delete marker and incomplete multipart upload".into(),
+            "delete the bucket".into(),
+        ])
+    }
+
+    /// The policy first (see the module doc), then every upload, version and
+    /// delete marker, then the bucket.
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Found) -> Result<Vec<String>, AwsError> {
+        let mut detail = Vec::new();
+        delete_policy(ctx).await?;
+        let uploads = abort_uploads(ctx).await?;
+        if uploads > 0 {
+            detail.push(format!("aborted {uploads} incomplete multipart uploads"));
+        }
+        let (versions, markers) = empty(ctx).await?;
+        detail.push(format!(
+            "deleted {versions} object versions and {markers} delete markers"
+        ));
+        let region = ctx.region();
+        ctx.aws
+            .s3(region)
+            .delete_bucket()
+            .bucket(&ctx.names.bucket)
+            .send()
+            .await
+            .map_err(|e| err(region, "DeleteBucket", &e))?;
+        Ok(detail)
+    }
 }
 
-async fn create(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<(), AwsError> {
+impl EvidenceBucket {
+    /// SSE-KMS needs the stack key: a real run without one stops before
+    /// writing anything (a dry run plans with the key the kms step creates).
+    fn key_exists(&self, ctx: &Ctx<'_>) -> Result<(), AwsError> {
+        if matches!(self.expected, Expected::Kms(None)) {
+            return Err(AwsError::local(
+                SERVICE,
+                ctx.region(),
+                "PutBucketEncryption",
+                "MissingKey",
+                format!(
+                    "SSE-KMS needs the stack key {}, which does not exist yet: the KMS step runs first",
+                    ctx.names.kms_alias
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+async fn bucket(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<EvidenceBucket, AwsError> {
+    Ok(EvidenceBucket {
+        expected: expected_encryption(ctx, manifest).await?,
+        recorded: manifest.owns(kind::BUCKET),
+    })
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let bucket = bucket(ctx, manifest).await?;
+    Ok(vec![setup(ctx, manifest, &bucket).await?])
+}
+
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let bucket = bucket(ctx, manifest).await?;
+    Ok(status(ctx, manifest, &bucket).await?.into_iter().collect())
+}
+
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    // Deleting needs no key: none is looked up (the key may be gone already).
+    let bucket = EvidenceBucket {
+        expected: Expected::Aes256,
+        recorded: manifest.owns(kind::BUCKET),
+    };
+    Ok(vec![teardown(ctx, manifest, &bucket).await?])
+}
+
+async fn create(ctx: &Ctx<'_>) -> Result<(), AwsError> {
     let region = ctx.region();
     let mut request = ctx.aws.s3(region).create_bucket().bucket(&ctx.names.bucket);
     // us-east-1 is the one region that takes no location constraint.
@@ -524,11 +642,6 @@ async fn create(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<(), AwsError> 
             return Err(error);
         }
     }
-    // Recorded at once, so a failure in the settings below still leaves the
-    // bucket in the manifest for teardown.
-    manifest
-        .created
-        .insert(kind::BUCKET.to_string(), ctx.names.bucket.clone());
     Ok(())
 }
 
@@ -660,95 +773,6 @@ async fn put_policy(ctx: &Ctx<'_>) -> Result<(), AwsError> {
         .await
         .map_err(|e| err(region, "PutBucketPolicy", &e))?;
     Ok(())
-}
-
-pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let bucket = ctx.names.bucket.as_str();
-    let state = match presence(ctx).await? {
-        Presence::Missing => State::Missing,
-        Presence::OtherAccount => State::Foreign(vec!["belongs to another AWS account".into()]),
-        Presence::Here => {
-            let tags = tags_of(ctx).await?;
-            if !owned(ctx, manifest, &tags) {
-                State::Foreign(vec![not_tagged(ctx.spec)])
-            } else {
-                let expected = expected_encryption(ctx, manifest).await?;
-                let found = settings(ctx).await?;
-                let reasons: Vec<String> =
-                    bucket_changes(ctx.spec, &expected, &found, &tags, &wanted_lifecycle())
-                        .iter()
-                        .map(Planned::reason)
-                        .collect();
-                if reasons.is_empty() {
-                    State::Present
-                } else {
-                    State::Drifted(reasons)
-                }
-            }
-        }
-    };
-    Ok(vec![Inspection::new(kind::BUCKET, bucket, state)])
-}
-
-pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let bucket = ctx.names.bucket.as_str();
-    match presence(ctx).await? {
-        Presence::Missing => {
-            if !ctx.dry_run {
-                manifest.created.remove(kind::BUCKET);
-            }
-            return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Absent)]);
-        }
-        Presence::OtherAccount => {
-            return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Keep)
-                .with("belongs to another AWS account")]);
-        }
-        Presence::Here => {}
-    }
-    if !manifest.owns(kind::BUCKET) {
-        return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Keep)
-            .with("not created by setup (not in the manifest)")]);
-    }
-    let tags = tags_of(ctx).await?;
-    if !ours(ctx.spec, tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-        return Ok(vec![Step::new(kind::BUCKET, bucket, Action::Keep).with(
-            format!(
-                "no longer tagged ManagedBy=compliance, ComplianceSuffix={}",
-                ctx.spec.suffix
-            ),
-        )]);
-    }
-    let mut step = Step::new(kind::BUCKET, bucket, Action::Delete);
-    if ctx.dry_run {
-        step.detail.push("delete the bucket policy".into());
-        step.detail.push(
-            "delete every object version, delete marker and incomplete multipart upload".into(),
-        );
-        step.detail.push("delete the bucket".into());
-        return Ok(vec![step]);
-    }
-    delete_policy(ctx).await?;
-    step.detail.push("deleted the bucket policy".into());
-    let uploads = abort_uploads(ctx).await?;
-    if uploads > 0 {
-        step.detail
-            .push(format!("aborted {uploads} incomplete multipart uploads"));
-    }
-    let (versions, markers) = empty(ctx).await?;
-    step.detail.push(format!(
-        "deleted {versions} object versions and {markers} delete markers"
-    ));
-    let region = ctx.region();
-    ctx.aws
-        .s3(region)
-        .delete_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(|e| err(region, "DeleteBucket", &e))?;
-    step.detail.push("deleted the bucket".into());
-    manifest.created.remove(kind::BUCKET);
-    Ok(vec![step])
 }
 
 async fn delete_policy(ctx: &Ctx<'_>) -> Result<(), AwsError> {

@@ -29,9 +29,9 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, ours, tag_pairs, tag_refs, tags_text, Action, Ctx, Inspection, State, Step,
+    kind, setup, status, tag_pairs, tags_text, teardown, Ctx, Inspection, Managed, Step,
 };
-use crate::core::plan::Planned;
+use crate::core::plan::{Planned, Unowned};
 pub use crate::core::provision::sns::{delivery_policy, topic_policy};
 use crate::core::provision::sns::{topic_changes, Part, Topic};
 use crate::core::stack::Manifest;
@@ -46,174 +46,117 @@ const PENDING_ARN: &str = "PendingConfirmation";
 pub const PENDING: &str = "pending confirmation";
 
 /// One subscription of the topic, as listed.
-struct Subscription {
+pub struct Listed {
     arn: String,
     endpoint: String,
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let arn = ctx.spec.topic_arn();
-    let key = stack_key(ctx, manifest).await?;
-    let mut steps = Vec::new();
-    let exists = match read_topic(ctx, &arn).await? {
-        None => {
-            steps.push(create_topic(ctx, manifest, key.as_deref()).await?);
-            !ctx.dry_run
-        }
-        Some(topic) => {
-            if !ours(ctx.spec, tag_refs(&topic.tags)) && !manifest.owns(kind::TOPIC) {
-                return Err(AwsError::local(
-                    SERVICE,
-                    ctx.region(),
-                    "GetTopicAttributes",
-                    "NameTaken",
-                    format!(
-                        "topic {arn} exists but is not tagged ManagedBy=compliance, ComplianceSuffix={} and setup did not create it; setup will not take over someone else's topic: choose another --suffix or remove it",
-                        ctx.spec.suffix
-                    ),
-                ));
-            }
-            if !ctx.dry_run {
-                manifest.created.insert(kind::TOPIC.into(), arn.clone());
-            }
-            let drifts = topic_changes(ctx.spec, &topic, key.as_deref());
-            if drifts.is_empty() {
-                steps.push(Step::new(kind::TOPIC, arn.clone(), Action::Unchanged));
-            } else {
-                let mut step = Step::new(kind::TOPIC, arn.clone(), Action::Update);
-                for drift in &drifts {
-                    if !ctx.dry_run {
-                        repair(ctx, drift.by, key.as_deref()).await?;
-                    }
-                    step = step.with(drift.detail());
-                }
-                steps.push(step);
-            }
-            true
-        }
-    };
-    let listed = if exists {
-        list_subscriptions(ctx, &arn).await?
-    } else {
-        Vec::new()
-    };
-    steps.extend(ensure_subscriptions(ctx, manifest, &listed).await?);
-    Ok(steps)
+/// The alert topic, as one managed resource; `key` is the stack key's ARN
+/// (None: no stack key exists yet).
+pub struct AlertTopic {
+    pub key: Option<String>,
 }
 
-pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    let arn = ctx.spec.topic_arn();
-    let Some(topic) = read_topic(ctx, &arn).await? else {
-        let mut out = vec![Inspection::new(kind::TOPIC, arn, State::Missing)];
-        for email in &ctx.spec.emails {
-            out.push(Inspection::new(
-                kind::SUBSCRIPTION,
-                email.clone(),
-                State::Missing,
-            ));
-        }
-        return Ok(out);
-    };
-    if !ours(ctx.spec, tag_refs(&topic.tags)) && !manifest.owns(kind::TOPIC) {
-        return Ok(vec![Inspection::new(
-            kind::TOPIC,
-            arn,
-            State::Foreign(vec![format!(
-                "not tagged ManagedBy=compliance, ComplianceSuffix={}",
-                ctx.spec.suffix
-            )]),
-        )]);
-    }
-    let key = stack_key(ctx, manifest).await?;
-    let reasons: Vec<String> = topic_changes(ctx.spec, &topic, key.as_deref())
-        .iter()
-        .map(Planned::reason)
-        .collect();
-    let state = if reasons.is_empty() {
-        State::Present
-    } else {
-        State::Drifted(reasons)
-    };
-    let mut out = vec![Inspection::new(kind::TOPIC, arn.clone(), state)];
-    let listed = list_subscriptions(ctx, &arn).await?;
-    for email in &ctx.spec.emails {
-        let state = if find(&listed, email).is_some() {
-            State::Present
-        } else {
-            State::Missing
-        };
-        out.push(Inspection::new(kind::SUBSCRIPTION, email.clone(), state));
-    }
-    for (email, _) in stale(ctx, manifest) {
-        if find(&listed, &email).is_some() {
-            out.push(Inspection::new(
-                kind::SUBSCRIPTION,
-                email,
-                State::Drifted(vec![
-                    "subscription: expected none (not in --email), found subscribed".into(),
-                ]),
-            ));
-        }
-    }
-    Ok(out)
-}
+impl Managed for AlertTopic {
+    type Found = Topic;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "GetTopicAttributes";
 
-pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    let arn = ctx.spec.topic_arn();
-    let mut steps = Vec::new();
-    let owned_subscriptions: Vec<(String, String)> = manifest
-        .created
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix(kind::SUBSCRIPTION)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .map(|email| (email.to_string(), v.clone()))
+    fn kind(&self) -> String {
+        kind::TOPIC.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, _found: Option<&Topic>) -> String {
+        ctx.spec.topic_arn()
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Topic>, AwsError> {
+        read_topic(ctx, &ctx.spec.topic_arn()).await
+    }
+
+    fn id(&self, ctx: &Ctx<'_>, _found: &Topic) -> String {
+        ctx.spec.topic_arn()
+    }
+
+    fn tags<'f>(&self, found: &'f Topic) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Topic) -> Vec<Planned<Part>> {
+        topic_changes(ctx.spec, found, self.key.as_deref())
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            match &self.key {
+                Some(key) => format!("KmsMasterKeyId {key}"),
+                None => "KmsMasterKeyId: the stack key (created by the kms step)".to_string(),
+            },
+            "DeliveryPolicy: HTTP retries 3 times, 20 s apart (linear)".into(),
+            "policy: events.amazonaws.com and cloudwatch.amazonaws.com of this account may publish"
+                .into(),
+            format!("tags {}", tags_text(ctx)),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let mut request = ctx
+            .aws
+            .sns(region)
+            .create_topic()
+            .name(&ctx.names.topic)
+            .attributes("DeliveryPolicy", delivery_policy().to_string())
+            .attributes("Policy", topic_policy(ctx.spec).to_string());
+        if let Some(key) = &self.key {
+            request = request.attributes("KmsMasterKeyId", key);
+        }
+        for (k, v) in tag_pairs(ctx.spec) {
+            request = request.tags(
+                Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(build_error(region, "CreateTopic"))?,
+            );
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateTopic", &e))?;
+        *made = Some(
+            out.topic_arn()
+                .map_or_else(|| ctx.spec.topic_arn(), str::to_string),
+        );
+        Ok(match self.key {
+            Some(_) => Vec::new(),
+            None => vec!["not encrypted at rest: no stack key exists, and alias/aws/sns would stop EventBridge and CloudWatch from publishing; run setup again once the kms step succeeds".into()],
         })
-        .collect();
-    let Some(topic) = read_topic(ctx, &arn).await? else {
-        for (email, _) in owned_subscriptions {
-            manifest.created.remove(&subscription_kind(&email));
-            steps.push(Step::new(kind::SUBSCRIPTION, email, Action::Absent));
+    }
+
+    async fn update(&self, ctx: &Ctx<'_>, _found: &Topic, parts: &[Part]) -> Result<(), AwsError> {
+        for part in parts {
+            repair(ctx, *part, self.key.as_deref()).await?;
         }
-        manifest.created.remove(kind::TOPIC);
-        steps.push(Step::new(kind::TOPIC, arn, Action::Absent));
-        return Ok(steps);
-    };
-    let listed = list_subscriptions(ctx, &arn).await?;
-    for (email, recorded) in owned_subscriptions {
-        steps.push(
-            unsubscribe(
-                ctx,
-                manifest,
-                &listed,
-                &email,
-                &recorded,
-                "created by setup",
-            )
-            .await?,
-        );
+        Ok(())
     }
-    if !manifest.owns(kind::TOPIC) {
-        steps.push(
-            Step::new(kind::TOPIC, arn, Action::Keep)
-                .with("not created by setup (not in the manifest)"),
-        );
-        return Ok(steps);
+
+    async fn delete_detail(&self, _ctx: &Ctx<'_>, _found: &Topic) -> Result<Vec<String>, AwsError> {
+        Ok(vec!["and any subscription left on it".into()])
     }
-    if !ours(ctx.spec, tag_refs(&topic.tags)) {
-        steps.push(Step::new(kind::TOPIC, arn, Action::Keep).with(format!(
-            "not tagged ManagedBy=compliance, ComplianceSuffix={}",
-            ctx.spec.suffix
-        )));
-        return Ok(steps);
-    }
-    if !ctx.dry_run {
+
+    async fn delete(&self, ctx: &Ctx<'_>, _found: &Topic) -> Result<Vec<String>, AwsError> {
         let region = ctx.region();
         if let Err(e) = ctx
             .aws
             .sns(region)
             .delete_topic()
-            .topic_arn(&arn)
+            .topic_arn(ctx.spec.topic_arn())
             .send()
             .await
         {
@@ -222,60 +165,234 @@ pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
                 return Err(error);
             }
         }
-        manifest.created.remove(kind::TOPIC);
+        Ok(Vec::new())
     }
-    steps.push(Step::new(kind::TOPIC, arn, Action::Delete).with("and any subscription left on it"));
+}
+
+/// One e-mail subscription of the topic, as one managed resource. It takes no
+/// tags: the manifest records it as `sns-subscription:<email>`.
+pub struct EmailSubscription {
+    pub email: String,
+    /// What the manifest records for it (an ARN, or [`PENDING`]).
+    pub recorded: Option<String>,
+}
+
+impl Managed for EmailSubscription {
+    type Found = Listed;
+    /// Nothing of a subscription is repaired in place.
+    type Part = ();
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "ListSubscriptionsByTopic";
+
+    fn kind(&self) -> String {
+        kind::SUBSCRIPTION.into()
+    }
+
+    fn key(&self) -> String {
+        subscription_kind(&self.email)
+    }
+
+    fn name(&self, _ctx: &Ctx<'_>, _found: Option<&Listed>) -> String {
+        self.email.clone()
+    }
+
+    /// Listed on the topic; none while the topic does not exist.
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Listed>, AwsError> {
+        let listed = match list_subscriptions(ctx, &ctx.spec.topic_arn()).await {
+            Ok(listed) => listed,
+            Err(error) if error.is(&["NotFound"]) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(listed
+            .into_iter()
+            .find(|s| s.endpoint.eq_ignore_ascii_case(&self.email)))
+    }
+
+    /// The ARN once SNS gives one (a confirmed subscription), so the record
+    /// stays exact; until then what was recorded.
+    fn id(&self, _ctx: &Ctx<'_>, found: &Listed) -> String {
+        if found.arn.starts_with("arn:") {
+            found.arn.clone()
+        } else {
+            self.recorded.clone().unwrap_or_else(|| PENDING.into())
+        }
+    }
+
+    fn tags<'f>(&self, _found: &'f Listed) -> Option<&'f [(String, String)]> {
+        None
+    }
+
+    /// Pending confirmation is the recipient's step, not drift.
+    fn diff(&self, _ctx: &Ctx<'_>, _found: &Listed) -> Vec<Planned<()>> {
+        Vec::new()
+    }
+
+    /// An address in `--email` that someone subscribed already is the one
+    /// setup wants: taken as setup's.
+    fn unowned(&self, _ctx: &Ctx<'_>, _found: &Listed) -> Unowned {
+        Unowned::Claim
+    }
+
+    fn unwanted(&self, ctx: &Ctx<'_>) -> Option<String> {
+        let wanted = ctx
+            .spec
+            .emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&self.email));
+        (!wanted).then(|| "no longer in --email".to_string())
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![format!(
+            "e-mail subscription to {}; SNS sends a confirmation link and alerts arrive once it is clicked",
+            ctx.spec.topic_arn()
+        )]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let out = ctx
+            .aws
+            .sns(region)
+            .subscribe()
+            .topic_arn(ctx.spec.topic_arn())
+            .protocol(PROTOCOL)
+            .endpoint(&self.email)
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "Subscribe", &e))?;
+        *made = Some(
+            out.subscription_arn()
+                .filter(|a| a.starts_with("arn:"))
+                .unwrap_or(PENDING)
+                .to_string(),
+        );
+        Ok(Vec::new())
+    }
+
+    async fn update(&self, _ctx: &Ctx<'_>, _found: &Listed, _parts: &[()]) -> Result<(), AwsError> {
+        Ok(())
+    }
+
+    async fn delete_detail(&self, ctx: &Ctx<'_>, found: &Listed) -> Result<Vec<String>, AwsError> {
+        Ok(match self.arn(ctx, found) {
+            Some(_) => Vec::new(),
+            None => vec!["pending confirmation and SNS gave no ARN to unsubscribe: SNS deletes it after 3 days unless confirmed, and deleting the topic deletes it".into()],
+        })
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Listed) -> Result<Vec<String>, AwsError> {
+        let Some(arn) = self.arn(ctx, found) else {
+            return Ok(Vec::new());
+        };
+        let region = ctx.region();
+        if let Err(e) = ctx
+            .aws
+            .sns(region)
+            .unsubscribe()
+            .subscription_arn(&arn)
+            .send()
+            .await
+        {
+            let error = AwsError::from_sdk(SERVICE, region, "Unsubscribe", &e);
+            if !error.is(&["NotFound"]) {
+                return Err(error);
+            }
+        }
+        Ok(Vec::new())
+    }
+}
+
+impl EmailSubscription {
+    /// The ARN to unsubscribe: listed, else recorded; None while pending.
+    fn arn(&self, _ctx: &Ctx<'_>, found: &Listed) -> Option<String> {
+        [Some(&found.arn), self.recorded.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|a| a.starts_with("arn:"))
+            .cloned()
+    }
+}
+
+/// The topic with the stack key looked up (see the kms step).
+async fn topic(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<AlertTopic, AwsError> {
+    Ok(AlertTopic {
+        key: crate::aws::provision::kms::key_arn(ctx, manifest).await?,
+    })
+}
+
+/// The subscriptions setup manages: one per `--email`, then those it created
+/// for addresses no longer given (which setup removes).
+fn subscriptions(ctx: &Ctx<'_>, manifest: &Manifest) -> Vec<EmailSubscription> {
+    let mut out: Vec<EmailSubscription> = ctx
+        .spec
+        .emails
+        .iter()
+        .map(|email| EmailSubscription {
+            email: email.clone(),
+            recorded: manifest.created.get(&subscription_kind(email)).cloned(),
+        })
+        .collect();
+    out.extend(recorded(manifest).into_iter().filter(|s| {
+        !ctx.spec
+            .emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&s.email))
+    }));
+    out
+}
+
+/// Every subscription the manifest lists as created.
+fn recorded(manifest: &Manifest) -> Vec<EmailSubscription> {
+    manifest
+        .created
+        .iter()
+        .filter_map(|(k, v)| {
+            let email = k
+                .strip_prefix(kind::SUBSCRIPTION)
+                .and_then(|rest| rest.strip_prefix(':'))?;
+            Some(EmailSubscription {
+                email: email.to_string(),
+                recorded: Some(v.clone()),
+            })
+        })
+        .collect()
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let mut steps = vec![setup(ctx, manifest, &topic(ctx, manifest).await?).await?];
+    for subscription in subscriptions(ctx, manifest) {
+        steps.push(setup(ctx, manifest, &subscription).await?);
+    }
     Ok(steps)
 }
 
-async fn create_topic(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    key: Option<&str>,
-) -> Result<Step, AwsError> {
-    let region = ctx.region();
-    let arn = ctx.spec.topic_arn();
-    let mut step = Step::new(kind::TOPIC, arn.clone(), Action::Create);
-    step = step.with(match (key, ctx.dry_run) {
-        (Some(key), _) => format!("KmsMasterKeyId {key}"),
-        (None, true) => "KmsMasterKeyId: the stack key (created by the kms step)".to_string(),
-        (None, false) => "not encrypted at rest: no stack key exists, and alias/aws/sns would stop EventBridge and CloudWatch from publishing; run setup again once the kms step succeeds".to_string(),
-    });
-    step = step
-        .with("DeliveryPolicy: HTTP retries 3 times, 20 s apart (linear)")
-        .with(
-            "policy: events.amazonaws.com and cloudwatch.amazonaws.com of this account may publish",
-        )
-        .with(format!("tags {}", tags_text(ctx)));
-    if ctx.dry_run {
-        return Ok(step);
+pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
+    let mut out: Vec<Inspection> = status(ctx, manifest, &topic(ctx, manifest).await?)
+        .await?
+        .into_iter()
+        .collect();
+    for subscription in subscriptions(ctx, manifest) {
+        out.extend(status(ctx, manifest, &subscription).await?);
     }
-    let mut request = ctx
-        .aws
-        .sns(region)
-        .create_topic()
-        .name(&ctx.names.topic)
-        .attributes("DeliveryPolicy", delivery_policy().to_string())
-        .attributes("Policy", topic_policy(ctx.spec).to_string());
-    if let Some(key) = key {
-        request = request.attributes("KmsMasterKeyId", key);
+    Ok(out)
+}
+
+/// Subscriptions setup created go first (deleting the topic would take them
+/// along, but one of ours on a topic that is kept must still go).
+pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
+    let mut steps = Vec::new();
+    for subscription in recorded(manifest) {
+        steps.push(teardown(ctx, manifest, &subscription).await?);
     }
-    for (k, v) in tag_pairs(ctx.spec) {
-        request = request.tags(
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(build_error(region, "CreateTopic"))?,
-        );
-    }
-    let out = request
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateTopic", &e))?;
-    let created = out.topic_arn().unwrap_or(&arn).to_string();
-    manifest.created.insert(kind::TOPIC.into(), created);
-    Ok(step)
+    // Deleting needs no key: none is looked up (the key may be gone already).
+    steps.push(teardown(ctx, manifest, &AlertTopic { key: None }).await?);
+    Ok(steps)
 }
 
 async fn repair(ctx: &Ctx<'_>, fix: Part, key: Option<&str>) -> Result<(), AwsError> {
@@ -315,149 +432,6 @@ async fn repair(ctx: &Ctx<'_>, fix: Part, key: Option<&str>) -> Result<(), AwsEr
     Ok(())
 }
 
-/// Subscribes every `--email` not yet subscribed and unsubscribes addresses
-/// setup subscribed that are no longer wanted. `listed` is empty when the
-/// topic does not exist yet (dry run).
-async fn ensure_subscriptions(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    listed: &[Subscription],
-) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let arn = ctx.spec.topic_arn();
-    let mut steps = Vec::new();
-    for email in &ctx.spec.emails {
-        let sub_kind = subscription_kind(email);
-        if let Some(found) = find(listed, email) {
-            // A confirmed subscription now has a real ARN: keep the record exact.
-            if !ctx.dry_run && manifest.owns(&sub_kind) && found.arn.starts_with("arn:") {
-                manifest.created.insert(sub_kind, found.arn.clone());
-            }
-            let step = Step::new(kind::SUBSCRIPTION, email.clone(), Action::Unchanged);
-            steps.push(if found.arn == PENDING_ARN {
-                step.with("pending confirmation: the recipient must click the link SNS sent")
-            } else {
-                step
-            });
-            continue;
-        }
-        let step = Step::new(kind::SUBSCRIPTION, email.clone(), Action::Create).with(format!(
-            "e-mail subscription to {arn}; SNS sends a confirmation link and alerts arrive once it is clicked"
-        ));
-        if ctx.dry_run {
-            steps.push(step);
-            continue;
-        }
-        let out = ctx
-            .aws
-            .sns(region)
-            .subscribe()
-            .topic_arn(&arn)
-            .protocol(PROTOCOL)
-            .endpoint(email)
-            .return_subscription_arn(true)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "Subscribe", &e))?;
-        let recorded = out
-            .subscription_arn()
-            .filter(|a| a.starts_with("arn:"))
-            .unwrap_or(PENDING)
-            .to_string();
-        manifest.created.insert(sub_kind, recorded);
-        steps.push(step);
-    }
-    for (email, recorded) in stale(ctx, manifest) {
-        steps.push(
-            unsubscribe(
-                ctx,
-                manifest,
-                listed,
-                &email,
-                &recorded,
-                "no longer in --email",
-            )
-            .await?,
-        );
-    }
-    Ok(steps)
-}
-
-/// Removes one subscription setup created, by its listed or recorded ARN.
-async fn unsubscribe(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-    listed: &[Subscription],
-    email: &str,
-    recorded: &str,
-    why: &str,
-) -> Result<Step, AwsError> {
-    let region = ctx.region();
-    let sub_kind = subscription_kind(email);
-    let Some(found) = find(listed, email) else {
-        if !ctx.dry_run {
-            manifest.created.remove(&sub_kind);
-        }
-        return Ok(Step::new(kind::SUBSCRIPTION, email, Action::Absent));
-    };
-    let arn = if found.arn.starts_with("arn:") {
-        found.arn.clone()
-    } else if recorded.starts_with("arn:") {
-        recorded.to_string()
-    } else {
-        if !ctx.dry_run {
-            manifest.created.remove(&sub_kind);
-        }
-        return Ok(Step::new(kind::SUBSCRIPTION, email, Action::Keep).with(
-            "pending confirmation and SNS gave no ARN to unsubscribe: SNS deletes it after 3 days unless confirmed, and deleting the topic deletes it",
-        ));
-    };
-    let step = Step::new(kind::SUBSCRIPTION, email, Action::Delete).with(why);
-    if ctx.dry_run {
-        return Ok(step);
-    }
-    if let Err(e) = ctx
-        .aws
-        .sns(region)
-        .unsubscribe()
-        .subscription_arn(&arn)
-        .send()
-        .await
-    {
-        let error = AwsError::from_sdk(SERVICE, region, "Unsubscribe", &e);
-        if !error.is(&["NotFound"]) {
-            return Err(error);
-        }
-    }
-    manifest.created.remove(&sub_kind);
-    Ok(step)
-}
-
-/// Subscriptions setup created for addresses no longer in `--email`.
-fn stale(ctx: &Ctx<'_>, manifest: &Manifest) -> Vec<(String, String)> {
-    manifest
-        .created
-        .iter()
-        .filter_map(|(k, v)| {
-            let email = k
-                .strip_prefix(kind::SUBSCRIPTION)
-                .and_then(|rest| rest.strip_prefix(':'))?;
-            let wanted = ctx
-                .spec
-                .emails
-                .iter()
-                .any(|e| e.eq_ignore_ascii_case(email));
-            (!wanted).then(|| (email.to_string(), v.clone()))
-        })
-        .collect()
-}
-
-fn find<'s>(listed: &'s [Subscription], email: &str) -> Option<&'s Subscription> {
-    listed
-        .iter()
-        .find(|s| s.endpoint.eq_ignore_ascii_case(email))
-}
-
 fn subscription_kind(email: &str) -> String {
     format!("{}:{email}", kind::SUBSCRIPTION)
 }
@@ -491,7 +465,7 @@ async fn read_topic(ctx: &Ctx<'_>, arn: &str) -> Result<Option<Topic>, AwsError>
 }
 
 /// The topic's e-mail subscriptions.
-async fn list_subscriptions(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<Subscription>, AwsError> {
+async fn list_subscriptions(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<Listed>, AwsError> {
     let region = ctx.region();
     let items = ctx
         .aws
@@ -507,7 +481,7 @@ async fn list_subscriptions(ctx: &Ctx<'_>, arn: &str) -> Result<Vec<Subscription
     Ok(items
         .into_iter()
         .filter(|s| s.protocol() == Some(PROTOCOL))
-        .map(|s| Subscription {
+        .map(|s| Listed {
             arn: s.subscription_arn().unwrap_or(PENDING_ARN).to_string(),
             endpoint: s.endpoint().unwrap_or_default().to_string(),
         })
@@ -527,9 +501,4 @@ fn build_error<'r>(
             e.to_string(),
         )
     }
-}
-
-/// The stack's KMS key ARN (see the kms step).
-async fn stack_key(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Option<String>, AwsError> {
-    crate::aws::provision::kms::key_arn(ctx, manifest).await
 }

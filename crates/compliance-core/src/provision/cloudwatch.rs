@@ -5,6 +5,7 @@
 
 use crate::plan::{Change, Planned};
 use crate::stack::StackSpec;
+use serde_json::Value;
 
 /// One hour: scans publish the score at most that often.
 pub const ALARM_PERIOD: i32 = 3600;
@@ -123,6 +124,28 @@ pub fn alarm_changes(
     drifts
 }
 
+/// The dashboard is written whole (PutDashboard), so its one change is its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Body;
+
+/// What `body` (None: not JSON) lacks to be the dashboard setup writes.
+/// Compared as parsed JSON, so CloudWatch's reformatting is no drift.
+pub fn dashboard_changes(spec: &StackSpec, body: Option<&Value>) -> Vec<Planned<Body>> {
+    let found = match body {
+        Some(body) if *body == spec.dashboard_body() => return Vec::new(),
+        Some(_) => "a different body",
+        None => "a body that is not JSON",
+    };
+    vec![Planned::new(
+        Body,
+        Change::wanted(
+            "body",
+            "the dashboard setup writes (score, violations by severity, score by service, remediation results)",
+            found,
+        ),
+    )]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +190,19 @@ mod tests {
             (Part::Settings, "threshold: expected 80, found 70")
         );
         assert_eq!(changes[1].by, Part::Tags);
+    }
+
+    #[test]
+    fn the_dashboard_differs_only_when_its_parsed_body_does() {
+        let spec = spec();
+        assert!(dashboard_changes(&spec, Some(&spec.dashboard_body())).is_empty());
+        let other = serde_json::json!({"widgets": []});
+        let changes = dashboard_changes(&spec, Some(&other));
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].change.from, "a different body");
+        assert_eq!(
+            dashboard_changes(&spec, None)[0].change.from,
+            "a body that is not JSON"
+        );
     }
 }

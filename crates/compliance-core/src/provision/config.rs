@@ -147,6 +147,56 @@ pub fn expected_scope(rule: &ManagedRule, known: &[&str]) -> Vec<String> {
     )
 }
 
+/// What a change to a Config rule or the aggregator is applied with: its Put
+/// call (every setting at once), or TagResource (AWS ignores changed tags on a
+/// later Put of the same name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigPart {
+    Put,
+    Tags,
+}
+
+/// The rule's settings and tags that differ from the spec, each with its call.
+pub fn rule_changes(
+    spec: &crate::stack::StackSpec,
+    want: &ManagedRule,
+    found: &FoundRule,
+    tags: &[(String, String)],
+    known: &[&str],
+) -> Vec<crate::plan::Planned<ConfigPart>> {
+    use crate::plan::Planned;
+    let mut out: Vec<Planned<ConfigPart>> =
+        rule_diffs(spec.frequency.as_config(), want, found, known)
+            .into_iter()
+            .map(|c| Planned::new(ConfigPart::Put, c))
+            .collect();
+    out.extend(
+        crate::plan::tag_changes(&spec.tags(), tags)
+            .into_iter()
+            .map(|c| Planned::new(ConfigPart::Tags, c)),
+    );
+    out
+}
+
+/// The aggregator's settings and tags that differ from the spec, each with its call.
+pub fn aggregator_changes(
+    spec: &crate::stack::StackSpec,
+    found: &Aggregator,
+    tags: &[(String, String)],
+) -> Vec<crate::plan::Planned<ConfigPart>> {
+    use crate::plan::Planned;
+    let mut out: Vec<Planned<ConfigPart>> = aggregator_diffs(spec, found)
+        .into_iter()
+        .map(|c| Planned::new(ConfigPart::Put, c))
+        .collect();
+    out.extend(
+        crate::plan::tag_changes(&spec.tags(), tags)
+            .into_iter()
+            .map(|c| Planned::new(ConfigPart::Tags, c)),
+    );
+    out
+}
+
 pub fn rule_diffs(
     frequency: &str,
     want: &ManagedRule,
@@ -256,6 +306,21 @@ mod tests {
             scope_types: expected_scope(want, KNOWN),
             state: "ACTIVE".into(),
         }
+    }
+
+    #[test]
+    fn a_rule_is_put_again_for_its_settings_and_tagged_for_its_tags() {
+        let spec = spec();
+        let want = rule(false);
+        let tags: Vec<(String, String)> = spec.tags().into_iter().collect();
+        assert!(rule_changes(&spec, &want, &found(&want, None), &tags, KNOWN).is_empty());
+        let mut f = found(&want, None);
+        f.identifier = "OTHER".into();
+        let parts: Vec<ConfigPart> = rule_changes(&spec, &want, &f, &tags[1..], KNOWN)
+            .into_iter()
+            .map(|p| p.by)
+            .collect();
+        assert_eq!(parts, [ConfigPart::Put, ConfigPart::Tags]);
     }
 
     #[test]
