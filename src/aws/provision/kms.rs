@@ -185,6 +185,10 @@ impl Managed for StackKey {
         found.key.arn.clone()
     }
 
+    fn created_name(&self, id: &str) -> Option<String> {
+        Some(id.to_string())
+    }
+
     fn tags<'f>(&self, found: &'f Found) -> Option<&'f [(String, String)]> {
         Some(&found.tags)
     }

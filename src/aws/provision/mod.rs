@@ -526,6 +526,12 @@ pub trait Managed {
     }
     /// What a create makes, for the plan.
     fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String>;
+    /// The name a created resource is shown by, from the identifier `create`
+    /// recorded, when the plan could only describe it (a KMS key has no id
+    /// before it exists); `None` keeps the plan's name.
+    fn created_name(&self, _id: &str) -> Option<String> {
+        None
+    }
     /// Creates it as the spec says. `made` is set to the identifier as soon as
     /// the resource exists, so a later call of the same create that fails
     /// still leaves it recorded for teardown. Returns extra detail lines.
@@ -650,6 +656,9 @@ pub async fn setup<M: Managed>(
             let mut made = None;
             let result = resource.create(ctx, &mut made).await;
             if let Some(id) = made {
+                if let Some(name) = resource.created_name(&id) {
+                    step.name = name;
+                }
                 manifest.created.insert(key, id);
             }
             step.detail.extend(result?);
