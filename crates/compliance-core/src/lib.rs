@@ -18,6 +18,7 @@ pub mod path;
 pub mod pipeline;
 pub mod plan;
 pub mod provision;
+pub mod remediation;
 pub mod registry;
 pub mod report;
 pub mod resource;
