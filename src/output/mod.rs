@@ -5,5 +5,6 @@ pub mod history;
 pub mod json;
 pub mod notice;
 pub mod progress;
+pub mod remediation;
 pub mod stack;
 pub mod table;

@@ -13,6 +13,7 @@
 
 pub mod history;
 pub mod live;
+pub mod remediate;
 pub mod render;
 pub mod snapshot;
 pub mod stores;

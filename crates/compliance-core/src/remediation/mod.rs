@@ -292,6 +292,8 @@ pub struct ChangeRecord {
     pub rule_id: String,
     pub resource_id: String,
     pub resource_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
     pub arn: Option<String>,
     pub region: Option<String>,
     pub account: Option<String>,
@@ -443,6 +445,7 @@ mod tests {
             rule_id: "r".into(),
             resource_id: "x".into(),
             resource_type: "AWS::S3::Bucket".into(),
+            resource_name: None,
             arn: None,
             region: None,
             account: None,

@@ -1,0 +1,558 @@
+//! The remediation pipeline: targets from a live read, a plan from the core's
+//! actions, then apply → verify with an audit trail, and rollback.
+//!
+//! Targets are the failing findings of the rules that name an action, read
+//! live through the same collectors and engine as `scan` (with the paths the
+//! actions read added to the collectors' plan). Exempted findings and
+//! resources tagged `ComplianceRemediation=skip` appear in the plan as
+//! `skipped` with the reason and are never touched.
+//!
+//! Applying: changes run with bounded concurrency across resources and in
+//! order within one resource (two actions may write the same bucket policy;
+//! each one after the first is planned again from the resource as the
+//! previous change left it). Before each call the change is written to the
+//! trail as `started` with its before-state; after it, as `verified`,
+//! `failed` or `applied`. Verification re-reads that one resource through the
+//! collector code and re-evaluates the rule: `verified` only if it complies.
+//! A failure on one resource never stops the others.
+
+use crate::aws::collect::{self, Plan};
+use crate::aws::error::AwsError;
+use crate::aws::remediate::{reread, Applier};
+use crate::aws::Aws;
+use crate::core::engine::Engine;
+use crate::core::exemption::Exemptions;
+use crate::core::finding::Status;
+use crate::core::remediation::{
+    self, Action, ChangeError, ChangeRecord, ChangeStatus, Context, Mode, Params, PlanError, Risk,
+    RunRecord,
+};
+use crate::core::resource::ConfigItem;
+use crate::core::rule::Rule;
+use crate::core::settings::Settings;
+use crate::store::local::LocalStore;
+use crate::store::StoreError;
+use futures::StreamExt;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A change the run may act on, with the item it was planned from.
+pub struct Target {
+    pub record: ChangeRecord,
+    pub item: ConfigItem,
+    pub action: &'static Action,
+    pub params: Params,
+    /// The state the applier writes (the plan's `after`, or a rollback's target).
+    pub target: Value,
+}
+
+/// The rule's parameters with compliance.toml's overrides.
+pub fn params_of(rule: &Rule, settings: &Settings) -> Params {
+    let mut params = rule.params.clone();
+    if let Some(over) = settings.params_for(&rule.id) {
+        params.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    params
+}
+
+fn now() -> String {
+    crate::core::timestamp::format(&chrono::Utc::now())
+}
+
+/// A change record for a finding on an item, before any plan.
+fn record(rule_id: &str, item: &ConfigItem, action: &Action) -> ChangeRecord {
+    ChangeRecord {
+        rule_id: rule_id.to_string(),
+        resource_id: item.resource_id.clone(),
+        resource_type: item.resource_type.clone(),
+        resource_name: item.resource_name.clone(),
+        arn: item.arn.clone(),
+        region: item.region.clone(),
+        account: item.account.clone(),
+        action: action.id.to_string(),
+        risk: action.risk,
+        reversible: action.undo.reversible,
+        undo: action.undo.caveat.map(str::to_string),
+        before: Value::Null,
+        after: Value::Null,
+        status: ChangeStatus::Planned,
+        reason: None,
+        error: None,
+        notes: Vec::new(),
+        at: None,
+    }
+}
+
+/// What reading targets gave: the changes, and the items they came from.
+pub struct Targets {
+    pub targets: Vec<Target>,
+    pub calls: usize,
+    pub errors: Vec<AwsError>,
+}
+
+/// Reads the account and plans every failing finding of the rules with an action.
+#[allow(clippy::too_many_arguments)]
+pub async fn read_targets(
+    aws: &Aws,
+    regions: Vec<String>,
+    account: Option<String>,
+    rules: &[Arc<Rule>],
+    settings: &Settings,
+    wanted: Option<&HashSet<String>>,
+    resources: &[String],
+    cx: &Context,
+) -> Targets {
+    let engine = Engine::new(rules, settings);
+    let plan = collector_plan(&engine, rules, regions, account, wanted);
+    let collected = collect::collect_all(aws, &plan, Duration::from_secs(900), None).await;
+    let today = chrono::Utc::now().date_naive();
+    let mut exemptions = Exemptions::new(&settings.exemptions, today);
+    let by_id: BTreeMap<&str, &Arc<Rule>> = rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut targets = Vec::new();
+    for item in collected.items {
+        if !resources.is_empty()
+            && !resources
+                .iter()
+                .any(|r| Some(r) == item.arn.as_ref() || *r == item.resource_id)
+        {
+            continue;
+        }
+        let mut findings = Vec::new();
+        engine.evaluate_into(&item, &mut findings);
+        exemptions.apply(&mut findings);
+        for f in findings {
+            if !matches!(f.status, Status::NonCompliant | Status::Exempted) {
+                continue;
+            }
+            let Some(rule) = by_id.get(&*f.rule_id) else { continue };
+            let Some(action) = rule.remediation.as_deref().and_then(remediation::lookup) else {
+                continue;
+            };
+            let params = params_of(rule, settings);
+            let mut rec = record(&rule.id, &item, action);
+            let mut target = Value::Null;
+            if let Some(ex) = &f.exemption {
+                rec.status = ChangeStatus::Skipped;
+                rec.reason = Some(format!(
+                    "exempted until {} ({}, owner {})",
+                    ex.expires, ex.reason, ex.owner
+                ));
+            } else if remediation::tagged_skip(&item) {
+                rec.status = ChangeStatus::Skipped;
+                rec.reason = Some("tagged ComplianceRemediation=skip".into());
+            } else {
+                match action.plan(&item, &params, cx) {
+                    Ok(p) => {
+                        rec.risk = p.risk;
+                        rec.before = p.before;
+                        rec.after = p.after.clone();
+                        rec.notes = p.notes;
+                        rec.status = if p.risk == Risk::Manual {
+                            ChangeStatus::Manual
+                        } else {
+                            ChangeStatus::Planned
+                        };
+                        target = p.after;
+                    }
+                    Err(e) => {
+                        rec.status = ChangeStatus::Skipped;
+                        rec.reason = Some(e.to_string());
+                    }
+                }
+            }
+            targets.push(Target {
+                record: rec,
+                item: item.clone(),
+                action,
+                params,
+                target,
+            });
+        }
+    }
+    dedupe(&mut targets);
+    Targets {
+        targets,
+        calls: collected.calls,
+        errors: collected.errors,
+    }
+}
+
+/// Two rules with the same action on one resource make one change.
+fn dedupe(targets: &mut [Target]) {
+    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    for t in targets.iter_mut() {
+        if !matches!(t.record.status, ChangeStatus::Planned | ChangeStatus::Manual) {
+            continue;
+        }
+        let key = (t.record.resource_id.clone(), t.record.action.clone());
+        match seen.get(&key) {
+            Some(first) => {
+                t.record.status = ChangeStatus::Skipped;
+                t.record.reason = Some(format!("the same change as for rule {first}"));
+            }
+            None => {
+                seen.insert(key, t.record.rule_id.clone());
+            }
+        }
+    }
+}
+
+/// The collectors' plan: the rules' types in the regions, and every path the
+/// rules and their actions read.
+pub fn collector_plan(
+    engine: &Engine,
+    rules: &[Arc<Rule>],
+    regions: Vec<String>,
+    account: Option<String>,
+    wanted: Option<&HashSet<String>>,
+) -> Plan {
+    let types: BTreeSet<String> = engine
+        .resource_types()
+        .into_iter()
+        .filter(|t| wanted.is_none_or(|w| w.contains(t.as_str())))
+        .collect();
+    let mut paths = engine.paths();
+    for r in rules {
+        if let Some(a) = r.remediation.as_deref().and_then(remediation::lookup) {
+            paths.extend(a.reads.iter().map(|p| p.to_string()));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Plan {
+        regions,
+        types,
+        paths,
+        concurrency: 16,
+        account,
+        page_size: None,
+        detect_drift: false,
+    }
+}
+
+/// Where the trail goes, shared by the concurrent changes of one run.
+pub struct Trail {
+    store: LocalStore,
+    run: Mutex<RunRecord>,
+}
+
+impl Trail {
+    pub fn new(store: LocalStore, run: RunRecord) -> Trail {
+        Trail {
+            store,
+            run: Mutex::new(run),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RunRecord> {
+        self.run.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets change `i` and writes the whole run, durably.
+    pub fn set(&self, i: usize, change: &ChangeRecord) -> Result<(), StoreError> {
+        let snapshot = {
+            let mut run = self.lock();
+            run.changes[i] = change.clone();
+            run.clone()
+        };
+        self.store.put_remediation_run(&snapshot)
+    }
+
+    pub fn finish(&self) -> Result<RunRecord, StoreError> {
+        let snapshot = {
+            let mut run = self.lock();
+            run.finish(now());
+            run.clone()
+        };
+        self.store.put_remediation_run(&snapshot)?;
+        Ok(snapshot)
+    }
+
+    pub fn snapshot(&self) -> RunRecord {
+        self.lock().clone()
+    }
+}
+
+/// How changes are applied.
+pub struct Apply<'a> {
+    pub aws: &'a Aws,
+    pub engine: &'a Engine,
+    pub plan: &'a Plan,
+    pub yes: bool,
+    pub allow_disruptive: bool,
+    pub concurrency: usize,
+    pub apply_immediately: bool,
+    pub cx: &'a Context,
+    pub calls: &'a AtomicUsize,
+    pub mode: Mode,
+}
+
+/// Applies every permitted change, writing the trail before and after each.
+/// Changes of one resource run in order; resources run concurrently.
+pub async fn apply_all(
+    opts: &Apply<'_>,
+    trail: &Trail,
+    targets: Vec<Target>,
+) -> Result<(), StoreError> {
+    let mut groups: BTreeMap<String, Vec<(usize, Target)>> = BTreeMap::new();
+    for (i, t) in targets.into_iter().enumerate() {
+        let key = format!("{}|{}", t.record.resource_type, t.record.resource_id);
+        groups.entry(key).or_default().push((i, t));
+    }
+    let results: Vec<Result<(), StoreError>> = futures::stream::iter(groups.into_values())
+        .map(|group| apply_group(opts, trail, group))
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+async fn apply_group(
+    opts: &Apply<'_>,
+    trail: &Trail,
+    group: Vec<(usize, Target)>,
+) -> Result<(), StoreError> {
+    let mut latest: Option<ConfigItem> = None;
+    for (i, mut t) in group {
+        if t.record.status != ChangeStatus::Planned {
+            continue;
+        }
+        if let Err(reason) = remediation::permitted(t.record.risk, opts.yes, opts.allow_disruptive)
+        {
+            if opts.yes {
+                t.record.status = ChangeStatus::Skipped;
+                t.record.reason = Some(reason);
+                trail.set(i, &t.record)?;
+            }
+            continue;
+        }
+        // A later change of the same resource starts from what the previous one left.
+        if let (Some(item), Mode::Apply) = (&latest, opts.mode) {
+            match t.action.plan(item, &t.params, opts.cx) {
+                Ok(p) => {
+                    t.record.before = p.before;
+                    t.record.after = p.after.clone();
+                    t.target = p.after;
+                    t.item = item.clone();
+                }
+                Err(PlanError::NothingToChange(r)) => {
+                    t.record.status = ChangeStatus::Skipped;
+                    t.record.reason = Some(format!("nothing to change after the previous change: {r}"));
+                    trail.set(i, &t.record)?;
+                    continue;
+                }
+                Err(e) => {
+                    t.record.status = ChangeStatus::Failed;
+                    t.record.reason = Some(e.to_string());
+                    trail.set(i, &t.record)?;
+                    continue;
+                }
+            }
+        }
+        t.record.status = ChangeStatus::Started;
+        t.record.at = Some(now());
+        trail.set(i, &t.record)?;
+        let applier = Applier {
+            aws: opts.aws,
+            apply_immediately: opts.apply_immediately,
+            calls: opts.calls,
+        };
+        let current = t.record.before.clone();
+        if let Err(e) = applier
+            .apply(t.action.id, &t.item, &current, &t.target)
+            .await
+        {
+            t.record.status = ChangeStatus::Failed;
+            t.record.error = Some(change_error(&e));
+            t.record.reason = Some(format!("{} failed", e.operation));
+            t.record.at = Some(now());
+            trail.set(i, &t.record)?;
+            continue;
+        }
+        t.record.status = ChangeStatus::Applied;
+        t.record.at = Some(now());
+        trail.set(i, &t.record)?;
+        verify(opts, &mut t).await;
+        t.record.at = Some(now());
+        trail.set(i, &t.record)?;
+        if let Some(item) = verified_item(&t) {
+            latest = Some(item);
+        }
+    }
+    Ok(())
+}
+
+fn verified_item(t: &Target) -> Option<ConfigItem> {
+    (t.record.status != ChangeStatus::Failed).then(|| t.item.clone())
+}
+
+/// Re-reads the resource and settles the change's status; `after` becomes
+/// what AWS now has (what a rollback later compares against).
+async fn verify(opts: &Apply<'_>, t: &mut Target) {
+    let item = match reread(opts.aws, opts.plan, &t.item, opts.calls).await {
+        Ok(Some(item)) => item,
+        Ok(None) => {
+            t.record.status = ChangeStatus::Failed;
+            t.record.reason = Some("the resource is gone: cannot verify".into());
+            return;
+        }
+        Err(e) => {
+            t.record.status = ChangeStatus::Failed;
+            t.record.reason = Some("applied, but the re-read failed: not verified".into());
+            t.record.error = Some(change_error(&e));
+            return;
+        }
+    };
+    if let Ok(state) = t.action.observe(&item, &t.params) {
+        t.record.after = state.clone();
+        if opts.mode == Mode::Rollback {
+            t.record.status = if state == t.target {
+                ChangeStatus::RolledBack
+            } else {
+                t.record.reason = Some(format!(
+                    "after the rollback AWS has {}, not the recorded state",
+                    crate::core::value::short(&state, 200)
+                ));
+                ChangeStatus::Failed
+            };
+            t.item = item;
+            return;
+        }
+    }
+    let mut findings = Vec::new();
+    opts.engine.evaluate_into(&item, &mut findings);
+    let outcome = findings
+        .iter()
+        .find(|f| *f.rule_id == *t.record.rule_id)
+        .map(|f| f.status);
+    match outcome {
+        Some(Status::Compliant) => t.record.status = ChangeStatus::Verified,
+        other => {
+            t.record.status = ChangeStatus::Failed;
+            t.record.reason = Some(format!(
+                "the change was made but the rule still finds the resource {}",
+                other.map(|s| s.as_str()).unwrap_or("unjudged")
+            ));
+        }
+    }
+    t.item = item;
+}
+
+pub fn change_error(e: &AwsError) -> ChangeError {
+    ChangeError {
+        code: e.code.clone(),
+        message: e.message.clone(),
+        request_id: e.request_id.clone(),
+        operation: Some(e.operation.clone()),
+    }
+}
+
+/// Plans the rollback of a recorded run: every verified, reversible change,
+/// re-read now; refused where the resource changed again since.
+pub async fn rollback_targets(
+    aws: &Aws,
+    plan: &Plan,
+    run: &RunRecord,
+    settings: &Settings,
+    rules: &[Arc<Rule>],
+    calls: &AtomicUsize,
+) -> Vec<Target> {
+    let mut out = Vec::new();
+    for c in &run.changes {
+        if c.status != ChangeStatus::Verified && c.status != ChangeStatus::Applied {
+            continue;
+        }
+        let Some(action) = remediation::lookup(&c.action) else { continue };
+        let params = rules
+            .iter()
+            .find(|r| r.id == c.rule_id)
+            .map(|r| params_of(r, settings))
+            .unwrap_or_default();
+        let mut rec = c.clone();
+        rec.error = None;
+        rec.reason = None;
+        rec.notes = Vec::new();
+        let mut body = serde_json::json!({
+            "resourceType": c.resource_type,
+            "resourceId": c.resource_id,
+            "awsRegion": c.region,
+            "configuration": {},
+        });
+        if let Some(name) = &c.resource_name {
+            body["resourceName"] = Value::from(name.as_str());
+            body["configuration"]["dBInstanceIdentifier"] = Value::from(name.as_str());
+        }
+        let stub = ConfigItem::from_body(body, Arc::from("trail"));
+        let target = action.rollback_target(&c.before);
+        rec.before = c.after.clone();
+        rec.after = target.clone();
+        let mut push = |rec: ChangeRecord, item: ConfigItem| {
+            out.push(Target {
+                record: rec,
+                item,
+                action,
+                params: params.clone(),
+                target: target.clone(),
+            })
+        };
+        if !action.undo.reversible {
+            rec.status = ChangeStatus::Skipped;
+            rec.reason = Some("not reversible".into());
+            push(rec, stub);
+            continue;
+        }
+        match reread(aws, plan, &stub, calls).await {
+            Ok(Some(item)) => match action.observe(&item, &params) {
+                Ok(now) if now == c.after => {
+                    rec.status = ChangeStatus::Planned;
+                    push(rec, item);
+                }
+                Ok(now) if now == target => {
+                    rec.status = ChangeStatus::Skipped;
+                    rec.reason = Some("already in the recorded before-state".into());
+                    push(rec, item);
+                }
+                Ok(now) => {
+                    rec.status = ChangeStatus::Skipped;
+                    rec.reason = Some(format!(
+                        "changed again since the run: now {}, the run left {}",
+                        crate::core::value::short(&now, 200),
+                        crate::core::value::short(&c.after, 200)
+                    ));
+                    rec.before = now;
+                    push(rec, item);
+                }
+                Err(e) => {
+                    rec.status = ChangeStatus::Skipped;
+                    rec.reason = Some(e.to_string());
+                    push(rec, item);
+                }
+            },
+            Ok(None) => {
+                rec.status = ChangeStatus::Skipped;
+                rec.reason = Some("the resource no longer exists".into());
+                push(rec, stub);
+            }
+            Err(e) => {
+                rec.status = ChangeStatus::Failed;
+                rec.reason = Some("cannot re-read the resource".into());
+                rec.error = Some(change_error(&e));
+                push(rec, stub);
+            }
+        }
+    }
+    out
+}
+
+/// The caller's ARN, for the trail.
+pub async fn caller(aws: &Aws, region: &str) -> Option<String> {
+    aws.sts(region)
+        .get_caller_identity()
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.arn().map(str::to_string))
+}
