@@ -71,6 +71,7 @@ fn policy_flag(policy: Policy) -> &'static str {
         Policy::Setup => "setup",
         Policy::Status => "status",
         Policy::Teardown => "teardown",
+        Policy::Remediate => "remediate",
     }
 }
 

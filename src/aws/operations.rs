@@ -465,14 +465,19 @@ mod tests {
 
     #[test]
     fn remediate_policy_grants_every_action_the_core_declares() {
-        let granted: BTreeSet<&str> = actions(Policy::Remediate)
-            .into_values()
-            .flatten()
-            .collect();
+        let granted: BTreeSet<&str> = actions(Policy::Remediate).into_values().flatten().collect();
         for action in crate::core::remediation::iam_actions() {
-            assert!(granted.contains(action), "{action} is declared by an action but not granted by `iam-policy --for remediate`");
+            assert!(
+                granted.contains(action),
+                "{action} is declared by an action but not granted by `iam-policy --for remediate`"
+            );
         }
-        assert!(!granted.iter().any(|a| a.starts_with("s3:Delete") && *a != "s3:DeleteBucketPolicy"), "remediate never deletes buckets or objects");
+        assert!(
+            !granted
+                .iter()
+                .any(|a| a.starts_with("s3:Delete") && *a != "s3:DeleteBucketPolicy"),
+            "remediate never deletes buckets or objects"
+        );
     }
 
     #[test]

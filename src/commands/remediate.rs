@@ -65,11 +65,20 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
             other => other.into(),
         })?;
     let (aws, regions, account, mut errors) = prepared.into_parts();
-    let home = regions.first().cloned().unwrap_or_else(|| "us-east-1".into());
+    let home = regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "us-east-1".into());
     let caller = pipe::caller(&aws, &home).await;
     let cx = Context::default();
     let engine = Engine::new(&rules, &settings);
-    let plan = pipe::collector_plan(&engine, &rules, regions.clone(), account.clone(), wanted.as_ref());
+    let plan = pipe::collector_plan(
+        &engine,
+        &rules,
+        regions.clone(),
+        account.clone(),
+        wanted.as_ref(),
+    );
     let calls = AtomicUsize::new(0);
     let run_id = format!("rem-{}", uuid::Uuid::now_v7());
     let now = crate::core::timestamp::format(&chrono::Utc::now());
@@ -80,18 +89,38 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
                 .remediation_runs(None)?
                 .into_iter()
                 .find(|r| &r.run_id == id)
-                .ok_or_else(|| InputError(format!("--rollback {id}: no such run in {} (see --log)", store.path().display())))?;
-            let targets = pipe::rollback_targets(&aws, &plan, &recorded, &settings, &rules, &calls).await;
+                .ok_or_else(|| {
+                    InputError(format!(
+                        "--rollback {id}: no such run in {} (see --log)",
+                        store.path().display()
+                    ))
+                })?;
+            let targets =
+                pipe::rollback_targets(&aws, &plan, &recorded, &settings, &rules, &calls).await;
             let mut run = RunRecord::new(run_id, Mode::Rollback, caller, now);
             run.rollback_of = Some(id.clone());
             (Mode::Rollback, run, targets)
         }
         None => {
-            let read = pipe::read_targets(&aws, regions.clone(), account.clone(), &rules, &settings, wanted.as_ref(), &args.resource, &cx).await;
+            let read = pipe::read_targets(
+                &aws,
+                regions.clone(),
+                account.clone(),
+                &rules,
+                &settings,
+                wanted.as_ref(),
+                &args.resource,
+                &cx,
+            )
+            .await;
             calls.fetch_add(read.calls, Ordering::Relaxed);
             errors.extend(read.errors);
             let mode = if args.yes { Mode::Apply } else { Mode::Plan };
-            (mode, RunRecord::new(run_id, mode, caller, now), read.targets)
+            (
+                mode,
+                RunRecord::new(run_id, mode, caller, now),
+                read.targets,
+            )
         }
     };
     let read_calls = calls.load(Ordering::Relaxed);
@@ -147,7 +176,9 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
     if !args.yes && run.summary.planned > 0 {
         notice::note(format!(
             "plan only: nothing changed. Apply the safe changes with --yes{}",
-            if run.changes.iter().any(|c| c.status == ChangeStatus::Planned && c.risk == crate::core::remediation::Risk::Disruptive) {
+            if run.changes.iter().any(|c| c.status == ChangeStatus::Planned
+                && c.risk == crate::core::remediation::Risk::Disruptive)
+            {
                 ", the disruptive ones with --yes --allow disruptive"
             } else {
                 ""
@@ -216,11 +247,18 @@ fn select_rules(rules: &[Arc<Rule>], patterns: &[String]) -> Result<Vec<Arc<Rule
         let glob = globset::Glob::new(pattern)
             .map_err(|e| InputError(format!("--rule {pattern}: {e}")))?
             .compile_matcher();
-        let matched: Vec<&Arc<Rule>> = with_action.iter().filter(|r| glob.is_match(&r.id)).collect();
+        let matched: Vec<&Arc<Rule>> = with_action
+            .iter()
+            .filter(|r| glob.is_match(&r.id))
+            .collect();
         if matched.is_empty() {
             return Err(InputError(format!(
                 "--rule {pattern}: no rule with a remediation action matches (rules with one: {})",
-                with_action.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                with_action
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
             .into());
         }

@@ -105,13 +105,7 @@ pub fn render_log(runs: &[RunRecord]) -> String {
                 c.action.clone(),
                 c.error
                     .as_ref()
-                    .map(|e| {
-                        format!(
-                            "{} {}",
-                            e.code,
-                            e.request_id.clone().unwrap_or_default()
-                        )
-                    })
+                    .map(|e| format!("{} {}", e.code, e.request_id.clone().unwrap_or_default()))
                     .unwrap_or_default(),
             ]);
         }

@@ -127,7 +127,9 @@ pub async fn read_targets(
             if !matches!(f.status, Status::NonCompliant | Status::Exempted) {
                 continue;
             }
-            let Some(rule) = by_id.get(&*f.rule_id) else { continue };
+            let Some(rule) = by_id.get(&*f.rule_id) else {
+                continue;
+            };
             let Some(action) = rule.remediation.as_deref().and_then(remediation::lookup) else {
                 continue;
             };
@@ -173,21 +175,54 @@ pub async fn read_targets(
         }
     }
     dedupe(&mut targets);
+    // The plan names what a security-group change reaches.
+    let calls = AtomicUsize::new(0);
+    let mut errors = collected.errors;
+    let applier = Applier {
+        aws,
+        apply_immediately: false,
+        calls: &calls,
+    };
+    for t in targets.iter_mut().filter(|t| {
+        t.action.id == "sg-revoke-world-ingress" && t.record.status == ChangeStatus::Planned
+    }) {
+        let region = t.record.region.clone().unwrap_or_default();
+        match crate::aws::remediate::ec2::users_of_group(&applier, &region, &t.record.resource_id)
+            .await
+        {
+            Ok(users) if users.is_empty() => t
+                .record
+                .notes
+                .push("no network interface uses the group".into()),
+            Ok(users) => t.record.notes.push(format!("used by {}", users.join(", "))),
+            Err(e) => errors.push(e),
+        }
+    }
     Targets {
         targets,
-        calls: collected.calls,
-        errors: collected.errors,
+        calls: collected.calls + calls.load(std::sync::atomic::Ordering::Relaxed),
+        errors,
     }
 }
 
-/// Two rules with the same action on one resource make one change.
+/// Two rules asking for the same change on one resource make one change. (Two
+/// rules with the same action but different targets, such as SSE-S3 for one
+/// and SSE-KMS for another, stay two changes: the second is planned again
+/// from what the first left when it is applied.)
 fn dedupe(targets: &mut [Target]) {
-    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut seen: BTreeMap<(String, String, String), String> = BTreeMap::new();
     for t in targets.iter_mut() {
-        if !matches!(t.record.status, ChangeStatus::Planned | ChangeStatus::Manual) {
+        if !matches!(
+            t.record.status,
+            ChangeStatus::Planned | ChangeStatus::Manual
+        ) {
             continue;
         }
-        let key = (t.record.resource_id.clone(), t.record.action.clone());
+        let key = (
+            t.record.resource_id.clone(),
+            t.record.action.clone(),
+            t.record.after.to_string(),
+        );
         match seen.get(&key) {
             Some(first) => {
                 t.record.status = ChangeStatus::Skipped;
@@ -340,7 +375,8 @@ async fn apply_group(
                 }
                 Err(PlanError::NothingToChange(r)) => {
                     t.record.status = ChangeStatus::Skipped;
-                    t.record.reason = Some(format!("nothing to change after the previous change: {r}"));
+                    t.record.reason =
+                        Some(format!("nothing to change after the previous change: {r}"));
                     trail.set(i, &t.record)?;
                     continue;
                 }
@@ -451,7 +487,10 @@ pub fn change_error(e: &AwsError) -> ChangeError {
 }
 
 /// Plans the rollback of a recorded run: every verified, reversible change,
-/// re-read now; refused where the resource changed again since.
+/// re-read now; refused where the resource changed again since. Changes are
+/// undone newest first: when two changes of the run wrote the same part (SSE-S3
+/// for one rule, then SSE-KMS for another), the older one is judged against
+/// the state the newer one's undo leaves, not against AWS today.
 pub async fn rollback_targets(
     aws: &Aws,
     plan: &Plan,
@@ -461,11 +500,14 @@ pub async fn rollback_targets(
     calls: &AtomicUsize,
 ) -> Vec<Target> {
     let mut out = Vec::new();
-    for c in &run.changes {
+    let mut pending: BTreeMap<(String, String), (Value, ConfigItem)> = BTreeMap::new();
+    for c in run.changes.iter().rev() {
         if c.status != ChangeStatus::Verified && c.status != ChangeStatus::Applied {
             continue;
         }
-        let Some(action) = remediation::lookup(&c.action) else { continue };
+        let Some(action) = remediation::lookup(&c.action) else {
+            continue;
+        };
         let params = rules
             .iter()
             .find(|r| r.id == c.rule_id)
@@ -489,7 +531,12 @@ pub async fn rollback_targets(
         let target = action.rollback_target(&c.before);
         rec.before = c.after.clone();
         rec.after = target.clone();
+        let key = (c.resource_id.clone(), c.action.clone());
+        let known = pending.get(&key).cloned();
         let mut push = |rec: ChangeRecord, item: ConfigItem| {
+            if rec.status == ChangeStatus::Planned {
+                pending.insert(key.clone(), (target.clone(), item.clone()));
+            }
             out.push(Target {
                 record: rec,
                 item,
@@ -504,8 +551,14 @@ pub async fn rollback_targets(
             push(rec, stub);
             continue;
         }
-        match reread(aws, plan, &stub, calls).await {
-            Ok(Some(item)) => match action.observe(&item, &params) {
+        let now = match known {
+            Some((state, item)) => Ok(Some((Ok(state), item))),
+            None => reread(aws, plan, &stub, calls)
+                .await
+                .map(|r| r.map(|item| (action.observe(&item, &params), item))),
+        };
+        match now {
+            Ok(Some((observed, item))) => match observed {
                 Ok(now) if now == c.after => {
                     rec.status = ChangeStatus::Planned;
                     push(rec, item);

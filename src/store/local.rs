@@ -21,8 +21,7 @@ const BY_SCAN: TableDefinition<(&str, &str), &str> = TableDefinition::new("recor
 const SUMMARIES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("scan_summaries");
 /// The remediation audit trail: one run record by (start time, run id),
 /// rewritten as each change is started and completed.
-const REMEDIATIONS: TableDefinition<(&str, &str), &[u8]> =
-    TableDefinition::new("remediation_runs");
+const REMEDIATIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("remediation_runs");
 
 /// redb's page cache (read cache and write buffer together). Its default of
 /// 1 GiB let a 100,000-resource scan hold its whole write in memory; past this
@@ -262,7 +261,10 @@ impl LocalStore {
         {
             let mut table = txn.open_table(REMEDIATIONS).map_err(|e| self.fail(e))?;
             table
-                .insert((run.started_at.as_str(), run.run_id.as_str()), bytes.as_slice())
+                .insert(
+                    (run.started_at.as_str(), run.run_id.as_str()),
+                    bytes.as_slice(),
+                )
                 .map_err(|e| self.fail(e))?;
         }
         txn.commit().map_err(|e| self.fail(e))

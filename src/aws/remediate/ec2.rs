@@ -13,7 +13,12 @@ const EC2: &str = "ec2";
 
 /// Entries compared without their description.
 fn key(e: &Value) -> (Value, Value, Value, Value) {
-    (e["ipProtocol"].clone(), e["fromPort"].clone(), e["toPort"].clone(), e["cidr"].clone())
+    (
+        e["ipProtocol"].clone(),
+        e["fromPort"].clone(),
+        e["toPort"].clone(),
+        e["cidr"].clone(),
+    )
 }
 
 fn permission(e: &Value) -> IpPermission {
@@ -27,9 +32,19 @@ fn permission(e: &Value) -> IpPermission {
             .to_port(e["toPort"].as_i64().unwrap_or(65535) as i32);
     }
     if cidr.contains(':') {
-        p = p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr).set_description(description).build());
+        p = p.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(cidr)
+                .set_description(description)
+                .build(),
+        );
     } else {
-        p = p.ip_ranges(IpRange::builder().cidr_ip(cidr).set_description(description).build());
+        p = p.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .set_description(description)
+                .build(),
+        );
     }
     p.build()
 }
@@ -46,8 +61,16 @@ pub async fn world_ingress(
     let client = a.aws.ec2(region);
     let list = |v: &Value| v["entries"].as_array().cloned().unwrap_or_default();
     let (now, want) = (list(current), list(target));
-    let revoke: Vec<IpPermission> = now.iter().filter(|e| !want.iter().any(|w| key(w) == key(e))).map(permission).collect();
-    let add: Vec<IpPermission> = want.iter().filter(|w| !now.iter().any(|e| key(w) == key(e))).map(permission).collect();
+    let revoke: Vec<IpPermission> = now
+        .iter()
+        .filter(|e| !want.iter().any(|w| key(w) == key(e)))
+        .map(permission)
+        .collect();
+    let add: Vec<IpPermission> = want
+        .iter()
+        .filter(|w| !now.iter().any(|e| key(w) == key(e)))
+        .map(permission)
+        .collect();
     // Authorise first: a narrowed range is never closed for a moment longer than needed,
     // and a failed authorisation leaves the old entry in place rather than a gap.
     if !add.is_empty() {
@@ -74,13 +97,22 @@ pub async fn world_ingress(
 }
 
 /// The network interfaces (and their instances) using a group, for the plan.
-pub async fn users_of_group(a: &Applier<'_>, region: &str, group: &str) -> Result<Vec<String>, AwsError> {
+pub async fn users_of_group(
+    a: &Applier<'_>,
+    region: &str,
+    group: &str,
+) -> Result<Vec<String>, AwsError> {
     a.count();
     let out = a
         .aws
         .ec2(region)
         .describe_network_interfaces()
-        .filters(aws_sdk_ec2::types::Filter::builder().name("group-id").values(group).build())
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group)
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(EC2, region, "DescribeNetworkInterfaces", &e))?;
@@ -101,7 +133,12 @@ pub async fn users_of_group(a: &Applier<'_>, region: &str, group: &str) -> Resul
 /// A DryRun call first checks the permission: AWS answers DryRunOperation when
 /// the real call would be allowed (moto ignores DryRun and makes the change,
 /// which the real call then repeats harmlessly).
-pub async fn metadata_options(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+pub async fn metadata_options(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.ec2(region);
     let request = |dry: bool| {
         let mut r = client

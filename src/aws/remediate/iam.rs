@@ -10,7 +10,12 @@ use serde_json::Value;
 const IAM: &str = "iam";
 const GLOBAL: &str = "us-east-1";
 
-pub async fn access_keys(a: &Applier<'_>, _item: &ConfigItem, current: &Value, target: &Value) -> Result<(), AwsError> {
+pub async fn access_keys(
+    a: &Applier<'_>,
+    _item: &ConfigItem,
+    current: &Value,
+    target: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.iam(GLOBAL);
     let user = target["userName"].as_str().unwrap_or_default();
     for key in target["keys"].as_array().into_iter().flatten() {
@@ -27,7 +32,9 @@ pub async fn access_keys(a: &Applier<'_>, _item: &ConfigItem, current: &Value, t
             .update_access_key()
             .user_name(user)
             .access_key_id(id)
-            .status(StatusType::from(key["status"].as_str().unwrap_or("Inactive")))
+            .status(StatusType::from(
+                key["status"].as_str().unwrap_or("Inactive"),
+            ))
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(IAM, "global", "UpdateAccessKey", &e))?;

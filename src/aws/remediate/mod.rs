@@ -52,14 +52,20 @@ impl Applier<'_> {
             "s3-enable-versioning" => s3::versioning(self, &region, item, target).await,
             "s3-block-public-access" => s3::public_access_block(self, &region, item, target).await,
             "s3-enforce-tls" => s3::policy(self, &region, item, &target["policy"]).await,
-            "s3-remove-public-grants" => s3::public_grants(self, &region, item, current, target).await,
+            "s3-remove-public-grants" => {
+                s3::public_grants(self, &region, item, current, target).await
+            }
             "s3-add-lifecycle" => s3::lifecycle(self, &region, item, target).await,
-            "sg-revoke-world-ingress" => ec2::world_ingress(self, &region, item, current, target).await,
+            "sg-revoke-world-ingress" => {
+                ec2::world_ingress(self, &region, item, current, target).await
+            }
             "ec2-require-imdsv2" => ec2::metadata_options(self, &region, item, target).await,
             "rds-set-backup-retention"
             | "rds-enable-deletion-protection"
             | "rds-disable-public-access"
-            | "rds-enable-auto-minor-version-upgrade" => rds::modify(self, &region, item, target).await,
+            | "rds-enable-auto-minor-version-upgrade" => {
+                rds::modify(self, &region, item, target).await
+            }
             "iam-deactivate-stale-keys" => iam::access_keys(self, item, current, target).await,
             "iam-set-password-policy" => iam::password_policy(self, target).await,
             other => Err(AwsError::local(
@@ -84,7 +90,10 @@ pub async fn reread(
     item: &ConfigItem,
     calls: &AtomicUsize,
 ) -> Result<Option<ConfigItem>, AwsError> {
-    let region = item.region.clone().unwrap_or_else(|| plan.home_region().to_string());
+    let region = item
+        .region
+        .clone()
+        .unwrap_or_else(|| plan.home_region().to_string());
     let hidden = indicatif::ProgressBar::hidden();
     let read: Collected = match item.resource_type.as_str() {
         registry::S3_BUCKET => collect::s3::read_one(aws, plan, &item.resource_id, &region).await,
@@ -92,17 +101,24 @@ pub async fn reread(
             collect::ec2::read_one(aws, plan, &region, &item.resource_type, &item.resource_id).await
         }
         registry::RDS_DB_INSTANCE => {
-            let identifier = crate::core::remediation::at(item, "configuration.dBInstanceIdentifier")
-                .and_then(Value::as_str)
-                .or(item.resource_name.as_deref())
-                .unwrap_or(&item.resource_id)
-                .to_string();
+            let identifier =
+                crate::core::remediation::at(item, "configuration.dBInstanceIdentifier")
+                    .and_then(Value::as_str)
+                    .or(item.resource_name.as_deref())
+                    .unwrap_or(&item.resource_id)
+                    .to_string();
             collect::rds::collect(aws, plan, &region, &hidden, Some(&identifier)).await
         }
         _ => collect::iam::collect(aws, plan, &hidden).await,
     };
     calls.fetch_add(read.calls, Ordering::Relaxed);
-    if let Some(e) = read.errors.into_iter().find(|e| !e.is(&["InvalidGroup.NotFound", "InvalidInstanceID.NotFound", "DBInstanceNotFound"])) {
+    if let Some(e) = read.errors.into_iter().find(|e| {
+        !e.is(&[
+            "InvalidGroup.NotFound",
+            "InvalidInstanceID.NotFound",
+            "DBInstanceNotFound",
+        ])
+    }) {
         return Err(e);
     }
     Ok(read
@@ -112,6 +128,11 @@ pub async fn reread(
 }
 
 /// A builder failure as an error of the call it was for.
-pub(crate) fn build_error(service: &str, region: &str, operation: &str, e: impl std::fmt::Display) -> AwsError {
+pub(crate) fn build_error(
+    service: &str,
+    region: &str,
+    operation: &str,
+    e: impl std::fmt::Display,
+) -> AwsError {
     AwsError::local(service, region, operation, "InvalidRequest", e.to_string())
 }

@@ -5,7 +5,12 @@ use crate::aws::error::AwsError;
 use crate::core::resource::ConfigItem;
 use serde_json::Value;
 
-pub async fn modify(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+pub async fn modify(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let identifier = crate::core::remediation::at(item, "configuration.dBInstanceIdentifier")
         .and_then(Value::as_str)
         .or(item.resource_name.as_deref())

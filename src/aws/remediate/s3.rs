@@ -26,12 +26,22 @@ where
     move |e| AwsError::from_sdk(S3, region, &op, &e)
 }
 
-pub async fn encryption(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+pub async fn encryption(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.s3(region);
     let bucket = &item.resource_id;
     a.count();
     if target.is_null() {
-        client.delete_bucket_encryption().bucket(bucket).send().await.map_err(err(region, "DeleteBucketEncryption"))?;
+        client
+            .delete_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(err(region, "DeleteBucketEncryption"))?;
         return Ok(());
     }
     let algorithm = target["sseAlgorithm"].as_str().unwrap_or("AES256");
@@ -58,7 +68,12 @@ pub async fn encryption(a: &Applier<'_>, region: &str, item: &ConfigItem, target
     Ok(())
 }
 
-pub async fn versioning(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+pub async fn versioning(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let status = match target["status"].as_str() {
         Some("Enabled") => BucketVersioningStatus::Enabled,
         _ => BucketVersioningStatus::Suspended,
@@ -75,11 +90,21 @@ pub async fn versioning(a: &Applier<'_>, region: &str, item: &ConfigItem, target
     Ok(())
 }
 
-pub async fn public_access_block(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+pub async fn public_access_block(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.s3(region);
     a.count();
     if target.is_null() {
-        client.delete_public_access_block().bucket(&item.resource_id).send().await.map_err(err(region, "DeletePublicAccessBlock"))?;
+        client
+            .delete_public_access_block()
+            .bucket(&item.resource_id)
+            .send()
+            .await
+            .map_err(err(region, "DeletePublicAccessBlock"))?;
         return Ok(());
     }
     let flag = |k: &str| target[k].as_bool().unwrap_or(false);
@@ -101,11 +126,21 @@ pub async fn public_access_block(a: &Applier<'_>, region: &str, item: &ConfigIte
 }
 
 /// Writes the whole policy document, or deletes the policy for null.
-pub async fn policy(a: &Applier<'_>, region: &str, item: &ConfigItem, document: &Value) -> Result<(), AwsError> {
+pub async fn policy(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    document: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.s3(region);
     a.count();
     if document.is_null() {
-        client.delete_bucket_policy().bucket(&item.resource_id).send().await.map_err(err(region, "DeleteBucketPolicy"))?;
+        client
+            .delete_bucket_policy()
+            .bucket(&item.resource_id)
+            .send()
+            .await
+            .map_err(err(region, "DeleteBucketPolicy"))?;
         return Ok(());
     }
     client
@@ -136,16 +171,52 @@ pub async fn public_grants(
 
 /// A Config-form grant as an SDK grant (group names, canonical ids, URIs, e-mail).
 fn sdk_grant(g: &Value, region: &str) -> Result<Grant, AwsError> {
-    let group = |name: &str| format!("http://acs.amazonaws.com/groups/{}", if name == "LogDelivery" { format!("s3/{name}") } else { format!("global/{name}") });
+    let group = |name: &str| {
+        format!(
+            "http://acs.amazonaws.com/groups/{}",
+            if name == "LogDelivery" {
+                format!("s3/{name}")
+            } else {
+                format!("global/{name}")
+            }
+        )
+    };
     let grantee = match &g["grantee"] {
-        Value::String(name) => Grantee::builder().r#type(Type::Group).uri(group(name)).build(),
-        Value::Object(o) => match (o.get("uri").and_then(Value::as_str), o.get("id").and_then(Value::as_str), o.get("emailAddress").and_then(Value::as_str)) {
+        Value::String(name) => Grantee::builder()
+            .r#type(Type::Group)
+            .uri(group(name))
+            .build(),
+        Value::Object(o) => match (
+            o.get("uri").and_then(Value::as_str),
+            o.get("id").and_then(Value::as_str),
+            o.get("emailAddress").and_then(Value::as_str),
+        ) {
             (Some(uri), _, _) => Grantee::builder().r#type(Type::Group).uri(uri).build(),
-            (None, Some(id), _) => Grantee::builder().r#type(Type::CanonicalUser).id(id).build(),
-            (None, None, Some(mail)) => Grantee::builder().r#type(Type::AmazonCustomerByEmail).email_address(mail).build(),
-            _ => return Err(build_error(S3, region, "PutBucketAcl", format!("grantee {g} has no uri, id or e-mail"))),
+            (None, Some(id), _) => Grantee::builder()
+                .r#type(Type::CanonicalUser)
+                .id(id)
+                .build(),
+            (None, None, Some(mail)) => Grantee::builder()
+                .r#type(Type::AmazonCustomerByEmail)
+                .email_address(mail)
+                .build(),
+            _ => {
+                return Err(build_error(
+                    S3,
+                    region,
+                    "PutBucketAcl",
+                    format!("grantee {g} has no uri, id or e-mail"),
+                ))
+            }
         },
-        other => return Err(build_error(S3, region, "PutBucketAcl", format!("grantee {other} cannot be written"))),
+        other => {
+            return Err(build_error(
+                S3,
+                region,
+                "PutBucketAcl",
+                format!("grantee {other} cannot be written"),
+            ))
+        }
     }
     .map_err(|e| build_error(S3, region, "PutBucketAcl", e))?;
     let permission = match g["permission"].as_str().unwrap_or_default() {
@@ -156,29 +227,40 @@ fn sdk_grant(g: &Value, region: &str) -> Result<Grant, AwsError> {
         "WriteAcp" => Permission::WriteAcp,
         other => Permission::from(other),
     };
-    Ok(Grant::builder().grantee(grantee).permission(permission).build())
+    Ok(Grant::builder()
+        .grantee(grantee)
+        .permission(permission)
+        .build())
 }
 
 /// Rewrites the ACL so its grants are the target's: grants S3 has that the
 /// target keeps are sent back as S3 gave them; target grants S3 lacks (a
 /// rollback) are added.
-async fn acl(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+async fn acl(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.s3(region);
     a.count();
-    let now = client.get_bucket_acl().bucket(&item.resource_id).send().await.map_err(err(region, "GetBucketAcl"))?;
-    let wanted: Vec<&Value> = target.as_array().map(|t| t.iter().collect()).unwrap_or_default();
+    let now = client
+        .get_bucket_acl()
+        .bucket(&item.resource_id)
+        .send()
+        .await
+        .map_err(err(region, "GetBucketAcl"))?;
+    let wanted: Vec<&Value> = target
+        .as_array()
+        .map(|t| t.iter().collect())
+        .unwrap_or_default();
+    let existing: Vec<(Value, &Grant)> = now.grants().iter().map(|g| (grant_json(g), g)).collect();
+    // In the target's order, so a rollback gives back the very ACL it recorded.
     let mut grants: Vec<Grant> = Vec::new();
-    let mut present: Vec<Value> = Vec::new();
-    for g in now.grants() {
-        let as_config = grant_json(g);
-        if wanted.iter().any(|w| same_grant(w, &as_config)) {
-            grants.push(g.clone());
-            present.push(as_config);
-        }
-    }
     for w in wanted {
-        if !present.iter().any(|p| same_grant(w, p)) {
-            grants.push(sdk_grant(w, region)?);
+        match existing.iter().find(|(c, _)| same_grant(w, c)) {
+            Some((_, g)) => grants.push((*g).clone()),
+            None => grants.push(sdk_grant(w, region)?),
         }
     }
     let policy = AccessControlPolicy::builder()
@@ -199,7 +281,12 @@ async fn acl(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -
 /// Grants compared by grantee identity and permission (display names may differ).
 fn same_grant(a: &Value, b: &Value) -> bool {
     let key = |g: &Value| match &g["grantee"] {
-        Value::Object(o) => o.get("id").or(o.get("uri")).or(o.get("emailAddress")).cloned().unwrap_or(Value::Null),
+        Value::Object(o) => o
+            .get("id")
+            .or(o.get("uri"))
+            .or(o.get("emailAddress"))
+            .cloned()
+            .unwrap_or(Value::Null),
         other => other.clone(),
     };
     key(a) == key(b) && a["permission"] == b["permission"]
@@ -209,11 +296,21 @@ fn same_grant(a: &Value, b: &Value) -> bool {
 /// whose id the target keeps are written back as S3 returned them, target
 /// rules S3 lacks are built from the state (only the action's own rule ever
 /// is), the rest are dropped. No rule left deletes the configuration.
-pub async fn lifecycle(a: &Applier<'_>, region: &str, item: &ConfigItem, target: &Value) -> Result<(), AwsError> {
+pub async fn lifecycle(
+    a: &Applier<'_>,
+    region: &str,
+    item: &ConfigItem,
+    target: &Value,
+) -> Result<(), AwsError> {
     let client = a.aws.s3(region);
     let bucket = &item.resource_id;
     a.count();
-    let existing: Vec<LifecycleRule> = match client.get_bucket_lifecycle_configuration().bucket(bucket).send().await {
+    let existing: Vec<LifecycleRule> = match client
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
         Ok(out) => out.rules().to_vec(),
         Err(e) => {
             let e = AwsError::from_sdk(S3, region, "GetBucketLifecycleConfiguration", &e);
@@ -223,7 +320,10 @@ pub async fn lifecycle(a: &Applier<'_>, region: &str, item: &ConfigItem, target:
             Vec::new()
         }
     };
-    let targets: Vec<&Value> = target["rules"].as_array().map(|r| r.iter().collect()).unwrap_or_default();
+    let targets: Vec<&Value> = target["rules"]
+        .as_array()
+        .map(|r| r.iter().collect())
+        .unwrap_or_default();
     let target_ids: Vec<&str> = targets.iter().filter_map(|r| r["id"].as_str()).collect();
     let mut rules: Vec<LifecycleRule> = existing
         .iter()
@@ -239,7 +339,12 @@ pub async fn lifecycle(a: &Applier<'_>, region: &str, item: &ConfigItem, target:
     }
     a.count();
     if rules.is_empty() {
-        client.delete_bucket_lifecycle().bucket(bucket).send().await.map_err(err(region, "DeleteBucketLifecycle"))?;
+        client
+            .delete_bucket_lifecycle()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(err(region, "DeleteBucketLifecycle"))?;
         return Ok(());
     }
     let config = BucketLifecycleConfiguration::builder()
@@ -261,16 +366,29 @@ fn lifecycle_rule(t: &Value, region: &str) -> Result<LifecycleRule, AwsError> {
     let days = |k: &str| t[k].as_i64().filter(|d| *d > 0).map(|d| d as i32);
     let mut b = LifecycleRule::builder()
         .id(t["id"].as_str().unwrap_or_default())
-        .status(if t["status"] == "Enabled" { ExpirationStatus::Enabled } else { ExpirationStatus::Disabled })
+        .status(if t["status"] == "Enabled" {
+            ExpirationStatus::Enabled
+        } else {
+            ExpirationStatus::Disabled
+        })
         .filter(LifecycleRuleFilter::builder().prefix("").build());
     if let Some(d) = days("noncurrentVersionExpirationInDays") {
-        b = b.noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(d).build());
+        b = b.noncurrent_version_expiration(
+            NoncurrentVersionExpiration::builder()
+                .noncurrent_days(d)
+                .build(),
+        );
     }
     if let Some(d) = days("expirationInDays") {
         b = b.expiration(LifecycleExpiration::builder().days(d).build());
     }
     if let Some(d) = t["abortIncompleteMultipartUpload"]["daysAfterInitiation"].as_i64() {
-        b = b.abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(d as i32).build());
+        b = b.abort_incomplete_multipart_upload(
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(d as i32)
+                .build(),
+        );
     }
-    b.build().map_err(|e| build_error(S3, region, "PutBucketLifecycleConfiguration", e))
+    b.build()
+        .map_err(|e| build_error(S3, region, "PutBucketLifecycleConfiguration", e))
 }

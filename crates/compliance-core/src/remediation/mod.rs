@@ -497,7 +497,11 @@ mod tests {
             )
         };
         let e = crate::rule::Rule::parse("r.toml", &text("s3-enable-versionin")).unwrap_err();
-        assert!(e.message.contains("unknown remediation action `s3-enable-versionin`"), "{e}");
+        assert!(
+            e.message
+                .contains("unknown remediation action `s3-enable-versionin`"),
+            "{e}"
+        );
         assert_eq!(e.line, 6);
         let e = crate::rule::Rule::parse("r.toml", &text("rds-disable-public-access")).unwrap_err();
         assert!(e.message.contains("AWS::RDS::DBInstance"), "{e}");
@@ -512,7 +516,11 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), n);
         for a in actions::REGISTRY {
-            assert!(crate::registry::lookup(a.resource_type).is_some(), "{}", a.id);
+            assert!(
+                crate::registry::lookup(a.resource_type).is_some(),
+                "{}",
+                a.id
+            );
             if a.risk != Risk::Manual {
                 assert!(!a.iam_actions.is_empty(), "{} declares no IAM action", a.id);
                 assert!(!a.reads.is_empty(), "{} declares no read", a.id);

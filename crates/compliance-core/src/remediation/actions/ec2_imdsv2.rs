@@ -68,7 +68,10 @@ mod tests {
             json!({}),
         );
         assert_eq!(p.before["httpTokens"], "optional");
-        assert_eq!(p.after, json!({"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 2, "instanceMetadataTags": "enabled"}));
+        assert_eq!(
+            p.after,
+            json!({"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 2, "instanceMetadataTags": "enabled"})
+        );
     }
 
     #[test]

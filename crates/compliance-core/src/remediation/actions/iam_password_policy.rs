@@ -73,20 +73,30 @@ fn observe(item: &ConfigItem, _: &Params) -> Result<Value, PlanError> {
 fn want_number(params: &Params, key: &str) -> Result<Option<i64>, PlanError> {
     match param(params, key) {
         None => Ok(None),
-        Some(v) => as_number(v).map(|n| Some(n as i64)).ok_or_else(|| PlanError::BadParam {
-            param: key.into(),
-            message: format!("expected a number, found {v}"),
-        }),
+        Some(v) => as_number(v)
+            .map(|n| Some(n as i64))
+            .ok_or_else(|| PlanError::BadParam {
+                param: key.into(),
+                message: format!("expected a number, found {v}"),
+            }),
     }
 }
 
-fn compute(_: &ConfigItem, params: &Params, _: &Context, before: &Value) -> Result<Planned, PlanError> {
+fn compute(
+    _: &ConfigItem,
+    params: &Params,
+    _: &Context,
+    before: &Value,
+) -> Result<Planned, PlanError> {
     let now = |k: &str| before.get(k).cloned().unwrap_or(Value::Null);
     let mut after = Map::new();
     let min_len = want_number(params, "min_password_length")?.unwrap_or(14);
     after.insert(
         "minimumPasswordLength".into(),
-        json!(now("minimumPasswordLength").as_i64().unwrap_or(0).max(min_len)),
+        json!(now("minimumPasswordLength")
+            .as_i64()
+            .unwrap_or(0)
+            .max(min_len)),
     );
     for (field, p) in BOOLS {
         let want = param(params, p).and_then(as_bool).unwrap_or(true);
@@ -100,24 +110,35 @@ fn compute(_: &ConfigItem, params: &Params, _: &Context, before: &Value) -> Resu
         (None, want) => want,
         (have, None) => have,
     };
-    after.insert("maxPasswordAge".into(), age.map(Value::from).unwrap_or(Value::Null));
+    after.insert(
+        "maxPasswordAge".into(),
+        age.map(Value::from).unwrap_or(Value::Null),
+    );
     let reuse = want_number(params, "password_reuse_prevention")?;
     let have_reuse = now("passwordReusePrevention").as_i64();
     let reuse = match (have_reuse, reuse) {
         (Some(h), Some(w)) => Some(h.max(w)),
         (h, w) => h.or(w),
     };
-    after.insert("passwordReusePrevention".into(), reuse.map(Value::from).unwrap_or(Value::Null));
+    after.insert(
+        "passwordReusePrevention".into(),
+        reuse.map(Value::from).unwrap_or(Value::Null),
+    );
     after.insert(
         "allowUsersToChangePassword".into(),
         json!(now("allowUsersToChangePassword").as_bool().unwrap_or(true)),
     );
-    after.insert("hardExpiry".into(), json!(now("hardExpiry").as_bool().unwrap_or(false)));
+    after.insert(
+        "hardExpiry".into(),
+        json!(now("hardExpiry").as_bool().unwrap_or(false)),
+    );
     Ok(Planned {
         risk: Risk::Safe,
         before: before.clone(),
         after: Value::Object(after),
-        notes: vec!["applies to passwords set from now on; users are asked at their next change".into()],
+        notes: vec![
+            "applies to passwords set from now on; users are asked at their next change".into(),
+        ],
     })
 }
 
@@ -134,7 +155,9 @@ mod tests {
     fn stricter_existing_values_are_kept() {
         let p = plan(
             &ACTION,
-            policy(json!({"minimumPasswordLength": 20, "requireSymbols": false, "requireNumbers": true, "requireUppercaseCharacters": true, "requireLowercaseCharacters": true, "maxPasswordAge": 30, "passwordReusePrevention": 5, "hardExpiry": true})),
+            policy(
+                json!({"minimumPasswordLength": 20, "requireSymbols": false, "requireNumbers": true, "requireUppercaseCharacters": true, "requireLowercaseCharacters": true, "maxPasswordAge": 30, "passwordReusePrevention": 5, "hardExpiry": true}),
+            ),
             json!({"min_password_length": 14, "max_password_age": 90, "password_reuse_prevention": 24}),
         );
         assert_eq!(p.after["minimumPasswordLength"], 20);
@@ -146,7 +169,11 @@ mod tests {
 
     #[test]
     fn no_policy_gets_the_rule_values() {
-        let p = plan(&ACTION, policy(json!({})), json!({"min_password_length": 14, "max_password_age": 90, "password_reuse_prevention": 24, "require_symbols": false}));
+        let p = plan(
+            &ACTION,
+            policy(json!({})),
+            json!({"min_password_length": 14, "max_password_age": 90, "password_reuse_prevention": 24, "require_symbols": false}),
+        );
         assert_eq!(p.before, Value::Null);
         assert_eq!(p.after["minimumPasswordLength"], 14);
         assert_eq!(p.after["requireSymbols"], false);

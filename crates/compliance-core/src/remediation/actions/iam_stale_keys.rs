@@ -4,7 +4,9 @@
 //! until it is given a new one, so the change is disruptive.
 
 use super::same;
-use crate::remediation::{at, number_param, Action, Context, Params, PlanError, Planned, Risk, Undo};
+use crate::remediation::{
+    at, number_param, Action, Context, Params, PlanError, Planned, Risk, Undo,
+};
 use crate::resource::ConfigItem;
 use crate::value::as_number;
 use serde_json::{json, Value};
@@ -37,7 +39,10 @@ fn observe(item: &ConfigItem, params: &Params) -> Result<Value, PlanError> {
         .cloned()
         .unwrap_or(Value::Null);
     let user = if user.is_null() {
-        item.resource_name.clone().map(Value::from).unwrap_or(Value::Null)
+        item.resource_name
+            .clone()
+            .map(Value::from)
+            .unwrap_or(Value::Null)
     } else {
         user
     };
@@ -62,7 +67,10 @@ fn compute(_: &ConfigItem, _: &Params, _: &Context, before: &Value) -> Result<Pl
         risk: Risk::Disruptive,
         before: before.clone(),
         after,
-        notes: vec!["whatever still signs requests with these keys is refused until it gets a new key".into()],
+        notes: vec![
+            "whatever still signs requests with these keys is refused until it gets a new key"
+                .into(),
+        ],
     })
 }
 
@@ -81,7 +89,13 @@ mod tests {
             ]}}),
             json!({"max_access_key_age": 90}),
         );
-        assert_eq!(p.before, json!({"userName": "ci", "keys": [{"accessKeyId": "AKIAOLD", "status": "Active"}]}));
-        assert_eq!(p.after, json!({"userName": "ci", "keys": [{"accessKeyId": "AKIAOLD", "status": "Inactive"}]}));
+        assert_eq!(
+            p.before,
+            json!({"userName": "ci", "keys": [{"accessKeyId": "AKIAOLD", "status": "Active"}]})
+        );
+        assert_eq!(
+            p.after,
+            json!({"userName": "ci", "keys": [{"accessKeyId": "AKIAOLD", "status": "Inactive"}]})
+        );
     }
 }

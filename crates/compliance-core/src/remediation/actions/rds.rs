@@ -4,7 +4,9 @@
 //! `configuration`), so they live in one file with one row each.
 
 use super::same;
-use crate::remediation::{at, number_param, Action, Context, Params, PlanError, Planned, Risk, Undo};
+use crate::remediation::{
+    at, number_param, Action, Context, Params, PlanError, Planned, Risk, Undo,
+};
 use crate::resource::ConfigItem;
 use crate::value::{as_bool, as_number};
 use serde_json::{json, Value};
@@ -93,7 +95,9 @@ pub static AUTO_MINOR_VERSION_UPGRADE: Action = Action {
 
 /// `{key: value}` of one configuration field (null when absent).
 fn field(item: &ConfigItem, key: &str) -> Value {
-    let v = at(item, &format!("configuration.{key}")).cloned().unwrap_or(Value::Null);
+    let v = at(item, &format!("configuration.{key}"))
+        .cloned()
+        .unwrap_or(Value::Null);
     let v = match key {
         "backupRetentionPeriod" => as_number(&v).map(|n| json!(n as i64)).unwrap_or(v),
         _ => as_bool(&v).map(Value::Bool).unwrap_or(v),
@@ -116,7 +120,12 @@ fn flag(
     })
 }
 
-fn backup(_: &ConfigItem, params: &Params, _: &Context, before: &Value) -> Result<Planned, PlanError> {
+fn backup(
+    _: &ConfigItem,
+    params: &Params,
+    _: &Context,
+    before: &Value,
+) -> Result<Planned, PlanError> {
     let minimum = number_param(params, "min_retention_days", 7.0)?;
     if !(1.0..=35.0).contains(&minimum) {
         return Err(PlanError::BadParam {
@@ -126,7 +135,8 @@ fn backup(_: &ConfigItem, params: &Params, _: &Context, before: &Value) -> Resul
     }
     let now = before["backupRetentionPeriod"].as_i64().unwrap_or(0);
     let target = now.max(minimum.ceil() as i64);
-    let mut notes = vec!["applied in the next maintenance window unless --apply-immediately".to_string()];
+    let mut notes =
+        vec!["applied in the next maintenance window unless --apply-immediately".to_string()];
     if now == 0 {
         notes.push("turning backups on from 0 restarts the instance (a brief outage) and takes a first snapshot".into());
     }
@@ -149,10 +159,18 @@ mod tests {
 
     #[test]
     fn retention_rises_to_the_minimum_and_warns_from_zero() {
-        let p = plan(&BACKUP_RETENTION, db(json!({"backupRetentionPeriod": 0})), json!({"min_retention_days": 14}));
+        let p = plan(
+            &BACKUP_RETENTION,
+            db(json!({"backupRetentionPeriod": 0})),
+            json!({"min_retention_days": 14}),
+        );
         assert_eq!(p.after, json!({"backupRetentionPeriod": 14}));
         assert!(p.notes.iter().any(|n| n.contains("restarts")));
-        let p = plan(&BACKUP_RETENTION, db(json!({"backupRetentionPeriod": 3.0})), json!({}));
+        let p = plan(
+            &BACKUP_RETENTION,
+            db(json!({"backupRetentionPeriod": 3.0})),
+            json!({}),
+        );
         assert_eq!(p.before, json!({"backupRetentionPeriod": 3}));
         assert_eq!(p.after, json!({"backupRetentionPeriod": 7}));
         assert!(!p.notes.iter().any(|n| n.contains("restarts")));
@@ -160,14 +178,32 @@ mod tests {
 
     #[test]
     fn flags_flip_and_strings_are_read() {
-        let p = plan(&DELETION_PROTECTION, db(json!({"deletionProtection": "false"})), json!({}));
-        assert_eq!((p.before.clone(), p.after.clone()), (json!({"deletionProtection": false}), json!({"deletionProtection": true})));
+        let p = plan(
+            &DELETION_PROTECTION,
+            db(json!({"deletionProtection": "false"})),
+            json!({}),
+        );
+        assert_eq!(
+            (p.before.clone(), p.after.clone()),
+            (
+                json!({"deletionProtection": false}),
+                json!({"deletionProtection": true})
+            )
+        );
         assert_eq!(p.risk, Risk::Safe);
-        let p = plan(&PUBLIC_ACCESS, db(json!({"publiclyAccessible": true})), json!({}));
+        let p = plan(
+            &PUBLIC_ACCESS,
+            db(json!({"publiclyAccessible": true})),
+            json!({}),
+        );
         assert_eq!(p.after, json!({"publiclyAccessible": false}));
         assert_eq!(p.risk, Risk::Disruptive);
         assert!(matches!(
-            try_plan(&PUBLIC_ACCESS, db(json!({"publiclyAccessible": false})), json!({})),
+            try_plan(
+                &PUBLIC_ACCESS,
+                db(json!({"publiclyAccessible": false})),
+                json!({})
+            ),
             Err(PlanError::NothingToChange(_))
         ));
     }

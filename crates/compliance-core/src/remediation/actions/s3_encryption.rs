@@ -70,16 +70,22 @@ fn compute(
         .map(str::to_string)
         .or_else(|| cx.stack_kms_key.clone());
     let after = match key {
-        Some(key) => json!({"sseAlgorithm": "aws:kms", "kmsMasterKeyID": key, "bucketKeyEnabled": true}),
+        Some(key) => {
+            json!({"sseAlgorithm": "aws:kms", "kmsMasterKeyID": key, "bucketKeyEnabled": true})
+        }
         None if allowed.iter().any(|a| a == "AES256") => {
             json!({"sseAlgorithm": "AES256", "kmsMasterKeyID": null, "bucketKeyEnabled": false})
         }
         // The rule wants KMS and names no key: the account's AWS managed key for S3.
-        None => json!({"sseAlgorithm": "aws:kms", "kmsMasterKeyID": null, "bucketKeyEnabled": true}),
+        None => {
+            json!({"sseAlgorithm": "aws:kms", "kmsMasterKeyID": null, "bucketKeyEnabled": true})
+        }
     };
     let mut notes = vec!["objects already stored keep their current encryption".to_string()];
     if after["sseAlgorithm"] == "aws:kms" && after["kmsMasterKeyID"].is_null() {
-        notes.push("no key named (parameter kms_key_id or --suffix): the AWS managed key aws/s3".into());
+        notes.push(
+            "no key named (parameter kms_key_id or --suffix): the AWS managed key aws/s3".into(),
+        );
     }
     Ok(Planned {
         risk: Risk::Safe,
@@ -110,7 +116,9 @@ mod tests {
     fn kms_rule_with_key_parameter() {
         let p = plan(
             &ACTION,
-            bucket(json!({"ServerSideEncryptionConfiguration": {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}})),
+            bucket(
+                json!({"ServerSideEncryptionConfiguration": {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}}),
+            ),
             json!({"algorithms": ["aws:kms"], "kms_key_id": "arn:aws:kms:eu-west-1:1:key/k"}),
         );
         assert_eq!(p.before["sseAlgorithm"], "AES256");
@@ -130,7 +138,11 @@ mod tests {
 
     #[test]
     fn kms_only_rule_without_key_uses_the_managed_key() {
-        let p = plan(&ACTION, bucket(json!({})), json!({"algorithms": ["aws:kms", "aws:kms:dsse"]}));
+        let p = plan(
+            &ACTION,
+            bucket(json!({})),
+            json!({"algorithms": ["aws:kms", "aws:kms:dsse"]}),
+        );
         assert_eq!(p.after["sseAlgorithm"], "aws:kms");
         assert!(p.after["kmsMasterKeyID"].is_null());
     }

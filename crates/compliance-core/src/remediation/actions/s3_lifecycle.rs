@@ -27,7 +27,10 @@ pub static ACTION: Action = Action {
         reversible: true,
         caveat: Some("undo removes the added rule; objects it already expired are not restored"),
     },
-    iam_actions: &["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"],
+    iam_actions: &[
+        "s3:GetLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+    ],
     steps: &[],
     observe,
     compute,
@@ -54,7 +57,12 @@ fn days(params: &Params, key: &str, default: f64) -> Result<i64, PlanError> {
     Ok(d as i64)
 }
 
-fn compute(_: &ConfigItem, params: &Params, _: &Context, before: &Value) -> Result<Planned, PlanError> {
+fn compute(
+    _: &ConfigItem,
+    params: &Params,
+    _: &Context,
+    before: &Value,
+) -> Result<Planned, PlanError> {
     let id = param(params, "lifecycle_rule_id")
         .and_then(Value::as_str)
         .unwrap_or(DEFAULT_RULE_ID)
@@ -123,6 +131,8 @@ mod tests {
             json!({"resourceType": "AWS::S3::Bucket", "resourceId": "b", "supplementaryConfiguration": {}}),
             json!({"abort_incomplete_days": 0}),
         );
-        assert!(matches!(e, Err(PlanError::BadParam { param, .. }) if param == "abort_incomplete_days"));
+        assert!(
+            matches!(e, Err(PlanError::BadParam { param, .. }) if param == "abort_incomplete_days")
+        );
     }
 }

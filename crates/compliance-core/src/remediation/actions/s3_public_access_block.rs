@@ -28,7 +28,10 @@ pub static ACTION: Action = Action {
         reversible: true,
         caveat: None,
     },
-    iam_actions: &["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"],
+    iam_actions: &[
+        "s3:GetBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+    ],
     steps: &[],
     observe,
     compute,
@@ -60,7 +63,9 @@ fn compute(
     let public = is_public(item);
     let mut notes = Vec::new();
     if public {
-        notes.push("the bucket is public today (ACL grant or policy statement): that access stops".into());
+        notes.push(
+            "the bucket is public today (ACL grant or policy statement): that access stops".into(),
+        );
     }
     Ok(Planned {
         risk: if public { Risk::Disruptive } else { Risk::Safe },

@@ -122,7 +122,10 @@ fn compute(_: &ConfigItem, _: &Params, _: &Context, before: &Value) -> Result<Pl
             }
         }
     };
-    let mut notes = vec!["anyone reading the bucket through the public grants or statements loses access".to_string()];
+    let mut notes = vec![
+        "anyone reading the bucket through the public grants or statements loses access"
+            .to_string(),
+    ];
     if !before["policy"].is_null() && policy.is_null() {
         notes.push("the policy had only public statements: it is deleted".into());
     }

@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(statements.len(), 2);
         assert_eq!(statements[0]["Sid"], "Config");
         assert_eq!(statements[1]["Sid"], SID);
-        assert_eq!(statements[1]["Condition"]["Bool"]["aws:SecureTransport"], "false");
+        assert_eq!(
+            statements[1]["Condition"]["Bool"]["aws:SecureTransport"],
+            "false"
+        );
     }
 
     #[test]
@@ -100,7 +103,10 @@ mod tests {
             json!({}),
         );
         assert_eq!(p.before, json!({"policy": null}));
-        assert_eq!(p.after["policy"]["Statement"][0]["Resource"][1], "arn:aws:s3:::b/*");
+        assert_eq!(
+            p.after["policy"]["Statement"][0]["Resource"][1],
+            "arn:aws:s3:::b/*"
+        );
     }
 
     #[test]

@@ -65,7 +65,10 @@ mod tests {
         );
         assert_eq!(p.before, json!({"status": "Off"}));
         assert_eq!(p.after, json!({"status": "Enabled"}));
-        assert_eq!(ACTION.rollback_target(&p.before), json!({"status": "Suspended"}));
+        assert_eq!(
+            ACTION.rollback_target(&p.before),
+            json!({"status": "Suspended"})
+        );
         assert!(ACTION.undo.caveat.unwrap().contains("Suspended"));
     }
 

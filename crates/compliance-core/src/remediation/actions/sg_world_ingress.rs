@@ -83,7 +83,11 @@ fn world(params: &Params) -> Vec<String> {
 
 /// `tcp`/`udp` with their numbers; `-1` is every protocol.
 fn protocol(p: &Value) -> String {
-    match p.as_str().map(str::to_string).or_else(|| as_number(p).map(|n| (n as i64).to_string())) {
+    match p
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| as_number(p).map(|n| (n as i64).to_string()))
+    {
         Some(s) if s == "6" => "tcp".into(),
         Some(s) if s == "17" => "udp".into(),
         Some(s) => s.to_ascii_lowercase(),
@@ -105,7 +109,11 @@ fn observe(item: &ConfigItem, params: &Params) -> Result<Value, PlanError> {
     let ports = ports(params)?;
     let world = world(params);
     let mut out: Vec<Value> = Vec::new();
-    for perm in at(item, PATH).and_then(Value::as_array).into_iter().flatten() {
+    for perm in at(item, PATH)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let proto = protocol(perm.get("ipProtocol").unwrap_or(&Value::Null));
         let (from, to) = range(perm);
         let covers = match proto.as_str() {
@@ -117,21 +125,46 @@ fn observe(item: &ConfigItem, params: &Params) -> Result<Value, PlanError> {
             continue;
         }
         let mut cidrs: Vec<(String, Option<String>)> = Vec::new();
-        for r in perm.get("ipv4Ranges").and_then(Value::as_array).into_iter().flatten() {
+        for r in perm
+            .get("ipv4Ranges")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(c) = r.get("cidrIp").and_then(Value::as_str) {
-                cidrs.push((c.into(), r.get("description").and_then(Value::as_str).map(str::to_string)));
+                cidrs.push((
+                    c.into(),
+                    r.get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                ));
             }
         }
-        for r in perm.get("ipRanges").and_then(Value::as_array).into_iter().flatten() {
+        for r in perm
+            .get("ipRanges")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(c) = r.as_str() {
                 if !cidrs.iter().any(|(x, _)| x == c) {
                     cidrs.push((c.into(), None));
                 }
             }
         }
-        for r in perm.get("ipv6Ranges").and_then(Value::as_array).into_iter().flatten() {
+        for r in perm
+            .get("ipv6Ranges")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(c) = r.get("cidrIpv6").and_then(Value::as_str) {
-                cidrs.push((c.into(), r.get("description").and_then(Value::as_str).map(str::to_string)));
+                cidrs.push((
+                    c.into(),
+                    r.get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                ));
             }
         }
         for (cidr, description) in cidrs.into_iter().filter(|(c, _)| world.contains(c)) {
@@ -146,7 +179,11 @@ fn observe(item: &ConfigItem, params: &Params) -> Result<Value, PlanError> {
 fn split(from: i64, to: i64, ports: &[i64]) -> Vec<(i64, i64)> {
     let mut out = Vec::new();
     let mut start = from;
-    let mut blocked: Vec<i64> = ports.iter().copied().filter(|p| (from..=to).contains(p)).collect();
+    let mut blocked: Vec<i64> = ports
+        .iter()
+        .copied()
+        .filter(|p| (from..=to).contains(p))
+        .collect();
     blocked.sort_unstable();
     blocked.dedup();
     for p in blocked {
@@ -230,14 +267,21 @@ mod tests {
     fn a_world_range_is_narrowed_around_the_ports() {
         let p = plan(
             &ACTION,
-            group(json!([{"ipProtocol": "tcp", "fromPort": 20, "toPort": 25, "ipv4Ranges": [{"cidrIp": "0.0.0.0/0"}]}])),
+            group(
+                json!([{"ipProtocol": "tcp", "fromPort": 20, "toPort": 25, "ipv4Ranges": [{"cidrIp": "0.0.0.0/0"}]}]),
+            ),
             json!({"ports": [22]}),
         );
         let after: Vec<(i64, i64)> = p.after["entries"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| (e["fromPort"].as_i64().unwrap(), e["toPort"].as_i64().unwrap()))
+            .map(|e| {
+                (
+                    e["fromPort"].as_i64().unwrap(),
+                    e["toPort"].as_i64().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(after, [(20, 21), (23, 25)]);
     }
@@ -258,6 +302,9 @@ mod tests {
     fn split_handles_edges() {
         assert_eq!(split(22, 22, &[22]), vec![]);
         assert_eq!(split(0, 65535, &[0, 65535]), vec![(1, 65534)]);
-        assert_eq!(split(3000, 4000, &[3306, 3307]), vec![(3000, 3305), (3308, 4000)]);
+        assert_eq!(
+            split(3000, 4000, &[3306, 3307]),
+            vec![(3000, 3305), (3308, 4000)]
+        );
     }
 }
