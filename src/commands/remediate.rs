@@ -148,7 +148,7 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
 
     let allow_disruptive = args.allow.contains(&AllowChoice::Disruptive);
     if args.yes {
-        let trail = Trail::new(store, run);
+        let trail = Trail::new(&store, run)?;
         let apply = Apply {
             aws: &aws,
             engine: &engine,
@@ -162,7 +162,7 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
             mode,
         };
         pipe::apply_all(&apply, &trail, targets).await?;
-        run = trail.finish()?;
+        run = trail.finish().await?;
     } else {
         run.finish(crate::core::timestamp::format(&chrono::Utc::now()));
     }

@@ -30,7 +30,7 @@ use crate::core::remediation::{
 use crate::core::resource::ConfigItem;
 use crate::core::rule::Rule;
 use crate::core::settings::Settings;
-use crate::store::local::LocalStore;
+use crate::store::local::{LocalStore, TrailWriter};
 use crate::store::StoreError;
 use futures::StreamExt;
 use serde_json::Value;
@@ -269,45 +269,61 @@ pub fn collector_plan(
 }
 
 /// Where the trail goes, shared by the concurrent changes of one run.
+/// The store stays open for the run. Each write is the whole run as it stands,
+/// committed durably on a blocking thread so that other changes' AWS calls go
+/// on meanwhile; a snapshot older than the last one written is dropped (the
+/// newer one already holds its change), so the file never goes backwards.
 pub struct Trail {
-    store: LocalStore,
-    run: Mutex<RunRecord>,
+    run: Mutex<(RunRecord, u64)>,
+    writer: Arc<Mutex<(TrailWriter, u64)>>,
 }
 
 impl Trail {
-    pub fn new(store: LocalStore, run: RunRecord) -> Trail {
-        Trail {
-            store,
-            run: Mutex::new(run),
-        }
+    /// Opens the store and records the run as it stands (every change planned).
+    pub fn new(store: &LocalStore, run: RunRecord) -> Result<Trail, StoreError> {
+        let writer = store.open_trail()?;
+        writer.put(&run)?;
+        Ok(Trail {
+            run: Mutex::new((run, 0)),
+            writer: Arc::new(Mutex::new((writer, 0))),
+        })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, RunRecord> {
-        self.run.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Sets change `i` and writes the whole run, durably.
-    pub fn set(&self, i: usize, change: &ChangeRecord) -> Result<(), StoreError> {
-        let snapshot = {
-            let mut run = self.lock();
-            run.changes[i] = change.clone();
-            run.clone()
+    /// Sets change `i` and writes the whole run, durably, before returning.
+    pub async fn set(&self, i: usize, change: &ChangeRecord) -> Result<(), StoreError> {
+        let (snapshot, seq) = {
+            let mut guard = self.run.lock().unwrap_or_else(|p| p.into_inner());
+            guard.0.changes[i] = change.clone();
+            guard.1 += 1;
+            (guard.0.clone(), guard.1)
         };
-        self.store.put_remediation_run(&snapshot)
+        self.write(snapshot, seq).await
     }
 
-    pub fn finish(&self) -> Result<RunRecord, StoreError> {
-        let snapshot = {
-            let mut run = self.lock();
-            run.finish(now());
-            run.clone()
+    async fn write(&self, snapshot: RunRecord, seq: u64) -> Result<(), StoreError> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = writer.lock().unwrap_or_else(|p| p.into_inner());
+            if guard.1 >= seq {
+                return Ok(());
+            }
+            guard.0.put(&snapshot)?;
+            guard.1 = seq;
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the trail writer stopped: {e}")))?
+    }
+
+    pub async fn finish(&self) -> Result<RunRecord, StoreError> {
+        let (snapshot, seq) = {
+            let mut guard = self.run.lock().unwrap_or_else(|p| p.into_inner());
+            guard.0.finish(now());
+            guard.1 += 1;
+            (guard.0.clone(), guard.1)
         };
-        self.store.put_remediation_run(&snapshot)?;
+        self.write(snapshot.clone(), seq).await?;
         Ok(snapshot)
-    }
-
-    pub fn snapshot(&self) -> RunRecord {
-        self.lock().clone()
     }
 }
 
@@ -360,7 +376,7 @@ async fn apply_group(
             if opts.yes {
                 t.record.status = ChangeStatus::Skipped;
                 t.record.reason = Some(reason);
-                trail.set(i, &t.record)?;
+                trail.set(i, &t.record).await?;
             }
             continue;
         }
@@ -377,20 +393,20 @@ async fn apply_group(
                     t.record.status = ChangeStatus::Skipped;
                     t.record.reason =
                         Some(format!("nothing to change after the previous change: {r}"));
-                    trail.set(i, &t.record)?;
+                    trail.set(i, &t.record).await?;
                     continue;
                 }
                 Err(e) => {
                     t.record.status = ChangeStatus::Failed;
                     t.record.reason = Some(e.to_string());
-                    trail.set(i, &t.record)?;
+                    trail.set(i, &t.record).await?;
                     continue;
                 }
             }
         }
         t.record.status = ChangeStatus::Started;
         t.record.at = Some(now());
-        trail.set(i, &t.record)?;
+        trail.set(i, &t.record).await?;
         let applier = Applier {
             aws: opts.aws,
             apply_immediately: opts.apply_immediately,
@@ -405,15 +421,15 @@ async fn apply_group(
             t.record.error = Some(change_error(&e));
             t.record.reason = Some(format!("{} failed", e.operation));
             t.record.at = Some(now());
-            trail.set(i, &t.record)?;
+            trail.set(i, &t.record).await?;
             continue;
         }
         t.record.status = ChangeStatus::Applied;
         t.record.at = Some(now());
-        trail.set(i, &t.record)?;
+        trail.set(i, &t.record).await?;
         verify(opts, &mut t).await;
         t.record.at = Some(now());
-        trail.set(i, &t.record)?;
+        trail.set(i, &t.record).await?;
         if let Some(item) = verified_item(&t) {
             latest = Some(item);
         }

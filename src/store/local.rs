@@ -249,25 +249,24 @@ impl LocalStore {
 }
 
 impl LocalStore {
-    /// Writes (or rewrites) one remediation run, durably, in its own
-    /// transaction: `remediate` calls this before and after every change.
+    /// Opens the store for one remediation run's trail, held for the run so
+    /// that the writes before and after every change do not reopen the file
+    /// (and wait for its lock) each time.
+    pub fn open_trail(&self) -> Result<TrailWriter, StoreError> {
+        Ok(TrailWriter {
+            db: self.open()?,
+            store: LocalStore {
+                path: self.path.clone(),
+            },
+        })
+    }
+
+    /// Writes (or rewrites) one remediation run, durably, in its own transaction.
     pub fn put_remediation_run(
         &self,
         run: &crate::core::remediation::RunRecord,
     ) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(run).map_err(|e| self.fail(e))?;
-        let db = self.open()?;
-        let txn = db.begin_write().map_err(|e| self.fail(e))?;
-        {
-            let mut table = txn.open_table(REMEDIATIONS).map_err(|e| self.fail(e))?;
-            table
-                .insert(
-                    (run.started_at.as_str(), run.run_id.as_str()),
-                    bytes.as_slice(),
-                )
-                .map_err(|e| self.fail(e))?;
-        }
-        txn.commit().map_err(|e| self.fail(e))
+        self.open_trail()?.put(run)
     }
 
     /// Remediation runs, oldest first, started at or after `since` (ISO-8601).
@@ -297,6 +296,33 @@ impl LocalStore {
             );
         }
         Ok(out)
+    }
+}
+
+/// The open store of one remediation run: each [`TrailWriter::put`] is a
+/// committed (durable) transaction, so the record written before a call
+/// survives a crash during it.
+pub struct TrailWriter {
+    db: Database,
+    store: LocalStore,
+}
+
+impl TrailWriter {
+    pub fn put(&self, run: &crate::core::remediation::RunRecord) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(run).map_err(|e| self.store.fail(e))?;
+        let txn = self.db.begin_write().map_err(|e| self.store.fail(e))?;
+        {
+            let mut table = txn
+                .open_table(REMEDIATIONS)
+                .map_err(|e| self.store.fail(e))?;
+            table
+                .insert(
+                    (run.started_at.as_str(), run.run_id.as_str()),
+                    bytes.as_slice(),
+                )
+                .map_err(|e| self.store.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.store.fail(e))
     }
 }
 
