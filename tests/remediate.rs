@@ -1181,3 +1181,172 @@ async fn remediate_calls_only_what_its_policy_grants() {
         }
     }
 }
+
+/// The trail's record of a change is written before the call: a process killed
+/// while the call is in flight leaves the change `started`, with the values it
+/// was about to overwrite, for the auditor to see.
+#[tokio::test]
+async fn a_change_whose_process_is_killed_stays_started_in_the_trail() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("a_change_whose_process_is_killed_stays_started_in_the_trail");
+        return;
+    };
+    let s3 = support::s3_client(&config);
+    let bucket = support::unique_name("rem-killed");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let reached = Arc::new(AtomicBool::new(false));
+    let flag = reached.clone();
+    let target = format!("/{bucket}");
+    // The PUT is held until the process is gone.
+    let proxy = support::proxy::start(&support::endpoint_url().unwrap(), move |head, _| {
+        let line = head.lines().next().unwrap_or_default();
+        if line.starts_with("PUT ") && line.contains(&target) && line.contains("versioning") {
+            flag.store(true, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            return Some(support::proxy::Fault::s3("SlowDown", "req-never-seen"));
+        }
+        None
+    });
+    let dir = support::fresh_dir();
+    let mut child = support::compliance_in(&dir)
+        .args([
+            "--endpoint-url",
+            &proxy,
+            "remediate",
+            "--rule",
+            "s3-versioning-enabled",
+        ])
+        .args([
+            "--resource",
+            &bucket,
+            "--yes",
+            "--max-attempts",
+            "1",
+            "--call-timeout",
+            "120",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !reached.load(Ordering::SeqCst) {
+        assert!(std::time::Instant::now() < deadline, "the PUT never came");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let o = run(&dir, &["--log", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let log = json_of(&o);
+    let recorded = &log.as_array().unwrap()[0];
+    assert_eq!(
+        status(recorded, "s3-versioning-enabled", &bucket),
+        "started"
+    );
+    assert_eq!(
+        change(recorded, "s3-versioning-enabled", &bucket)["before"],
+        json!({"status": "Off"})
+    );
+    assert!(recorded["finished_at"].is_null());
+}
+
+/// Stale keys are deactivated, never deleted, and come back Active on rollback.
+#[tokio::test]
+async fn stale_access_keys_are_deactivated_not_deleted_and_roll_back() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("stale_access_keys_are_deactivated_not_deleted_and_roll_back");
+        return;
+    };
+    let iam = aws_sdk_iam::Client::new(&config);
+    let user = support::unique_name("rem-user");
+    iam.create_user().user_name(&user).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap()
+        .access_key()
+        .unwrap()
+        .access_key_id()
+        .to_string();
+    let user_id = iam
+        .get_user()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap()
+        .user()
+        .unwrap()
+        .user_id()
+        .to_string();
+    let dir = support::fresh_dir();
+    // A key created a moment ago is "stale" for a limit below zero days.
+    let settings = dir.join("compliance.toml");
+    std::fs::write(
+        &settings,
+        "[rules.iam-access-keys-rotated.params]\nmax_access_key_age = -1\n",
+    )
+    .unwrap();
+    let remediate = |extra: &[&str]| {
+        support::compliance_in(&dir)
+            .args(["--config", settings.to_str().unwrap(), "remediate"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let statuses = || async {
+        iam.list_access_keys()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap()
+            .access_key_metadata()
+            .iter()
+            .map(|k| k.status().unwrap().as_str().to_string())
+            .collect::<Vec<_>>()
+    };
+    let args = [
+        "--rule",
+        "iam-access-keys-rotated",
+        "--resource",
+        user_id.as_str(),
+        "--format",
+        "json",
+    ];
+    let o = remediate(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let plan = json_of(&o);
+    assert_eq!(
+        change(&plan, "iam-access-keys-rotated", &user_id)["after"]["keys"],
+        json!([{"accessKeyId": key, "status": "Inactive"}])
+    );
+    assert_eq!(statuses().await, ["Active"]);
+    let o = remediate(&[&args[..], &["--yes", "--allow", "disruptive"]].concat());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let applied = json_of(&o);
+    assert_eq!(
+        status(&applied, "iam-access-keys-rotated", &user_id),
+        "verified",
+        "{applied:#}"
+    );
+    assert_eq!(statuses().await, ["Inactive"], "deactivated, still there");
+    let o = remediate(&[
+        "--rollback",
+        applied["run_id"].as_str().unwrap(),
+        "--yes",
+        "--allow",
+        "disruptive",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        status(&json_of(&o), "iam-access-keys-rotated", &user_id),
+        "rolled_back"
+    );
+    assert_eq!(statuses().await, ["Active"]);
+}
