@@ -421,6 +421,8 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--max-changes', '--max-changes', [CompletionResultType]::ParameterName, 'Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Changes applied at the same time (one resource''s changes always run in order)')
             [CompletionResult]::new('--rollback', '--rollback', [CompletionResultType]::ParameterName, 'Restore what this run changed, from its recorded before-states (plan only without --yes)')
+            [CompletionResult]::new('--from-scan', '--from-scan', [CompletionResultType]::ParameterName, 'Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Targets from a findings file (`scan --format json`); each is re-read live first')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user''s data directory]')
             [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts per API call')

@@ -671,7 +671,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__remediate)
-            opts="-v -q -h -V --rule --resource --resources --regions --yes --allow --max-changes --concurrency --apply-immediately --rollback --log --since --store --max-attempts --call-timeout --format --out --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --rule --resource --resources --regions --yes --allow --max-changes --concurrency --apply-immediately --rollback --from-scan --input --log --since --store --max-attempts --call-timeout --format --out --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +706,14 @@ _compliance() {
                     return 0
                     ;;
                 --rollback)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-scan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

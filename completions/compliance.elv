@@ -395,6 +395,8 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --max-changes 'Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account'
             cand --concurrency 'Changes applied at the same time (one resource''s changes always run in order)'
             cand --rollback 'Restore what this run changed, from its recorded before-states (plan only without --yes)'
+            cand --from-scan 'Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first'
+            cand --input 'Targets from a findings file (`scan --format json`); each is re-read live first'
             cand --since 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)'
             cand --store 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user''s data directory]'
             cand --max-attempts 'Attempts per API call'

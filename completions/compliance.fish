@@ -309,6 +309,8 @@ complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l allo
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l max-changes -d 'Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l concurrency -d 'Changes applied at the same time (one resource\'s changes always run in order)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l rollback -d 'Restore what this run changed, from its recorded before-states (plan only without --yes)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l from-scan -d 'Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l input -d 'Targets from a findings file (`scan --format json`); each is re-read live first' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l since -d 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l store -d 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l max-attempts -d 'Attempts per API call' -r

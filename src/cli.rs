@@ -421,8 +421,14 @@ pub struct RemediateArgs {
     /// Restore what this run changed, from its recorded before-states (plan only without --yes)
     #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["log", "rule", "resource"])]
     pub rollback: Option<String>,
+    /// Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first
+    #[arg(long, value_name = "SCAN_ID", conflicts_with_all = ["rollback", "input"])]
+    pub from_scan: Option<String>,
+    /// Targets from a findings file (`scan --format json`); each is re-read live first
+    #[arg(long, value_name = "FILE", conflicts_with = "rollback")]
+    pub input: Option<PathBuf>,
     /// Show the audit trail of remediation runs instead of planning
-    #[arg(long, conflicts_with_all = ["yes", "rollback"])]
+    #[arg(long, conflicts_with_all = ["yes", "rollback", "from_scan", "input"])]
     pub log: bool,
     /// With --log: only runs since then: 30d, 24h, or a date (2026-11-01)
     #[arg(long, requires = "log")]

@@ -1350,3 +1350,98 @@ async fn stale_access_keys_are_deactivated_not_deleted_and_roll_back() {
     );
     assert_eq!(statuses().await, ["Active"]);
 }
+
+/// `--from-scan` and `--input` take their targets from a stored scan or a
+/// findings file, but re-read each live first: a bucket fixed by hand since
+/// the scan is skipped with the reason, the other one is fixed.
+#[tokio::test]
+async fn targets_from_a_stored_scan_are_rechecked_live_first() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("targets_from_a_stored_scan_are_rechecked_live_first");
+        return;
+    };
+    let s3 = support::s3_client(&config);
+    let by_hand = support::unique_name("rem-byhand");
+    let still = support::unique_name("rem-still");
+    for b in [&by_hand, &still] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    let dir = support::fresh_dir();
+    let findings = dir.join("findings.json");
+    let o = support::compliance_in(&dir)
+        .args([
+            "scan",
+            "--resources",
+            "s3",
+            "--rule",
+            "s3-versioning-enabled",
+        ])
+        .args([
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "--out",
+            findings.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(matches!(code(&o), 0 | 3), "{}", stderr(&o));
+    s3.put_bucket_versioning()
+        .bucket(&by_hand)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let targets = [
+        "--resource",
+        by_hand.as_str(),
+        "--resource",
+        still.as_str(),
+        "--format",
+        "json",
+    ];
+
+    let o = run(
+        &dir,
+        &[&["--input", findings.to_str().unwrap()], &targets[..]].concat(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let plan = json_of(&o);
+    assert_eq!(status(&plan, "s3-versioning-enabled", &still), "planned");
+    assert_eq!(status(&plan, "s3-versioning-enabled", &by_hand), "skipped");
+
+    let o = run(
+        &dir,
+        &[&["--from-scan", "latest", "--yes"], &targets[..]].concat(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let applied = json_of(&o);
+    assert_eq!(
+        status(&applied, "s3-versioning-enabled", &still),
+        "verified"
+    );
+    assert_eq!(
+        status(&applied, "s3-versioning-enabled", &by_hand),
+        "skipped"
+    );
+    let reason = change(&applied, "s3-versioning-enabled", &by_hand)["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("compliant now") && reason.contains("non_compliant in scan"),
+        "{reason}"
+    );
+    assert_eq!(
+        bucket_state(&s3, &still).await.versioning.as_deref(),
+        Some("Enabled")
+    );
+
+    let o = run(&dir, &["--from-scan", "no-such-scan"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}

@@ -101,6 +101,28 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
             run.rollback_of = Some(id.clone());
             (Mode::Rollback, run, targets)
         }
+        None if args.from_scan.is_some() || args.input.is_some() => {
+            let (findings, source) = stored_findings(args, &store, &catalogue).await?;
+            let read = pipe::recheck_targets(
+                &aws,
+                &plan,
+                &rules,
+                &settings,
+                findings,
+                &args.resource,
+                &cx,
+                &source,
+            )
+            .await;
+            calls.fetch_add(read.calls, Ordering::Relaxed);
+            errors.extend(read.errors);
+            let mode = if args.yes { Mode::Apply } else { Mode::Plan };
+            (
+                mode,
+                RunRecord::new(run_id, mode, caller, now),
+                read.targets,
+            )
+        }
         None => {
             let read = pipe::read_targets(
                 &aws,
@@ -196,6 +218,28 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
         return Ok(exit::FINDINGS);
     }
     Ok(exit::OK)
+}
+
+/// The findings of `--from-scan` (local store) or `--input`, and how to name their source.
+async fn stored_findings(
+    args: &RemediateArgs,
+    store: &LocalStore,
+    catalogue: &crate::core::catalogue::Catalogue,
+) -> Result<(Vec<crate::core::finding::Finding>, String)> {
+    use crate::store::HistoryStore;
+    if let Some(path) = &args.input {
+        let name = path.display().to_string();
+        let report =
+            crate::core::report::ScanReport::parse(&name, &crate::commands::read_input(path)?)?;
+        return Ok((report.findings, name));
+    }
+    let wanted = args.from_scan.as_deref().unwrap_or("latest");
+    let scan = crate::pipeline::stores::find_scan(store, wanted).await?;
+    let records = store.scan_records(&scan.scan_id).await?;
+    Ok((
+        crate::pipeline::stores::findings_of(&records, catalogue),
+        format!("scan {}", scan.scan_id),
+    ))
 }
 
 fn emit(args: &RemediateArgs, run: &RunRecord) -> Result<()> {

@@ -133,45 +133,7 @@ pub async fn read_targets(
             let Some(action) = rule.remediation.as_deref().and_then(remediation::lookup) else {
                 continue;
             };
-            let params = params_of(rule, settings);
-            let mut rec = record(&rule.id, &item, action);
-            let mut target = Value::Null;
-            if let Some(ex) = &f.exemption {
-                rec.status = ChangeStatus::Skipped;
-                rec.reason = Some(format!(
-                    "exempted until {} ({}, owner {})",
-                    ex.expires, ex.reason, ex.owner
-                ));
-            } else if remediation::tagged_skip(&item) {
-                rec.status = ChangeStatus::Skipped;
-                rec.reason = Some("tagged ComplianceRemediation=skip".into());
-            } else {
-                match action.plan(&item, &params, cx) {
-                    Ok(p) => {
-                        rec.risk = p.risk;
-                        rec.before = p.before;
-                        rec.after = p.after.clone();
-                        rec.notes = p.notes;
-                        rec.status = if p.risk == Risk::Manual {
-                            ChangeStatus::Manual
-                        } else {
-                            ChangeStatus::Planned
-                        };
-                        target = p.after;
-                    }
-                    Err(e) => {
-                        rec.status = ChangeStatus::Skipped;
-                        rec.reason = Some(e.to_string());
-                    }
-                }
-            }
-            targets.push(Target {
-                record: rec,
-                item: item.clone(),
-                action,
-                params,
-                target,
-            });
+            targets.push(plan_finding(rule, action, &item, &f, settings, cx));
         }
     }
     dedupe(&mut targets);
@@ -201,6 +163,187 @@ pub async fn read_targets(
     Targets {
         targets,
         calls: collected.calls + calls.load(std::sync::atomic::Ordering::Relaxed),
+        errors,
+    }
+}
+
+/// The change for one failing (or exempted) finding of `rule` on `item`:
+/// skipped with the reason when exempted or tagged to skip, else planned.
+fn plan_finding(
+    rule: &Rule,
+    action: &'static Action,
+    item: &ConfigItem,
+    f: &crate::core::finding::Finding,
+    settings: &Settings,
+    cx: &Context,
+) -> Target {
+    let params = params_of(rule, settings);
+    let mut rec = record(&rule.id, item, action);
+    let mut target = Value::Null;
+    if let Some(ex) = &f.exemption {
+        rec.status = ChangeStatus::Skipped;
+        rec.reason = Some(format!(
+            "exempted until {} ({}, owner {})",
+            ex.expires, ex.reason, ex.owner
+        ));
+    } else if remediation::tagged_skip(item) {
+        rec.status = ChangeStatus::Skipped;
+        rec.reason = Some("tagged ComplianceRemediation=skip".into());
+    } else {
+        match action.plan(item, &params, cx) {
+            Ok(p) => {
+                rec.risk = p.risk;
+                rec.before = p.before;
+                rec.after = p.after.clone();
+                rec.notes = p.notes;
+                rec.status = if p.risk == Risk::Manual {
+                    ChangeStatus::Manual
+                } else {
+                    ChangeStatus::Planned
+                };
+                target = p.after;
+            }
+            Err(e) => {
+                rec.status = ChangeStatus::Skipped;
+                rec.reason = Some(e.to_string());
+            }
+        }
+    }
+    Target {
+        record: rec,
+        item: item.clone(),
+        action,
+        params,
+        target,
+    }
+}
+
+/// Targets from a stored scan or a findings file: every failing finding of a
+/// rule with an action, its resource re-read live (one read per resource) and
+/// judged again first. A target fixed since, or gone, is skipped with the reason.
+#[allow(clippy::too_many_arguments)]
+pub async fn recheck_targets(
+    aws: &Aws,
+    plan: &Plan,
+    rules: &[Arc<Rule>],
+    settings: &Settings,
+    findings: Vec<crate::core::finding::Finding>,
+    resources: &[String],
+    cx: &Context,
+    source: &str,
+) -> Targets {
+    let engine = Engine::new(rules, settings);
+    let by_id: BTreeMap<&str, &Arc<Rule>> = rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    let today = chrono::Utc::now().date_naive();
+    let mut exemptions = Exemptions::new(&settings.exemptions, today);
+    let calls = AtomicUsize::new(0);
+    let mut errors = Vec::new();
+    // One re-read per resource, whatever number of its findings.
+    let mut by_resource: BTreeMap<(String, String), Vec<crate::core::finding::Finding>> =
+        BTreeMap::new();
+    for f in findings {
+        if !matches!(f.status, Status::NonCompliant | Status::Exempted)
+            || f.resource_id == "*"
+            || !by_id.contains_key(&*f.rule_id)
+            || (!resources.is_empty()
+                && !resources
+                    .iter()
+                    .any(|r| Some(r) == f.arn.as_ref() || *r == f.resource_id))
+        {
+            continue;
+        }
+        by_resource
+            .entry((f.resource_type.to_string(), f.resource_id.clone()))
+            .or_default()
+            .push(f);
+    }
+    let mut targets = Vec::new();
+    for ((resource_type, resource_id), found) in by_resource {
+        let first = &found[0];
+        let mut body = serde_json::json!({
+            "resourceType": resource_type,
+            "resourceId": resource_id,
+            "awsRegion": first.region.as_deref(),
+            "ARN": first.arn,
+            "configuration": {},
+        });
+        // RDS is read by identifier: the name, else the ARN's last part.
+        let name = first.resource_name.clone().or_else(|| {
+            first
+                .arn
+                .as_deref()
+                .and_then(|a| a.rsplit_once(":db:"))
+                .map(|(_, id)| id.to_string())
+        });
+        if let Some(name) = &name {
+            body["resourceName"] = Value::from(name.as_str());
+            body["configuration"]["dBInstanceIdentifier"] = Value::from(name.as_str());
+        }
+        let stub = ConfigItem::from_body(body, Arc::from(source));
+        let fresh = reread(aws, plan, &stub, &calls).await;
+        let mut fresh_findings = Vec::new();
+        if let Ok(Some(item)) = &fresh {
+            engine.evaluate_into(item, &mut fresh_findings);
+            exemptions.apply(&mut fresh_findings);
+        }
+        for f in &found {
+            let rule = by_id[&*f.rule_id];
+            let Some(action) = rule.remediation.as_deref().and_then(remediation::lookup) else {
+                continue;
+            };
+            let item = match &fresh {
+                Ok(Some(item)) => item,
+                other => {
+                    let mut rec = record(&rule.id, &stub, action);
+                    rec.status = ChangeStatus::Skipped;
+                    match other {
+                        Err(e) => {
+                            rec.status = ChangeStatus::Failed;
+                            rec.reason = Some("cannot re-read the resource".into());
+                            rec.error = Some(change_error(e));
+                        }
+                        _ => rec.reason = Some(format!("no longer exists (it did in {source})")),
+                    }
+                    targets.push(Target {
+                        record: rec,
+                        item: stub.clone(),
+                        action,
+                        params: Params::new(),
+                        target: Value::Null,
+                    });
+                    continue;
+                }
+            };
+            match fresh_findings.iter().find(|n| n.rule_id == f.rule_id) {
+                Some(now) if matches!(now.status, Status::NonCompliant | Status::Exempted) => {
+                    targets.push(plan_finding(rule, action, item, now, settings, cx));
+                }
+                now => {
+                    let mut rec = record(&rule.id, item, action);
+                    rec.status = ChangeStatus::Skipped;
+                    rec.reason = Some(format!(
+                        "{} now, re-read live (it was {} in {source})",
+                        now.map(|n| n.status.as_str()).unwrap_or("not judged"),
+                        f.status.as_str()
+                    ));
+                    targets.push(Target {
+                        record: rec,
+                        item: item.clone(),
+                        action,
+                        params: Params::new(),
+                        target: Value::Null,
+                    });
+                }
+            }
+        }
+        if let Err(e) = fresh {
+            errors.push(e);
+        }
+    }
+    dedupe(&mut targets);
+    Targets {
+        targets,
+        calls: calls.load(std::sync::atomic::Ordering::Relaxed),
         errors,
     }
 }
