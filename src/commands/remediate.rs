@@ -214,7 +214,8 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
     if aws_failed || !errors.is_empty() {
         return Ok(exit::RUNTIME);
     }
-    if run.summary.failed > 0 || run.summary.manual > 0 {
+    // Applied but not verified (RDS pending the maintenance window) is not "every change verified".
+    if run.summary.failed > 0 || run.summary.manual > 0 || run.summary.applied > 0 {
         return Ok(exit::FINDINGS);
     }
     Ok(exit::OK)

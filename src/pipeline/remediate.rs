@@ -625,6 +625,14 @@ async fn verify(opts: &Apply<'_>, t: &mut Target) {
         .map(|f| f.status);
     match outcome {
         Some(Status::Compliant) => t.record.status = ChangeStatus::Verified,
+        // RDS keeps a modification pending until the maintenance window unless
+        // it is applied immediately: made, but not yet verifiable.
+        _ if t.action.id.starts_with("rds-") && !opts.apply_immediately => {
+            t.record.status = ChangeStatus::Applied;
+            t.record.reason = Some(
+                "accepted by RDS and pending until the maintenance window (no --apply-immediately): not yet verified; scan after the window".into(),
+            );
+        }
         other => {
             t.record.status = ChangeStatus::Failed;
             t.record.reason = Some(format!(
