@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List, explain, validate and test rules')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('iam-policy', 'iam-policy', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy a command needs')
+            [CompletionResult]::new('remediate', 'remediate', [CompletionResultType]::ParameterValue, 'Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -424,6 +425,42 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'compliance;remediate' {
+            [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'Only these rules (ids or globs); repeatable')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'Only this resource (ARN or id); repeatable')
+            [CompletionResult]::new('--resources', '--resources', [CompletionResultType]::ParameterName, 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account''s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account''s password policy and summary), cfn (CloudFormation stacks)')
+            [CompletionResult]::new('--regions', '--regions', [CompletionResultType]::ParameterName, 'Regions to read targets in (comma-separated, or `all`) [default: --region]')
+            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Also apply changes of this risk (with --yes)')
+            [CompletionResult]::new('--max-changes', '--max-changes', [CompletionResultType]::ParameterName, 'Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Changes applied at the same time (one resource''s changes always run in order)')
+            [CompletionResult]::new('--rollback', '--rollback', [CompletionResultType]::ParameterName, 'Restore what this run changed, from its recorded before-states (plan only without --yes)')
+            [CompletionResult]::new('--from-scan', '--from-scan', [CompletionResultType]::ParameterName, 'Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Targets from a findings file (`scan --format json`); each is re-read live first')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts per API call')
+            [CompletionResult]::new('--call-timeout', '--call-timeout', [CompletionResultType]::ParameterName, 'Give up on one API call (retries included) after this many seconds')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the plan or result to FILE instead of stdout')
+            [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: the profile''s or AWS_REGION]')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply the safe changes of the plan (and the disruptive ones with --allow disruptive), then verify each')
+            [CompletionResult]::new('--apply-immediately', '--apply-immediately', [CompletionResultType]::ParameterName, 'RDS: apply now instead of in the next maintenance window')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'Show the audit trail of remediation runs instead of planning')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are drawn only on a terminal anyway)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'compliance;help' {
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Create (or repair) the continuous-monitoring stack in one account and region')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what setup created and whether it drifted')
@@ -437,6 +474,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List, explain, validate and test rules')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('iam-policy', 'iam-policy', [CompletionResultType]::ParameterValue, 'Print the least-privilege IAM policy a command needs')
+            [CompletionResult]::new('remediate', 'remediate', [CompletionResultType]::ParameterValue, 'Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -490,6 +528,9 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             break
         }
         'compliance;help;iam-policy' {
+            break
+        }
+        'compliance;help;remediate' {
             break
         }
         'compliance;help;help' {

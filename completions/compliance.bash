@@ -34,6 +34,9 @@ _compliance() {
             compliance,prune)
                 cmd="compliance__subcmd__prune"
                 ;;
+            compliance,remediate)
+                cmd="compliance__subcmd__remediate"
+                ;;
             compliance,report)
                 cmd="compliance__subcmd__report"
                 ;;
@@ -72,6 +75,9 @@ _compliance() {
                 ;;
             compliance__subcmd__help,prune)
                 cmd="compliance__subcmd__help__subcmd__prune"
+                ;;
+            compliance__subcmd__help,remediate)
+                cmd="compliance__subcmd__help__subcmd__remediate"
                 ;;
             compliance__subcmd__help,report)
                 cmd="compliance__subcmd__help__subcmd__report"
@@ -143,7 +149,7 @@ _compliance() {
 
     case "${cmd}" in
         compliance)
-            opts="-v -q -h -V --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version setup status teardown scan score history diff prune report rules completions iam-policy help"
+            opts="-v -q -h -V --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version setup status teardown scan score history diff prune report rules completions iam-policy remediate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,7 +271,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__help)
-            opts="setup status teardown scan score history diff prune report rules completions iam-policy help"
+            opts="setup status teardown scan score history diff prune report rules completions iam-policy remediate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +355,20 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        compliance__subcmd__help__subcmd__remediate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -578,7 +598,7 @@ _compliance() {
             fi
             case "${prev}" in
                 --for)
-                    COMPREPLY=($(compgen -W "scan setup status teardown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "scan setup status teardown remediate" -- "${cur}"))
                     return 0
                     ;;
                 --rules)
@@ -620,6 +640,104 @@ _compliance() {
                     return 0
                     ;;
                 --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        compliance__subcmd__remediate)
+            opts="-v -q -h -V --rule --resource --resources --regions --yes --allow --max-changes --concurrency --apply-immediately --rollback --from-scan --input --log --since --store --max-attempts --call-timeout --format --out --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resources)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow)
+                    COMPREPLY=($(compgen -W "disruptive" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-changes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rollback)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-scan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attempts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --call-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand rules 'List, explain, validate and test rules'
             cand completions 'Print a shell completion script'
             cand iam-policy 'Print the least-privilege IAM policy a command needs'
+            cand remediate 'Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'compliance;setup'= {
@@ -398,6 +399,41 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'compliance;remediate'= {
+            cand --rule 'Only these rules (ids or globs); repeatable'
+            cand --resource 'Only this resource (ARN or id); repeatable'
+            cand --resources 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account''s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account''s password policy and summary), cfn (CloudFormation stacks)'
+            cand --regions 'Regions to read targets in (comma-separated, or `all`) [default: --region]'
+            cand --allow 'Also apply changes of this risk (with --yes)'
+            cand --max-changes 'Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account'
+            cand --concurrency 'Changes applied at the same time (one resource''s changes always run in order)'
+            cand --rollback 'Restore what this run changed, from its recorded before-states (plan only without --yes)'
+            cand --from-scan 'Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first'
+            cand --input 'Targets from a findings file (`scan --format json`); each is re-read live first'
+            cand --since 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)'
+            cand --store 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user''s data directory]'
+            cand --max-attempts 'Attempts per API call'
+            cand --call-timeout 'Give up on one API call (retries included) after this many seconds'
+            cand --format 'format'
+            cand --out 'Write the plan or result to FILE instead of stdout'
+            cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
+            cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
+            cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'
+            cand --region 'AWS region [default: the profile''s or AWS_REGION]'
+            cand --endpoint-url 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)'
+            cand --yes 'Apply the safe changes of the plan (and the disruptive ones with --allow disruptive), then verify each'
+            cand --apply-immediately 'RDS: apply now instead of in the next maintenance window'
+            cand --log 'Show the audit trail of remediation runs instead of planning'
+            cand -v 'More log output on stderr (-v info, -vv debug)'
+            cand --verbose 'More log output on stderr (-v info, -vv debug)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --no-progress 'Never draw progress bars (they are drawn only on a terminal anyway)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'compliance;help'= {
             cand setup 'Create (or repair) the continuous-monitoring stack in one account and region'
             cand status 'Show what setup created and whether it drifted'
@@ -411,6 +447,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand rules 'List, explain, validate and test rules'
             cand completions 'Print a shell completion script'
             cand iam-policy 'Print the least-privilege IAM policy a command needs'
+            cand remediate 'Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'compliance;help;setup'= {
@@ -448,6 +485,8 @@ set edit:completion:arg-completer[compliance] = {|@words|
         &'compliance;help;completions'= {
         }
         &'compliance;help;iam-policy'= {
+        }
+        &'compliance;help;remediate'= {
         }
         &'compliance;help;help'= {
         }

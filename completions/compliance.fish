@@ -46,6 +46,7 @@ complete -c compliance -n "__fish_compliance_needs_command" -f -a "report" -d 'R
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "rules" -d 'List, explain, validate and test rules'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "remediate" -d 'Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l suffix -d 'Names every resource: compliance-{purpose}-{suffix} (1-15 of a-z, 0-9, -) [default: COMPLIANCE_SUFFIX, else [stack] suffix in compliance.toml]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l email -d 'Subscribe this address to alerts; repeatable' -r
@@ -303,7 +304,8 @@ complete -c compliance -n "__fish_compliance_using_subcommand completions" -s V 
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l for -d 'The command to grant' -r -f -a "scan\t'`scan`, with history, alerts and metrics of `--suffix` and SSM rule parameters'
 setup\t'What `setup`, `status` and `teardown` call'
 status\t'Read-only: what `status` calls'
-teardown\t'What `teardown` calls (reads and deletes)'"
+teardown\t'What `teardown` calls (reads and deletes)'
+remediate\t'What `remediate` calls: the collectors for its targets and every action\'s writes'"
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
@@ -315,19 +317,50 @@ complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s q -
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c compliance -n "__fish_compliance_using_subcommand iam-policy" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "setup" -d 'Create (or repair) the continuous-monitoring stack in one account and region'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "status" -d 'Show what setup created and whether it drifted'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "teardown" -d 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "score" -d 'Score a findings file or a stored scan, overall and by group'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "diff" -d 'New, resolved and persisting violations between two stored scans'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "prune" -d 'Delete stored scans older than a date from the local history store'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "report" -d 'Render a findings file as a report'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "rules" -d 'List, explain, validate and test rules'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "completions" -d 'Print a shell completion script'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l rule -d 'Only these rules (ids or globs); repeatable' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l resource -d 'Only this resource (ARN or id); repeatable' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l resources -d 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account\'s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account\'s password policy and summary), cfn (CloudFormation stacks)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l regions -d 'Regions to read targets in (comma-separated, or `all`) [default: --region]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l allow -d 'Also apply changes of this risk (with --yes)' -r -f -a "disruptive\t'Changes that may cut off access or restart something'"
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l max-changes -d 'Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l concurrency -d 'Changes applied at the same time (one resource\'s changes always run in order)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l rollback -d 'Restore what this run changed, from its recorded before-states (plan only without --yes)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l from-scan -d 'Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l input -d 'Targets from a findings file (`scan --format json`); each is re-read live first' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l since -d 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l store -d 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l max-attempts -d 'Attempts per API call' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l call-timeout -d 'Give up on one API call (retries included) after this many seconds' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l format -r -f -a "table\t''
+json\t''"
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l out -d 'Write the plan or result to FILE instead of stdout' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l yes -d 'Apply the safe changes of the plan (and the disruptive ones with --allow disruptive), then verify each'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l apply-immediately -d 'RDS: apply now instead of in the next maintenance window'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l log -d 'Show the audit trail of remediation runs instead of planning'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -s q -l quiet -d 'Only errors on stderr'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -s V -l version -d 'Print version'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "setup" -d 'Create (or repair) the continuous-monitoring stack in one account and region'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "status" -d 'Show what setup created and whether it drifted'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "teardown" -d 'Remove exactly what setup created (shows the plan; asks on a terminal, needs --yes elsewhere)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "scan" -d 'Evaluate resources against the rules and print findings'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "score" -d 'Score a findings file or a stored scan, overall and by group'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "diff" -d 'New, resolved and persisting violations between two stored scans'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "prune" -d 'Delete stored scans older than a date from the local history store'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "rules" -d 'List, explain, validate and test rules'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "remediate" -d 'Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "list" -d 'List the rules in force (built-in plus --rules)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "explain" -d 'Show a rule\'s purpose, check, parameters, fix and AWS Config mapping'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and __fish_seen_subcommand_from rules" -f -a "validate" -d 'Check rule files for errors [default: the built-in rules]'

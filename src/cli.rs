@@ -78,6 +78,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the least-privilege IAM policy a command needs
     IamPolicy(IamPolicyArgs),
+    /// Plan, apply, verify and roll back fixes for failing rules, with an audit trail (plan only without --yes)
+    Remediate(RemediateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +92,8 @@ pub enum PolicyFor {
     Status,
     /// What `teardown` calls (reads and deletes)
     Teardown,
+    /// What `remediate` calls: the collectors for its targets and every action's writes
+    Remediate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -454,4 +458,70 @@ fn resource_kinds_help() -> String {
         .map(|k| format!("{} ({})", k.name, k.about))
         .collect();
     format!("Only these resource kinds: {}", kinds.join(", "))
+}
+
+/// Risks `remediate --allow` accepts besides safe ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AllowChoice {
+    /// Changes that may cut off access or restart something
+    Disruptive,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// Only these rules (ids or globs); repeatable
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+    /// Only this resource (ARN or id); repeatable
+    #[arg(long = "resource", value_name = "ARN")]
+    pub resource: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_name = "KINDS", help = resource_kinds_help())]
+    pub resources: Vec<String>,
+    /// Regions to read targets in (comma-separated, or `all`) [default: --region]
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
+    pub regions: Vec<String>,
+    /// Apply the safe changes of the plan (and the disruptive ones with --allow disruptive), then verify each
+    #[arg(long)]
+    pub yes: bool,
+    /// Also apply changes of this risk (with --yes)
+    #[arg(long, value_enum, value_name = "RISK")]
+    pub allow: Vec<AllowChoice>,
+    /// Refuse (exit 2) a plan with more changes than this, so a wrong filter cannot rewrite an account
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub max_changes: usize,
+    /// Changes applied at the same time (one resource's changes always run in order)
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// RDS: apply now instead of in the next maintenance window
+    #[arg(long)]
+    pub apply_immediately: bool,
+    /// Restore what this run changed, from its recorded before-states (plan only without --yes)
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["log", "rule", "resource"])]
+    pub rollback: Option<String>,
+    /// Targets from a stored scan (its id, or `latest`) instead of a fresh read; each is re-read live first
+    #[arg(long, value_name = "SCAN_ID", conflicts_with_all = ["rollback", "input"])]
+    pub from_scan: Option<String>,
+    /// Targets from a findings file (`scan --format json`); each is re-read live first
+    #[arg(long, value_name = "FILE", conflicts_with = "rollback")]
+    pub input: Option<PathBuf>,
+    /// Show the audit trail of remediation runs instead of planning
+    #[arg(long, conflicts_with_all = ["yes", "rollback", "from_scan", "input"])]
+    pub log: bool,
+    /// With --log: only runs since then: 30d, 24h, or a date (2026-11-01)
+    #[arg(long, requires = "log")]
+    pub since: Option<String>,
+    /// Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user's data directory]
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Attempts per API call
+    #[arg(long, default_value_t = 5, env = "AWS_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Give up on one API call (retries included) after this many seconds
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub call_timeout: u64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the plan or result to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

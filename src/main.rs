@@ -82,5 +82,6 @@ async fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::Rules(command) => commands::rules::run(&cli.global, command),
         Command::Completions(args) => commands::completions::run(args),
         Command::IamPolicy(args) => commands::iam_policy::run(args),
+        Command::Remediate(args) => commands::remediate::run(&cli.global, args).await,
     }
 }

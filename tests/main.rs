@@ -28,6 +28,7 @@ mod org_scan;
 mod provision_alerting;
 mod provision_config;
 mod provision_storage;
+mod remediate;
 mod scan_history_e2e;
 mod scan_pipeline;
 mod screen;

@@ -73,6 +73,7 @@ fn policy_flag(policy: Policy) -> &'static str {
         Policy::Teardown => "teardown",
         // Printed by `--for scan --organization`, not checked by this file.
         Policy::OrganizationScan | Policy::MemberScan => "scan",
+        Policy::Remediate => "remediate",
     }
 }
 

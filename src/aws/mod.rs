@@ -14,6 +14,7 @@ pub mod error;
 pub mod metrics;
 pub mod operations;
 pub mod provision;
+pub mod remediate;
 pub mod ssm;
 
 use aws_config::retry::RetryConfig;

@@ -51,6 +51,8 @@ pub enum Command {
     /// What an organisation scan adds in the calling (management or
     /// delegated-admin) account: listing the accounts, assuming their roles.
     Organization,
+    /// `remediate`: the actions' writes (its targets are read by the `Scan` rows).
+    Remediate,
 }
 
 impl Command {
@@ -65,6 +67,7 @@ impl Command {
             Command::Status => "status",
             Command::Teardown => "teardown",
             Command::Organization => "organization",
+            Command::Remediate => "remediate",
         }
     }
 }
@@ -81,6 +84,7 @@ pub enum Policy {
     OrganizationScan,
     /// The role assumed in each member account: the collectors' and Config's reads only.
     MemberScan,
+    Remediate,
 }
 
 impl Policy {
@@ -94,6 +98,7 @@ impl Policy {
             Policy::Teardown => &[Teardown],
             Policy::OrganizationScan => &[Scan, Ssm, History, Alerts, Metrics, Organization],
             Policy::MemberScan => &[Scan],
+            Policy::Remediate => &[Scan, Ssm, Remediate],
         }
     }
 
@@ -105,6 +110,7 @@ impl Policy {
             Policy::Teardown => "ComplianceTeardown",
             Policy::OrganizationScan => "ComplianceOrgScan",
             Policy::MemberScan => "ComplianceMemberScan",
+            Policy::Remediate => "ComplianceRemediate",
         }
     }
 }
@@ -212,7 +218,9 @@ pub struct Operation {
     pub why: &'static str,
 }
 
-use Command::{Alerts, History, Metrics, Organization, Scan, Setup, Ssm, Status, Teardown};
+use Command::{
+    Alerts, History, Metrics, Organization, Remediate, Scan, Setup, Ssm, Status, Teardown,
+};
 
 /// Provisioning reads: setup reads before it writes, status reports from them,
 /// teardown checks ownership (tags) before it deletes.
@@ -223,7 +231,7 @@ const WRITE: &[Command] = &[Setup];
 const DELETE: &[Command] = &[Setup, Teardown];
 /// Every command that talks to AWS (`history`, `diff` and `score --scan` do
 /// with `--suffix`).
-const ALL: &[Command] = &[Scan, History, Setup, Status, Teardown];
+const ALL: &[Command] = &[Scan, History, Setup, Status, Teardown, Remediate];
 
 macro_rules! op {
     ($commands:expr, $service:literal, $operation:literal, [$($action:literal),+], $scope:ident, $why:literal) => {
@@ -275,6 +283,29 @@ pub const OPERATIONS: &[Operation] = &[
     // scan --accounts: in the calling (management or delegated-admin) account.
     op!(&[Organization], "organizations", "ListAccounts", ["organizations:ListAccounts"], Any, "`--accounts all`: the organisation's active accounts"),
     op!(&[Organization], "sts", "AssumeRole", ["sts:AssumeRole"], MemberRole, "`--accounts`: the scan role in each member account"),
+    // remediate: each action's writes, and the reads an applier makes of the
+    // current configuration just before writing (core::remediation declares
+    // the same IAM actions per action; a test checks they agree).
+    op!(&[Remediate], "s3", "PutBucketEncryption", ["s3:PutEncryptionConfiguration"], Any, "s3-enable-default-encryption"),
+    op!(&[Remediate], "s3", "DeleteBucketEncryption", ["s3:PutEncryptionConfiguration"], Any, "rollback of s3-enable-default-encryption where there was none"),
+    op!(&[Remediate], "s3", "PutBucketVersioning", ["s3:PutBucketVersioning"], Any, "s3-enable-versioning and its rollback"),
+    op!(&[Remediate], "s3", "PutPublicAccessBlock", ["s3:PutBucketPublicAccessBlock"], Any, "s3-block-public-access"),
+    op!(&[Remediate], "s3", "DeletePublicAccessBlock", ["s3:PutBucketPublicAccessBlock"], Any, "rollback of s3-block-public-access where there was none"),
+    op!(&[Remediate], "s3", "PutBucketPolicy", ["s3:PutBucketPolicy"], Any, "s3-enforce-tls, s3-remove-public-grants"),
+    op!(&[Remediate], "s3", "DeleteBucketPolicy", ["s3:DeleteBucketPolicy"], Any, "a policy left with no statement, or a rollback to none"),
+    op!(&[Remediate], "s3", "GetBucketAcl", ["s3:GetBucketAcl"], Any, "the ACL's owner and grants, kept as S3 has them"),
+    op!(&[Remediate], "s3", "PutBucketAcl", ["s3:PutBucketAcl"], Any, "s3-remove-public-grants"),
+    op!(&[Remediate], "s3", "GetBucketLifecycleConfiguration", ["s3:GetLifecycleConfiguration"], Any, "existing lifecycle rules, kept as S3 has them"),
+    op!(&[Remediate], "s3", "PutBucketLifecycleConfiguration", ["s3:PutLifecycleConfiguration"], Any, "s3-add-lifecycle"),
+    op!(&[Remediate], "s3", "DeleteBucketLifecycle", ["s3:PutLifecycleConfiguration"], Any, "rollback of s3-add-lifecycle where there were no rules"),
+    op!(&[Remediate], "ec2", "DescribeNetworkInterfaces", ["ec2:DescribeNetworkInterfaces"], Any, "what uses a security group, shown in the plan"),
+    op!(&[Remediate], "ec2", "RevokeSecurityGroupIngress", ["ec2:RevokeSecurityGroupIngress"], Any, "sg-revoke-world-ingress"),
+    op!(&[Remediate], "ec2", "AuthorizeSecurityGroupIngress", ["ec2:AuthorizeSecurityGroupIngress"], Any, "narrowed port ranges, and rollback"),
+    op!(&[Remediate], "ec2", "ModifyInstanceMetadataOptions", ["ec2:ModifyInstanceMetadataOptions"], Any, "ec2-require-imdsv2 (a DryRun call first checks the permission)"),
+    op!(&[Remediate], "rds", "ModifyDBInstance", ["rds:ModifyDBInstance"], Any, "the RDS actions"),
+    op!(&[Remediate], "iam", "UpdateAccessKey", ["iam:UpdateAccessKey"], Any, "iam-deactivate-stale-keys (never deletes)"),
+    op!(&[Remediate], "iam", "UpdateAccountPasswordPolicy", ["iam:UpdateAccountPasswordPolicy"], Any, "iam-set-password-policy"),
+    op!(&[Remediate], "iam", "DeleteAccountPasswordPolicy", ["iam:DeleteAccountPasswordPolicy"], Any, "rollback to no password policy"),
     // Rule parameters from SSM, read in the home region.
     op!(&[Ssm], "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "rule parameters named `ssm:/compliance/…`"),
     op!(&[Ssm], "ssm", "GetParameter", ["kms:Decrypt"], KmsViaSsm, "SecureString rule parameters"),
@@ -460,6 +491,23 @@ pub fn policy(policy: Policy) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remediate_policy_grants_every_action_the_core_declares() {
+        let granted: BTreeSet<&str> = actions(Policy::Remediate).into_values().flatten().collect();
+        for action in crate::core::remediation::iam_actions() {
+            assert!(
+                granted.contains(action),
+                "{action} is declared by an action but not granted by `iam-policy --for remediate`"
+            );
+        }
+        assert!(
+            !granted
+                .iter()
+                .any(|a| a.starts_with("s3:Delete") && *a != "s3:DeleteBucketPolicy"),
+            "remediate never deletes buckets or objects"
+        );
+    }
 
     #[test]
     fn every_row_names_a_service_action_and_reason() {

@@ -32,6 +32,7 @@ pub fn run(args: &IamPolicyArgs) -> Result<u8> {
         PolicyFor::Setup => Policy::Setup,
         PolicyFor::Status => Policy::Status,
         PolicyFor::Teardown => Policy::Teardown,
+        PolicyFor::Remediate => Policy::Remediate,
     };
     emit(None, &output::json::render(&operations::policy(policy))?)?;
     Ok(exit::OK)

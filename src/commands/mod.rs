@@ -10,6 +10,7 @@ pub mod diff;
 pub mod history;
 pub mod iam_policy;
 pub mod prune;
+pub mod remediate;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -7,5 +7,6 @@ pub mod json;
 pub mod notice;
 pub mod period;
 pub mod progress;
+pub mod remediation;
 pub mod stack;
 pub mod table;

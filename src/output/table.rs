@@ -761,6 +761,22 @@ pub fn render_explain(rule: &Rule) -> String {
     }
     if let Some(r) = &rule.remediation {
         let _ = writeln!(out, "  remediation action: {r}");
+        if let Some(a) = crate::core::remediation::lookup(r) {
+            let _ = writeln!(out, "    changes: {} ({})", a.writes, a.title);
+            let _ = writeln!(out, "    risk: {}", a.risk);
+            let _ = writeln!(
+                out,
+                "    undo: {}{}",
+                if a.undo.reversible { "yes" } else { "no" },
+                a.undo.caveat.map(|c| format!(" ({c})")).unwrap_or_default()
+            );
+            if !a.iam_actions.is_empty() {
+                let _ = writeln!(out, "    IAM actions: {}", a.iam_actions.join(", "));
+            }
+            for step in a.steps {
+                let _ = writeln!(out, "    step: {step}");
+            }
+        }
     }
     let _ = writeln!(out, "\nWhy:\n  {}", rule.docs.why.trim());
     let _ = writeln!(out, "\nFix:\n  {}", rule.docs.fix.trim());

@@ -118,6 +118,14 @@ pub async fn prepare(
     })
 }
 
+impl Prepared {
+    /// The client, regions, account and the errors met so far, for a command
+    /// that collects in its own way (`remediate` reads targets, then single resources).
+    pub fn into_parts(self) -> (Aws, Vec<String>, Option<String>, Vec<AwsError>) {
+        (self.aws, self.regions, self.account, self.errors)
+    }
+}
+
 /// A connected scan, ready to collect.
 pub struct Prepared {
     pub(crate) aws: Aws,

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod history;
 pub mod live;
+pub mod remediate;
 pub mod render;
 pub mod snapshot;
 pub mod stores;

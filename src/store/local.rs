@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 const RECORDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("records");
 const BY_SCAN: TableDefinition<(&str, &str), &str> = TableDefinition::new("records_by_scan");
 const SUMMARIES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("scan_summaries");
+/// The remediation audit trail: one run record by (start time, run id),
+/// rewritten as each change is started and completed.
+const REMEDIATIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("remediation_runs");
 
 /// redb's page cache (read cache and write buffer together). Its default of
 /// 1 GiB let a 100,000-resource scan hold its whole write in memory; past this
@@ -242,6 +245,84 @@ impl LocalStore {
         }
         txn.commit().map_err(|e| self.fail(e))?;
         Ok(pruned)
+    }
+}
+
+impl LocalStore {
+    /// Opens the store for one remediation run's trail, held for the run so
+    /// that the writes before and after every change do not reopen the file
+    /// (and wait for its lock) each time.
+    pub fn open_trail(&self) -> Result<TrailWriter, StoreError> {
+        Ok(TrailWriter {
+            db: self.open()?,
+            store: LocalStore {
+                path: self.path.clone(),
+            },
+        })
+    }
+
+    /// Writes (or rewrites) one remediation run, durably, in its own transaction.
+    pub fn put_remediation_run(
+        &self,
+        run: &crate::core::remediation::RunRecord,
+    ) -> Result<(), StoreError> {
+        self.open_trail()?.put(run)
+    }
+
+    /// Remediation runs, oldest first, started at or after `since` (ISO-8601).
+    pub fn remediation_runs(
+        &self,
+        since: Option<&str>,
+    ) -> Result<Vec<crate::core::remediation::RunRecord>, StoreError> {
+        if !self.path.exists() {
+            return Ok(Vec::new());
+        }
+        let db = self.open()?;
+        let txn = db.begin_read().map_err(|e| self.fail(e))?;
+        let table = match txn.open_table(REMEDIATIONS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(self.fail(e)),
+        };
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(|e| self.fail(e))? {
+            let (key, value) = entry.map_err(|e| self.fail(e))?;
+            if since.is_some_and(|s| key.value().0 < s) {
+                continue;
+            }
+            out.push(
+                serde_json::from_slice(value.value())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// The open store of one remediation run: each [`TrailWriter::put`] is a
+/// committed (durable) transaction, so the record written before a call
+/// survives a crash during it.
+pub struct TrailWriter {
+    db: Database,
+    store: LocalStore,
+}
+
+impl TrailWriter {
+    pub fn put(&self, run: &crate::core::remediation::RunRecord) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(run).map_err(|e| self.store.fail(e))?;
+        let txn = self.db.begin_write().map_err(|e| self.store.fail(e))?;
+        {
+            let mut table = txn
+                .open_table(REMEDIATIONS)
+                .map_err(|e| self.store.fail(e))?;
+            table
+                .insert(
+                    (run.started_at.as_str(), run.run_id.as_str()),
+                    bytes.as_slice(),
+                )
+                .map_err(|e| self.store.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.store.fail(e))
     }
 }
 

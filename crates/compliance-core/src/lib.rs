@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod provision;
 pub mod registry;
+pub mod remediation;
 pub mod report;
 pub mod resource;
 pub mod rule;

@@ -79,7 +79,7 @@ struct RawRule {
     category: String,
     #[serde(default)]
     frameworks: Vec<String>,
-    remediation: Option<String>,
+    remediation: Option<Spanned<String>>,
     on_missing: Option<OnMissing>,
     config_rule: Option<ConfigRuleSpec>,
     #[serde(default)]
@@ -236,6 +236,36 @@ impl Rule {
                 ));
             }
         }
+        // A remediation id must name a registered action for the rule's type,
+        // so a typo cannot turn a fix into a silent no-op.
+        let remediation = match raw.remediation {
+            None => None,
+            Some(r) => {
+                let span = r.span();
+                let name = r.into_inner();
+                let Some(action) = crate::remediation::lookup(&name) else {
+                    return Err(fail(
+                        span,
+                        format!(
+                            "unknown remediation action `{name}`; known actions: {}",
+                            crate::remediation::ids().join(", ")
+                        ),
+                    ));
+                };
+                if action.risk != crate::remediation::Risk::Manual
+                    && !resource_types.iter().any(|t| t == action.resource_type)
+                {
+                    return Err(fail(
+                        span,
+                        format!(
+                            "remediation action `{name}` changes {} resources, which this rule does not judge",
+                            action.resource_type
+                        ),
+                    ));
+                }
+                Some(Arc::from(name))
+            }
+        };
         let params: BTreeMap<String, Value> = raw
             .params
             .iter()
@@ -286,7 +316,7 @@ impl Rule {
             severity: raw.severity,
             category: Arc::from(raw.category),
             frameworks: Arc::from(raw.frameworks),
-            remediation: raw.remediation.map(Arc::from),
+            remediation,
             on_missing: match raw.on_missing.unwrap_or(OnMissing::NonCompliant) {
                 OnMissing::NonCompliant => Status::NonCompliant,
                 OnMissing::Compliant => Status::Compliant,

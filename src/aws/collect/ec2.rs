@@ -36,8 +36,8 @@ impl Collector for Ec2 {
 pub async fn collect(aws: &Aws, plan: &Plan, region: &str, progress: &ProgressBar) -> Collected {
     let client = aws.ec2(region);
     let (instances, groups, volumes) = tokio::join!(
-        instances(&client, plan, region, progress),
-        security_groups(&client, plan, region, progress),
+        instances(&client, plan, region, progress, None),
+        security_groups(&client, plan, region, progress, None),
         volumes(&client, plan, region, progress),
     );
     let mut out = Collected::default();
@@ -45,6 +45,25 @@ pub async fn collect(aws: &Aws, plan: &Plan, region: &str, progress: &ProgressBa
     out.merge(groups);
     out.merge(volumes);
     out
+}
+
+/// Reads one instance or security group by id, through the same code as the
+/// listing (DescribeInstances / DescribeSecurityGroups with the id): the
+/// single-resource read `remediate` verifies a change with.
+pub async fn read_one(
+    aws: &Aws,
+    plan: &Plan,
+    region: &str,
+    resource_type: &str,
+    id: &str,
+) -> Collected {
+    let client = aws.ec2(region);
+    let progress = ProgressBar::hidden();
+    match resource_type {
+        INSTANCE => instances(&client, plan, region, &progress, Some(id)).await,
+        SECURITY_GROUP => security_groups(&client, plan, region, &progress, Some(id)).await,
+        _ => Collected::default(),
+    }
 }
 
 /// The regions enabled for the account, for `--regions all`.
@@ -77,14 +96,17 @@ async fn instances(
     plan: &Plan,
     region: &str,
     progress: &ProgressBar,
+    only: Option<&str>,
 ) -> Collected {
     let mut out = Collected::default();
     if !plan.wants(INSTANCE) {
         return out;
     }
+    // EC2 refuses MaxResults together with instance ids.
     let mut pages = client
         .describe_instances()
-        .max_results(plan.page(1000))
+        .set_max_results(only.is_none().then(|| plan.page(1000)))
+        .set_instance_ids(only.map(|id| vec![id.to_string()]))
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -214,6 +236,7 @@ async fn security_groups(
     plan: &Plan,
     region: &str,
     progress: &ProgressBar,
+    only: Option<&str>,
 ) -> Collected {
     let mut out = Collected::default();
     if !plan.wants(SECURITY_GROUP) {
@@ -221,7 +244,8 @@ async fn security_groups(
     }
     let mut pages = client
         .describe_security_groups()
-        .max_results(plan.page(1000))
+        .set_max_results(only.is_none().then(|| plan.page(1000)))
+        .set_group_ids(only.map(|id| vec![id.to_string()]))
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {

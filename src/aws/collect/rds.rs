@@ -24,11 +24,25 @@ impl Collector for Rds {
     }
 
     fn collect<'a>(&'a self, scope: Scope<'a>) -> CollectFuture<'a> {
-        Box::pin(collect(scope.aws, scope.plan, scope.region, scope.progress))
+        Box::pin(collect(
+            scope.aws,
+            scope.plan,
+            scope.region,
+            scope.progress,
+            None,
+        ))
     }
 }
 
-pub async fn collect(aws: &Aws, plan: &Plan, region: &str, progress: &ProgressBar) -> Collected {
+/// Reads every instance of the region, or with `only` the one instance of that
+/// identifier (the single-resource read `remediate` verifies a change with).
+pub async fn collect(
+    aws: &Aws,
+    plan: &Plan,
+    region: &str,
+    progress: &ProgressBar,
+    only: Option<&str>,
+) -> Collected {
     let mut out = Collected::default();
     if !plan.wants(DB_INSTANCE) {
         return out;
@@ -37,6 +51,7 @@ pub async fn collect(aws: &Aws, plan: &Plan, region: &str, progress: &ProgressBa
     let mut pages = client
         .describe_db_instances()
         .max_records(plan.page(100).max(20))
+        .set_db_instance_identifier(only.map(str::to_string))
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {

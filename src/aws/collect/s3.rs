@@ -158,6 +158,37 @@ pub async fn collect(aws: &Aws, plan: &Plan, progress: &ProgressBar) -> Collecte
     collected
 }
 
+/// Reads one bucket (region known) with the calls the plan's paths need: the
+/// single-resource read `remediate` verifies a change with, through the same
+/// code a scan uses, so "verified" means what a scan would say.
+pub async fn read_one(aws: &Aws, plan: &Plan, bucket: &str, region: &str) -> Collected {
+    let mut collected = Collected::default();
+    let clients: HashMap<&str, Client> = [(region, aws.s3(region))].into_iter().collect();
+    let lister = aws.s3(region);
+    let wanted = Wanted::from_plan(plan);
+    let context = Context {
+        lister: &lister,
+        home: region,
+        clients: &clients,
+        wanted: &wanted,
+        owner: None,
+        account: plan.account.as_deref(),
+    };
+    let outcome = read_bucket(
+        &context,
+        Listed {
+            name: bucket.to_string(),
+            creation_date: None,
+            region: Some(region.to_string()),
+        },
+    )
+    .await;
+    collected.calls += outcome.calls;
+    collected.errors.extend(outcome.errors);
+    collected.items.extend(outcome.item);
+    collected
+}
+
 /// A bucket as ListBuckets describes it.
 struct Listed {
     name: String,
@@ -607,7 +638,7 @@ fn encryption_json(config: Option<&ServerSideEncryptionConfiguration>) -> Value 
 
 /// A grant as Config writes it: group grantees by their bare name, permissions
 /// in Config's casing.
-fn grant_json(grant: &Grant) -> Value {
+pub(crate) fn grant_json(grant: &Grant) -> Value {
     let grantee = match grant.grantee() {
         None => Value::Null,
         // Decided by the fields present rather than the type attribute, which
