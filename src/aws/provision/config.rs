@@ -55,8 +55,7 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    finish, kind, setup, setup_staged, status, tag_pairs, teardown, Ctx, Inspection, Managed,
-    Step,
+    finish, kind, setup, setup_staged, status, tag_pairs, teardown, Ctx, Inspection, Managed, Step,
 };
 use crate::core::plan::{Adoption, Planned, Unowned};
 use crate::core::provision::config::{

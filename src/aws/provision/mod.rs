@@ -629,7 +629,8 @@ pub async fn plan<M: Managed>(
 fn listed<M: Managed>(manifest: &Manifest, resource: &M, found: &M::Found) -> (bool, bool) {
     let key = resource.key();
     let names = |ids: &std::collections::BTreeMap<String, String>| {
-        ids.get(&key).is_some_and(|id| resource.recorded_as(id, found))
+        ids.get(&key)
+            .is_some_and(|id| resource.recorded_as(id, found))
     };
     (names(&manifest.created), names(&manifest.adopted))
 }
