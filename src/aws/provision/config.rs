@@ -7,26 +7,29 @@
 //! the channel delivers snapshots into the evidence bucket, and the managed
 //! rules evaluate the same conditions the local rule files describe.
 //!
-//! Shape: the rules and the aggregator are managed resources
-//! ([`crate::aws::provision::Managed`]: [`StackRule`], [`StackAggregator`]),
-//! planned, applied and guarded by the driver; the recorder and the channel
-//! still have hand-written steps below (adoption, `--adopt-recorder`, starting
-//! the recorder once the channel exists).
+//! Shape: every resource here is a managed resource
+//! ([`crate::aws::provision::Managed`]: [`StackRecorder`], [`StackChannel`],
+//! [`StackRule`], [`StackAggregator`]), planned, applied and guarded by the
+//! driver; this file reads, writes and says what adopting means, and decides
+//! nothing about dry runs or deletion.
 //!
 //! Decisions:
 //! - **One recorder and one channel per account and region.** A recorder that
 //!   exists and is not ours is reused and recorded in `manifest.adopted`
-//!   (Action::Adopt); teardown leaves it. Its recording group is changed only
-//!   with `--adopt-recorder` (our types added, none removed), and it is never
-//!   started or stopped by setup. Without the flag the adopt step says which of
-//!   our resource types it does not record. A delivery channel that exists and
-//!   is not ours is adopted the same way (never changed).
+//!   (Action::Adopt the first time, with what that means; unchanged after);
+//!   teardown leaves it. Its recording group is changed only with
+//!   `--adopt-recorder`, on the first run or any later one (our types added,
+//!   none removed), and it is never started or stopped by setup. Without the
+//!   flag the adopt step says which of our resource types it does not record.
+//!   A delivery channel that exists and is not ours is adopted the same way
+//!   (never changed).
 //! - **Which recorder/channel is ours.** Recorders and channels take no tags, so
 //!   ownership is the manifest entry *or* the name `compliance-recorder-{suffix}`
-//!   / `compliance-channel-{suffix}`: only setup uses those names, and a setup
-//!   that failed before its manifest was saved must still recognise (and later
-//!   tear down) what it created, or a resumed run would adopt its own recorder
-//!   and teardown would leave it behind.
+//!   / `compliance-channel-{suffix}` (`Unowned::Claim`): only setup uses those
+//!   names, and a setup that failed before its manifest was saved must still
+//!   recognise what it created (the resumed run records it, so teardown removes
+//!   it), or it would adopt its own recorder and teardown would leave it
+//!   behind. A manifest entry counts only for the recorder of that name.
 //! - **Rules** are ours when the manifest lists them (`config-rule:<name>`) or
 //!   they carry this suffix's tags. A rule under our name that is neither stops
 //!   setup with `NameTaken`: its parameters would otherwise be overwritten. A
@@ -46,7 +49,13 @@
 //!   say the console does), which would be drift that no write can repair. Non-periodic rules are scoped to their
 //!   resource types; periodic (account-level) rules take no scope.
 //! - **Recording** is part of the recorder: a recorder of ours that is not
-//!   recording is drifted, and `ensure` starts it once the channel exists.
+//!   recording is drifted (`recording stopped -> started`); starting it is a
+//!   part that waits for the channel (the driver's `setup_staged`, then
+//!   `finish` after the channel), since AWS starts no recorder without one.
+//! - **Teardown** deletes our recorder (stopped first) before our channel, as
+//!   AWS keeps the last channel while a recorder records through it, and lists
+//!   the channel first (the reverse of setup). A channel of ours that someone
+//!   else's recording recorder still uses is kept, and stays in the manifest.
 //! - **Tags** go with PutConfigRule / PutConfigurationAggregator at creation;
 //!   AWS ignores changed tags on a later Put of the same name, so missing tags
 //!   on a rule or aggregator of ours are repaired with TagResource.

@@ -12,7 +12,14 @@
 //!   tags with this suffix, else the manifest) and its diff;
 //! - [`setup`]: the plan as a [`Step`]; `--dry-run` stops there (the only
 //!   place a dry run is decided), a real run applies it and records in the
-//!   [`Manifest`] what it created or adopted, as soon as it exists;
+//!   [`Manifest`] what it created or adopted, as soon as it exists. Someone
+//!   else's resource that the resource says to reuse ([`Managed::unowned`]:
+//!   the region's Config recorder and channel) is adopted: the first time
+//!   `adopt` with what that means ([`Managed::adoption`]), later `unchanged`,
+//!   or `update` with only the changes the operator allowed on it
+//!   (`--adopt-recorder`). A part that must wait for the resources after it
+//!   ([`Managed::waits`]: starting the recorder needs the channel) is left by
+//!   [`setup_staged`] to [`finish`];
 //! - [`status`]: the same plan as a [`State`] (present, missing, drifted,
 //!   foreign; unknown with the AWS error when it cannot be read);
 //! - [`teardown`]: read, then the one safety rule, [`removal`]: delete only
@@ -28,11 +35,8 @@
 //! (teardown backwards), re-read a service after it changed to verify the
 //! change took, and save the manifest after each service and after a failure.
 //!
-//! Not yet managed resources: the Config recorder and delivery channel
-//! (`config.rs`) still have hand-written ensure/inspect/remove with their own
-//! dry-run checks (adoption of an account's existing recorder, re-adoption
-//! reported as unchanged, extending it with `--adopt-recorder`, starting it
-//! once the channel exists, ownership by name since they take no tags).
+//! Every resource of the stack is managed this way; no service module reads
+//! `ctx.dry_run` or decides whether it may delete something.
 
 pub mod cloudwatch;
 pub mod config;
