@@ -6,7 +6,8 @@
 //!
 //! An account has one recorder and one delivery channel per region, and moto is
 //! shared by every test of the run, so each test owns one region
-//! (`ap-south-1`, `ap-southeast-1`) and nothing else in the suite uses them.
+//! (`ap-south-1`, `ap-southeast-1`, `ap-northeast-1`) and nothing else in the
+//! suite uses them.
 
 use crate::support;
 
@@ -1020,4 +1021,147 @@ async fn existing_recorder_is_adopted_and_left() {
         .await
         .unwrap();
     drop_prerequisites(&aws, &spec).await;
+}
+
+/// Someone else's recorder, adopted by a first setup without the flag, is
+/// extended by a later setup with `--adopt-recorder` (types added, none
+/// removed, never started), then reported unchanged; teardown keeps it, and
+/// keeps our channel too while their recorder records through it.
+#[tokio::test]
+async fn adopted_recorder_is_extended_later_with_the_flag_and_never_deleted() {
+    const REGION: &str = "ap-northeast-1";
+    if support::sdk_config().await.is_none() {
+        support::skipped("adopted_recorder_is_extended_later_with_the_flag_and_never_deleted");
+        return;
+    }
+    let aws = connect(REGION).await;
+    let sfx = suffix("ext");
+    let plain = spec(REGION, &sfx, Vec::new(), &[]);
+    let flagged = StackSpec {
+        adopt_recorder: true,
+        ..plain.clone()
+    };
+    let client = aws.config(REGION);
+    assert!(
+        recorders(&aws, REGION).await.is_empty(),
+        "{REGION} belongs to this test"
+    );
+    prerequisites(&aws, &plain).await;
+    let theirs = format!("theirs-{sfx}");
+    let their_role = format!("arn:aws:iam::{ACCOUNT}:role/their-config-role");
+    client
+        .put_configuration_recorder()
+        .configuration_recorder(
+            ConfigurationRecorder::builder()
+                .name(&theirs)
+                .role_arn(&their_role)
+                .recording_group(
+                    RecordingGroup::builder()
+                        .all_supported(false)
+                        .include_global_resource_types(false)
+                        .resource_types(aws_sdk_config::types::ResourceType::from(
+                            "AWS::S3::Bucket",
+                        ))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let types = |r: &ConfigurationRecorder| -> Vec<String> {
+        r.recording_group()
+            .map(|g| {
+                g.resource_types()
+                    .iter()
+                    .map(|t| t.as_str().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    // Without the flag: adopted as is, the gap said; a second run is unchanged.
+    let mut m = Manifest::default();
+    let steps = ensure(&aws, &plain, &mut m, false).await;
+    let adopt = steps.iter().find(|s| s.kind == kind::RECORDER).unwrap();
+    assert_eq!(adopt.action, Action::Adopt, "{steps:#?}");
+    assert!(
+        adopt.detail.iter().any(|d| d.contains("does not record")),
+        "{adopt:?}"
+    );
+    assert_eq!(
+        types(&recorders(&aws, REGION).await[0]),
+        ["AWS::S3::Bucket"]
+    );
+    assert_all(
+        &ensure(&aws, &plain, &mut m, false).await,
+        Action::Unchanged,
+    );
+
+    // With the flag, later: planned, then applied as an update that only adds.
+    let plan = ensure(&aws, &flagged, &mut m, true).await;
+    assert_eq!(action_of(&plan, kind::RECORDER), Action::Update);
+    assert_eq!(types(&recorders(&aws, REGION).await[0]).len(), 1, "dry run");
+    let steps = ensure(&aws, &flagged, &mut m, false).await;
+    let extend = steps.iter().find(|s| s.kind == kind::RECORDER).unwrap();
+    assert_eq!(extend.action, Action::Update);
+    assert!(
+        extend.detail[0].starts_with("--adopt-recorder: recording group"),
+        "{extend:?}"
+    );
+    let found = &recorders(&aws, REGION).await[0];
+    let now = types(found);
+    assert!(
+        now.len() > 1 && now.contains(&"AWS::S3::Bucket".to_string()),
+        "{now:?}"
+    );
+    assert_eq!(found.name(), Some(theirs.as_str()));
+    assert_eq!(found.role_arn(), Some(their_role.as_str()));
+    assert!(!recording(&aws, REGION, &theirs).await, "never started");
+    assert_all(
+        &ensure(&aws, &flagged, &mut m, false).await,
+        Action::Unchanged,
+    );
+    assert_eq!(m.adopted.get(kind::RECORDER), Some(&theirs));
+
+    // Their recorder now records through our channel: teardown keeps both,
+    // and the manifest still lists the channel for a later teardown.
+    client
+        .start_configuration_recorder()
+        .configuration_recorder_name(&theirs)
+        .send()
+        .await
+        .unwrap();
+    let steps = remove(&aws, &plain, &mut m, false).await;
+    let kept = |k: &str| steps.iter().find(|s| s.kind == k).unwrap().clone();
+    assert_eq!(kept(kind::RECORDER).action, Action::Keep);
+    assert_eq!(
+        kept(kind::RECORDER).detail,
+        ["adopted: existed before setup, left in place"]
+    );
+    assert_eq!(kept(kind::CHANNEL).action, Action::Keep, "{steps:#?}");
+    assert!(kept(kind::CHANNEL).detail[0].contains("still records through it"));
+    assert!(m.owns(kind::CHANNEL));
+    assert_eq!(channels(&aws, REGION).await.len(), 1);
+
+    // Once they stop it, teardown removes our channel and still keeps theirs.
+    client
+        .stop_configuration_recorder()
+        .configuration_recorder_name(&theirs)
+        .send()
+        .await
+        .unwrap();
+    let steps = remove(&aws, &plain, &mut m, false).await;
+    assert_eq!(action_of(&steps, kind::CHANNEL), Action::Delete);
+    assert_eq!(action_of(&steps, kind::RECORDER), Action::Keep);
+    assert!(channels(&aws, REGION).await.is_empty() && m.created.is_empty());
+    assert_eq!(types(&recorders(&aws, REGION).await[0]), now);
+
+    client
+        .delete_configuration_recorder()
+        .configuration_recorder_name(&theirs)
+        .send()
+        .await
+        .unwrap();
+    drop_prerequisites(&aws, &plain).await;
 }

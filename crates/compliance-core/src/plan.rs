@@ -267,6 +267,28 @@ pub enum Unowned {
     Adopt,
 }
 
+/// What setup makes of someone else's resource it reuses ([`Unowned::Adopt`]),
+/// as the resource says it: the lines of the first adopt step, what `status`
+/// adds to "adopted", and the only changes setup may make to it, those the
+/// operator allowed (`--adopt-recorder` adds types to a recording group; nothing
+/// ever narrows or restarts someone else's resource).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adoption<R> {
+    pub detail: Vec<String>,
+    pub notes: Vec<String>,
+    pub changes: Vec<Planned<R>>,
+}
+
+impl<R> Default for Adoption<R> {
+    fn default() -> Adoption<R> {
+        Adoption {
+            detail: Vec::new(),
+            notes: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+}
+
 /// What setup will do with one resource, decided from what was read: the plan
 /// that `--dry-run` prints, `setup` applies and `status` reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,57 +296,105 @@ pub enum Intent<R> {
     Create,
     /// Ours: bring these settings back to the spec (none: unchanged).
     Update(Vec<Planned<R>>),
-    /// Someone else's and reused as is.
-    Adopt,
+    /// Someone else's and reused: `first` when setup has not adopted it
+    /// before (the step says what adopting means; later runs say unchanged,
+    /// or update with the changes the operator allowed).
+    Adopt {
+        first: bool,
+        adoption: Adoption<R>,
+    },
     /// Someone else's: setup stops rather than take it over.
     Refuse,
 }
 
 impl<R: Copy + PartialEq> Intent<R> {
     /// The one decision for every resource: `found` is None when the resource
-    /// does not exist, else who owns it and how it differs from the spec.
-    pub fn decide(found: Option<(Owner, Vec<Planned<R>>)>, unowned: Unowned) -> Intent<R> {
+    /// does not exist, else who owns it and how it differs from the spec;
+    /// `adoption` is what reusing it means, should it be someone else's.
+    pub fn decide(
+        found: Option<(Owner, Vec<Planned<R>>)>,
+        unowned: Unowned,
+        adoption: Adoption<R>,
+    ) -> Intent<R> {
         match found {
             None => Intent::Create,
             Some((Owner::Tagged | Owner::Recorded, changes)) => Intent::Update(changes),
-            Some((Owner::Adopted, _)) => Intent::Adopt,
+            Some((Owner::Adopted, _)) => Intent::Adopt {
+                first: false,
+                adoption,
+            },
             Some((Owner::Foreign, changes)) => match unowned {
                 Unowned::Refuse => Intent::Refuse,
                 Unowned::Claim => Intent::Update(changes),
-                Unowned::Adopt => Intent::Adopt,
+                Unowned::Adopt => Intent::Adopt {
+                    first: true,
+                    adoption,
+                },
             },
         }
     }
 
-    /// The calls an update needs, each once, in the order first needed
-    /// (several changes may be applied by one call).
+    /// The calls an update (or an allowed change to an adopted resource)
+    /// needs, each once, in the order first needed (several changes may be
+    /// applied by one call).
     pub fn parts(&self) -> Vec<R> {
+        let changes = match self {
+            Intent::Update(changes) => changes.as_slice(),
+            Intent::Adopt { adoption, .. } => adoption.changes.as_slice(),
+            Intent::Create | Intent::Refuse => &[],
+        };
         let mut parts = Vec::new();
-        if let Intent::Update(changes) = self {
-            for change in changes {
-                if !parts.contains(&change.by) {
-                    parts.push(change.by);
-                }
+        for change in changes {
+            if !parts.contains(&change.by) {
+                parts.push(change.by);
             }
         }
         parts
     }
 
+    /// The parts to apply now and those that wait for the resources after
+    /// this one (`waits`: starting the Config recorder needs its delivery
+    /// channel); a resource just created gets `after_create` then (a new
+    /// recorder is created stopped).
+    pub fn stages(&self, waits: impl Fn(&R) -> bool, after_create: Vec<R>) -> (Vec<R>, Vec<R>) {
+        match self {
+            Intent::Create => (Vec::new(), after_create),
+            _ => self.parts().into_iter().partition(|p| !waits(p)),
+        }
+    }
+
     /// The plan line: `create` with what is created, `update` with each
-    /// change, `unchanged`, or `adopt`. (`Refuse` is an error, never a step.)
+    /// change, `unchanged`, or `adopt` with what adopting means (and any
+    /// change allowed on it). (`Refuse` is an error, never a step.)
     pub fn step(&self, kind: &str, name: impl Into<String>, created: Vec<String>) -> Step {
+        let details = |changes: &[Planned<R>]| -> Vec<Change> {
+            changes.iter().map(|p| p.change.clone()).collect()
+        };
         match self {
             Intent::Create => {
                 let mut step = Step::new(kind, name, Action::Create);
                 step.detail = created;
                 step
             }
-            Intent::Update(changes) => {
-                let changes: Vec<Change> = changes.iter().map(|p| p.change.clone()).collect();
-                Step::updating(kind, name, &changes)
+            Intent::Update(changes) => Step::updating(kind, name, &details(changes)),
+            Intent::Adopt {
+                first: true,
+                adoption,
+            } => {
+                let mut step = Step::new(kind, name, Action::Adopt);
+                if adoption.detail.is_empty() {
+                    step =
+                        step.with("exists and is not this stack's: reused as is, left by teardown");
+                }
+                step.detail.extend(adoption.detail.iter().cloned());
+                step.detail
+                    .extend(adoption.changes.iter().map(|p| p.change.detail()));
+                step
             }
-            Intent::Adopt => Step::new(kind, name, Action::Adopt)
-                .with("exists and is not this stack's: reused as is, left by teardown"),
+            Intent::Adopt {
+                first: false,
+                adoption,
+            } => Step::updating(kind, name, &details(&adoption.changes)),
             Intent::Refuse => Step::new(kind, name, Action::Keep).with("someone else's"),
         }
     }
@@ -337,7 +407,11 @@ impl<R: Copy + PartialEq> Intent<R> {
                 let changes: Vec<Change> = changes.iter().map(|p| p.change.clone()).collect();
                 State::of(&changes)
             }
-            Intent::Adopt => State::Foreign(vec!["adopted: not created by setup".into()]),
+            Intent::Adopt { adoption, .. } => {
+                let mut why = vec!["adopted: not created by setup".to_string()];
+                why.extend(adoption.notes.iter().cloned());
+                State::Foreign(why)
+            }
             Intent::Refuse => State::Foreign(vec![not_ours(suffix, takes_tags)]),
         }
     }
@@ -383,10 +457,12 @@ pub enum Removal {
 /// Teardown deletes a resource only when the manifest lists it as created by
 /// setup *and*, for a resource that takes tags, it still carries this
 /// suffix's tags (`tags` None: takes no tags, the manifest alone decides).
-/// Adopted resources are never listed as created, so they are always kept.
+/// Adopted resources (`adopted`: listed as reused) are never listed as
+/// created, so they are always kept.
 pub fn removal(
     exists: bool,
     created: bool,
+    adopted: bool,
     tags: Option<&[(String, String)]>,
     suffix: &str,
 ) -> Removal {
@@ -394,7 +470,11 @@ pub fn removal(
         return Removal::Absent;
     }
     if !created {
-        return Removal::Keep("not created by setup (not in the manifest)".into());
+        return Removal::Keep(if adopted {
+            "adopted: existed before setup, left in place".into()
+        } else {
+            "not created by setup (not in the manifest)".into()
+        });
     }
     match tags {
         Some(tags) if !is_ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), suffix) => {
@@ -607,7 +687,7 @@ mod tests {
                 Change::new("state", "DISABLED", "ENABLED"),
             )]
         };
-        let decide = |found, unowned| Intent::decide(found, unowned);
+        let decide = |found, unowned| Intent::decide(found, unowned, Adoption::default());
         assert_eq!(decide(None, Unowned::Refuse), Intent::<u8>::Create);
         assert_eq!(
             decide(Some((Owner::Tagged, drift())), Unowned::Refuse),
@@ -627,12 +707,18 @@ mod tests {
         );
         assert_eq!(
             decide(Some((Owner::Foreign, drift())), Unowned::Adopt),
-            Intent::Adopt
+            Intent::Adopt {
+                first: true,
+                adoption: Adoption::default()
+            }
         );
         assert_eq!(
             decide(Some((Owner::Adopted, drift())), Unowned::Refuse),
-            Intent::Adopt,
-            "an adopted resource is never changed"
+            Intent::Adopt {
+                first: false,
+                adoption: Adoption::default()
+            },
+            "an adopted resource is never brought to the spec"
         );
     }
 
@@ -667,45 +753,136 @@ mod tests {
                 "not tagged ManagedBy=compliance, ComplianceSuffix=dev".into()
             ])
         );
-        assert_eq!(
-            Intent::<u8>::Adopt.step("k", "n", vec![]).action,
-            Action::Adopt
-        );
+        let adopt: Intent<u8> = Intent::Adopt {
+            first: true,
+            adoption: Adoption::default(),
+        };
+        assert_eq!(adopt.step("k", "n", vec![]).action, Action::Adopt);
     }
 
     #[test]
     fn teardown_deletes_only_what_setup_created_and_still_tagged() {
         let ours = ours_tags();
         let untagged = pairs(&[("ManagedBy", "compliance")]);
-        assert_eq!(removal(false, true, Some(&ours), "dev"), Removal::Absent);
-        assert_eq!(removal(true, true, Some(&ours), "dev"), Removal::Delete);
         assert_eq!(
-            removal(true, false, Some(&ours), "dev"),
+            removal(false, true, false, Some(&ours), "dev"),
+            Removal::Absent
+        );
+        assert_eq!(
+            removal(true, true, false, Some(&ours), "dev"),
+            Removal::Delete
+        );
+        assert_eq!(
+            removal(true, false, false, Some(&ours), "dev"),
             Removal::Keep("not created by setup (not in the manifest)".into()),
             "tagged ours but not recorded as created (adopted or someone's copy)"
         );
         assert_eq!(
-            removal(true, true, Some(&untagged), "dev"),
+            removal(true, true, false, Some(&untagged), "dev"),
             Removal::Keep("not tagged ManagedBy=compliance, ComplianceSuffix=dev".into()),
             "recorded but its tags were removed"
         );
         assert_eq!(
-            removal(true, true, Some(&ours), "prod"),
+            removal(true, true, false, Some(&ours), "prod"),
             Removal::Keep(not_ours("prod", true))
         );
         assert_eq!(
-            removal(true, true, None, "dev"),
+            removal(true, true, false, None, "dev"),
             Removal::Delete,
             "takes no tags: the manifest decides"
         );
         assert!(matches!(
-            removal(true, false, None, "dev"),
+            removal(true, false, false, None, "dev"),
             Removal::Keep(_)
         ));
         let step = Removal::Keep("why".into()).step("k", "n");
         assert_eq!(
             (step.action, step.detail),
             (Action::Keep, vec!["why".to_string()])
+        );
+    }
+    #[test]
+    fn someone_elses_resource_is_adopted_once_then_unchanged_and_only_extended_when_allowed() {
+        let extend = || {
+            vec![Planned::new(
+                3u8,
+                Change::new("recording group", "without A", "with A added"),
+            )]
+        };
+        let said = |changes| Adoption {
+            detail: vec!["existing recorder r is reused".to_string()],
+            notes: vec!["not recording".to_string()],
+            changes,
+        };
+        // First time: the adopt step says what adopting means, then the allowed change.
+        let first = Intent::decide(
+            Some((Owner::Foreign, vec![])),
+            Unowned::Adopt,
+            said(extend()),
+        );
+        let step = first.step("config-recorder", "r", vec![]);
+        assert_eq!(step.action, Action::Adopt);
+        assert_eq!(
+            step.detail,
+            [
+                "existing recorder r is reused",
+                "recording group without A -> with A added"
+            ]
+        );
+        assert_eq!(first.parts(), [3]);
+        assert_eq!(
+            first.state("dev", false),
+            State::Foreign(vec![
+                "adopted: not created by setup".into(),
+                "not recording".into()
+            ])
+        );
+        // Already adopted: unchanged, or an update made only of the allowed changes;
+        // its own drift against the spec is never applied.
+        let drift = vec![Planned::new(1u8, Change::new("role", "theirs", "ours"))];
+        let again = Intent::decide(
+            Some((Owner::Adopted, drift.clone())),
+            Unowned::Adopt,
+            said(vec![]),
+        );
+        assert_eq!(again.step("k", "r", vec![]).action, Action::Unchanged);
+        assert!(again.parts().is_empty());
+        let allowed = Intent::decide(
+            Some((Owner::Adopted, drift)),
+            Unowned::Adopt,
+            said(extend()),
+        );
+        let step = allowed.step("k", "r", vec![]);
+        assert_eq!(step.action, Action::Update);
+        assert_eq!(step.detail, ["recording group without A -> with A added"]);
+        // Teardown leaves it, saying it was adopted.
+        assert_eq!(
+            removal(true, false, true, None, "dev"),
+            Removal::Keep("adopted: existed before setup, left in place".into())
+        );
+    }
+
+    #[test]
+    fn parts_that_wait_for_later_resources_are_applied_after_them() {
+        let changes = vec![
+            Planned::new(1u8, Change::new("role", "a", "b")),
+            Planned::new(2u8, Change::new("recording", "stopped", "started")),
+            Planned::new(1u8, Change::new("types", "a", "b")),
+        ];
+        let waits = |p: &u8| *p == 2;
+        assert_eq!(
+            Intent::Update(changes).stages(waits, vec![2]),
+            (vec![1], vec![2])
+        );
+        assert_eq!(
+            Intent::<u8>::Create.stages(waits, vec![2]),
+            (vec![], vec![2]),
+            "a new resource gets what it still needs once the later ones exist"
+        );
+        assert_eq!(
+            Intent::<u8>::Update(vec![]).stages(waits, vec![2]),
+            (vec![], vec![]),
+            "nothing to do for one that is as specified"
         );
     }
 }

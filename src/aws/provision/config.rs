@@ -7,26 +7,29 @@
 //! the channel delivers snapshots into the evidence bucket, and the managed
 //! rules evaluate the same conditions the local rule files describe.
 //!
-//! Shape: the rules and the aggregator are managed resources
-//! ([`crate::aws::provision::Managed`]: [`StackRule`], [`StackAggregator`]),
-//! planned, applied and guarded by the driver; the recorder and the channel
-//! still have hand-written steps below (adoption, `--adopt-recorder`, starting
-//! the recorder once the channel exists).
+//! Shape: every resource here is a managed resource
+//! ([`crate::aws::provision::Managed`]: [`StackRecorder`], [`StackChannel`],
+//! [`StackRule`], [`StackAggregator`]), planned, applied and guarded by the
+//! driver; this file reads, writes and says what adopting means, and decides
+//! nothing about dry runs or deletion.
 //!
 //! Decisions:
 //! - **One recorder and one channel per account and region.** A recorder that
 //!   exists and is not ours is reused and recorded in `manifest.adopted`
-//!   (Action::Adopt); teardown leaves it. Its recording group is changed only
-//!   with `--adopt-recorder` (our types added, none removed), and it is never
-//!   started or stopped by setup. Without the flag the adopt step says which of
-//!   our resource types it does not record. A delivery channel that exists and
-//!   is not ours is adopted the same way (never changed).
+//!   (Action::Adopt the first time, with what that means; unchanged after);
+//!   teardown leaves it. Its recording group is changed only with
+//!   `--adopt-recorder`, on the first run or any later one (our types added,
+//!   none removed), and it is never started or stopped by setup. Without the
+//!   flag the adopt step says which of our resource types it does not record.
+//!   A delivery channel that exists and is not ours is adopted the same way
+//!   (never changed).
 //! - **Which recorder/channel is ours.** Recorders and channels take no tags, so
 //!   ownership is the manifest entry *or* the name `compliance-recorder-{suffix}`
-//!   / `compliance-channel-{suffix}`: only setup uses those names, and a setup
-//!   that failed before its manifest was saved must still recognise (and later
-//!   tear down) what it created, or a resumed run would adopt its own recorder
-//!   and teardown would leave it behind.
+//!   / `compliance-channel-{suffix}` (`Unowned::Claim`): only setup uses those
+//!   names, and a setup that failed before its manifest was saved must still
+//!   recognise what it created (the resumed run records it, so teardown removes
+//!   it), or it would adopt its own recorder and teardown would leave it
+//!   behind. A manifest entry counts only for the recorder of that name.
 //! - **Rules** are ours when the manifest lists them (`config-rule:<name>`) or
 //!   they carry this suffix's tags. A rule under our name that is neither stops
 //!   setup with `NameTaken`: its parameters would otherwise be overwritten. A
@@ -46,7 +49,13 @@
 //!   say the console does), which would be drift that no write can repair. Non-periodic rules are scoped to their
 //!   resource types; periodic (account-level) rules take no scope.
 //! - **Recording** is part of the recorder: a recorder of ours that is not
-//!   recording is drifted, and `ensure` starts it once the channel exists.
+//!   recording is drifted (`recording stopped -> started`); starting it is a
+//!   part that waits for the channel (the driver's `setup_staged`, then
+//!   `finish` after the channel), since AWS starts no recorder without one.
+//! - **Teardown** deletes our recorder (stopped first) before our channel, as
+//!   AWS keeps the last channel while a recorder records through it, and lists
+//!   the channel first (the reverse of setup). A channel of ours that someone
+//!   else's recording recorder still uses is kept, and stays in the manifest.
 //! - **Tags** go with PutConfigRule / PutConfigurationAggregator at creation;
 //!   AWS ignores changed tags on a later Put of the same name, so missing tags
 //!   on a rule or aggregator of ours are repaired with TagResource.
@@ -55,12 +64,13 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
-    kind, setup, status, tag_pairs, teardown, Action, Ctx, Inspection, Managed, State, Step,
+    finish, kind, setup, setup_staged, status, tag_pairs, teardown, Ctx, Inspection, Managed, Step,
 };
-use crate::core::plan::{Change, Planned};
+use crate::core::plan::{Adoption, Planned, Unowned};
 use crate::core::provision::config::{
-    aggregator_changes, channel_diffs, expected_scope, or_none, reasons, recorder_diffs,
-    rule_changes, sorted, Aggregator, Channel, ConfigPart, FoundRule, Recorder,
+    aggregator_changes, channel_adoption, channel_changes, expected_scope, missing_types,
+    recorder_adoption, recorder_changes, rule_changes, sorted, Aggregator, Channel, ConfigPart,
+    FoundRule, Recorder, RecorderPart,
 };
 use crate::core::stack::{ManagedRule, Manifest};
 use aws_sdk_config::types::{
@@ -312,11 +322,6 @@ fn expected_types() -> Vec<String> {
     sorted(RECORDED_TYPES.iter().map(|t| t.to_string()))
 }
 
-/// Whether the recorder (or channel) named `name` is the one setup created.
-fn owned(manifest: &Manifest, kind: &str, name: &str, our_name: &str) -> bool {
-    name == our_name || manifest.created.get(kind).is_some_and(|n| n == name)
-}
-
 // ---------------------------------------------------------------------------
 // Writing
 // ---------------------------------------------------------------------------
@@ -566,12 +571,10 @@ async fn delete_aggregator(ctx: &Ctx<'_>) -> Result<bool, AwsError> {
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
     let mut steps = Vec::new();
-    let (mut recorder_step, ours_recorder) = ensure_recorder(ctx, manifest).await?;
-    let channel_step = ensure_channel(ctx, manifest).await?;
-    if let Some(recorder) = ours_recorder {
-        ensure_recording(ctx, &recorder, &mut recorder_step).await?;
-    }
-    steps.push(recorder_step);
+    // A recorder of ours is started only once the delivery channel exists.
+    let recorder = setup_staged(ctx, manifest, &StackRecorder).await?;
+    let channel_step = setup(ctx, manifest, &StackChannel).await?;
+    steps.push(finish(ctx, &StackRecorder, recorder).await?);
     steps.push(channel_step);
     steps.extend(ensure_rules(ctx, manifest).await?);
     if aggregator_listed(ctx, manifest) {
@@ -580,187 +583,271 @@ pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
     Ok(steps)
 }
 
-/// The recorder step, and the recorder's name and recording status when it is
-/// ours (so it is started once the channel exists).
-async fn ensure_recorder(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-) -> Result<(Step, Option<(String, bool)>), AwsError> {
-    let our_name = &ctx.names.recorder;
-    match read_recorder(ctx).await? {
-        None => {
-            let step = Step::new(kind::RECORDER, our_name.clone(), Action::Create)
-                .with(format!("role {}", ctx.spec.role_arn()))
-                .with(format!(
-                    "records {} (allSupported false, includeGlobalResourceTypes false)",
-                    RECORDED_TYPES.join(", ")
-                ));
-            if !ctx.dry_run {
-                put_recorder(ctx).await?;
-                manifest.adopted.remove(kind::RECORDER);
-                manifest
-                    .created
-                    .insert(kind::RECORDER.into(), our_name.clone());
-            }
-            Ok((step, Some((our_name.clone(), false))))
+/// The region's recorder, as one managed resource. It takes no tags: it is
+/// ours when the manifest lists it as created under its name, or by its name
+/// (`compliance-recorder-{suffix}`, used by setup alone, so a setup that failed
+/// before saving its manifest still knows its own recorder); anyone else's is
+/// adopted (see [`recorder_adoption`]). Recording is a part of its own that
+/// waits for the delivery channel.
+pub struct StackRecorder;
+
+impl Managed for StackRecorder {
+    type Found = Recorder;
+    type Part = RecorderPart;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeConfigurationRecorders";
+
+    fn kind(&self) -> String {
+        kind::RECORDER.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Recorder>) -> String {
+        found.map_or_else(|| ctx.names.recorder.clone(), |r| r.name.clone())
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Recorder>, AwsError> {
+        read_recorder(ctx).await
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, found: &Recorder) -> String {
+        found.name.clone()
+    }
+
+    fn tags<'f>(&self, _found: &'f Recorder) -> Option<&'f [(String, String)]> {
+        None
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Recorder) -> Vec<Planned<RecorderPart>> {
+        recorder_changes(ctx.spec, &expected_types(), found)
+    }
+
+    fn unowned(&self, ctx: &Ctx<'_>, found: &Recorder) -> Unowned {
+        if found.name == ctx.names.recorder {
+            Unowned::Claim
+        } else {
+            Unowned::Adopt
         }
-        Some(r) if owned(manifest, kind::RECORDER, &r.name, our_name) => {
-            let diffs = recorder_diffs(ctx.spec, &expected_types(), &r);
-            let step = if diffs.is_empty() {
-                Step::new(kind::RECORDER, r.name.clone(), Action::Unchanged)
-            } else {
-                let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Update);
-                step.detail.extend(diffs.iter().map(Change::detail));
-                if !ctx.dry_run {
-                    put_recorder(ctx).await?;
-                }
-                step
-            };
-            if !ctx.dry_run {
-                manifest.adopted.remove(kind::RECORDER);
-                manifest
-                    .created
-                    .insert(kind::RECORDER.into(), r.name.clone());
-            }
-            Ok((step, Some((r.name, r.recording))))
-        }
-        Some(r) => {
-            // Whatever the manifest said setup created is gone; this one is someone else's.
-            let first_time = manifest.adopted.get(kind::RECORDER) != Some(&r.name);
-            let step = if first_time {
-                let mut missing: Vec<&str> = if r.all_supported {
-                    Vec::new()
-                } else {
-                    RECORDED_TYPES
-                        .iter()
-                        .copied()
-                        .filter(|t| !r.types.iter().any(|f| f == t))
-                        .collect()
-                };
-                let mut step =
-                    Step::new(kind::RECORDER, r.name.clone(), Action::Adopt).with(format!(
-                        "existing recorder {} is reused and will be left by teardown",
-                        r.name
-                    ));
-                if ctx.spec.adopt_recorder && !missing.is_empty() {
-                    // --adopt-recorder: the operator allows adding our types to their recorder.
-                    if !ctx.dry_run {
-                        extend_recorder(ctx, &r, &missing).await?;
+    }
+
+    fn recorded_as(&self, id: &str, found: &Recorder) -> bool {
+        id == found.name
+    }
+
+    fn adoption(&self, ctx: &Ctx<'_>, found: &Recorder) -> Adoption<RecorderPart> {
+        recorder_adoption(ctx.spec, &expected_types(), found)
+    }
+
+    fn waits(&self, part: &RecorderPart) -> bool {
+        *part == RecorderPart::Start
+    }
+
+    fn after_create(&self) -> Vec<RecorderPart> {
+        vec![RecorderPart::Start]
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            format!("role {}", ctx.spec.role_arn()),
+            format!(
+                "records {} (allSupported false, includeGlobalResourceTypes false)",
+                RECORDED_TYPES.join(", ")
+            ),
+            "recording started".into(),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        put_recorder(ctx).await?;
+        *made = Some(ctx.names.recorder.clone());
+        Ok(Vec::new())
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        found: &Recorder,
+        parts: &[RecorderPart],
+    ) -> Result<(), AwsError> {
+        for part in parts {
+            match part {
+                RecorderPart::Put => put_recorder(ctx).await?,
+                RecorderPart::Start => start_recorder(ctx, &found.name).await?,
+                RecorderPart::Extend => {
+                    let wanted = expected_types();
+                    let missing = missing_types(&wanted, found);
+                    if !missing.is_empty() {
+                        extend_recorder(ctx, found, &missing).await?;
                     }
-                    step = step.with(format!(
-                        "--adopt-recorder: recording group extended with {}",
-                        missing.join(", ")
-                    ));
-                    missing.clear();
-                } else {
-                    step = step.with("its recording group is left unchanged (pass --adopt-recorder to extend it)");
                 }
-                if !missing.is_empty() {
-                    step = step.with(format!(
-                        "it does not record {}: rules on those types get no evaluations",
-                        missing.join(", ")
-                    ));
-                }
-                if !r.recording {
-                    step = step.with(
-                        "it is not recording; setup does not start a recorder it did not create",
-                    );
-                }
-                step
-            } else {
-                Step::new(kind::RECORDER, r.name.clone(), Action::Unchanged)
-            };
-            if !ctx.dry_run {
-                manifest.created.remove(kind::RECORDER);
-                manifest.adopted.insert(kind::RECORDER.into(), r.name);
             }
-            Ok((step, None))
         }
+        Ok(())
+    }
+
+    async fn delete_detail(
+        &self,
+        _ctx: &Ctx<'_>,
+        found: &Recorder,
+    ) -> Result<Vec<String>, AwsError> {
+        let mut detail = Vec::new();
+        if found.recording {
+            detail.push("stop recording".to_string());
+        }
+        detail.push("created by setup".to_string());
+        Ok(detail)
+    }
+
+    /// Stopped first: AWS deletes the last delivery channel only once no
+    /// recorder records through it.
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Recorder) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let client = ctx.aws.config(region);
+        if found.recording {
+            client
+                .stop_configuration_recorder()
+                .configuration_recorder_name(&found.name)
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::from_sdk(SERVICE, region, "StopConfigurationRecorder", &e)
+                })?;
+        }
+        if let Err(e) = client
+            .delete_configuration_recorder()
+            .configuration_recorder_name(&found.name)
+            .send()
+            .await
+        {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteConfigurationRecorder", &e);
+            if !error.is(&["NoSuchConfigurationRecorderException"]) {
+                return Err(error);
+            }
+        }
+        Ok(Vec::new())
     }
 }
 
-async fn ensure_channel(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Step, AwsError> {
-    let our_name = &ctx.names.channel;
-    match read_channel(ctx).await? {
-        None => {
-            let step = Step::new(kind::CHANNEL, our_name.clone(), Action::Create)
-                .with(format!("bucket {}", ctx.names.bucket))
-                .with(format!(
-                    "snapshot delivery {}",
-                    ctx.spec.frequency.as_config()
-                ));
-            if !ctx.dry_run {
-                put_channel(ctx).await?;
-                manifest.adopted.remove(kind::CHANNEL);
-                manifest
-                    .created
-                    .insert(kind::CHANNEL.into(), our_name.clone());
-            }
-            Ok(step)
-        }
-        Some(c) if owned(manifest, kind::CHANNEL, &c.name, our_name) => {
-            let diffs = channel_diffs(ctx.spec, &c);
-            let step = if diffs.is_empty() {
-                Step::new(kind::CHANNEL, c.name.clone(), Action::Unchanged)
-            } else {
-                let mut step = Step::new(kind::CHANNEL, c.name.clone(), Action::Update);
-                step.detail.extend(diffs.iter().map(Change::detail));
-                if !ctx.dry_run {
-                    put_channel(ctx).await?;
-                }
-                step
-            };
-            if !ctx.dry_run {
-                manifest.adopted.remove(kind::CHANNEL);
-                manifest.created.insert(kind::CHANNEL.into(), c.name);
-            }
-            Ok(step)
-        }
-        Some(c) => {
-            let first_time = manifest.adopted.get(kind::CHANNEL) != Some(&c.name);
-            let step = if first_time {
-                Step::new(kind::CHANNEL, c.name.clone(), Action::Adopt)
-                    .with(format!(
-                        "existing delivery channel {} is reused and will be left by teardown",
-                        c.name
-                    ))
-                    .with(format!(
-                        "it delivers to bucket {} every {}, not to the evidence bucket; left unchanged",
-                        or_none(&c.bucket),
-                        or_none(&c.frequency)
-                    ))
-            } else {
-                Step::new(kind::CHANNEL, c.name.clone(), Action::Unchanged)
-            };
-            if !ctx.dry_run {
-                manifest.created.remove(kind::CHANNEL);
-                manifest.adopted.insert(kind::CHANNEL.into(), c.name);
-            }
-            Ok(step)
-        }
-    }
-}
+/// The region's delivery channel, as one managed resource: ours by the
+/// manifest or by its name (`compliance-channel-{suffix}`), like the
+/// recorder; anyone else's is adopted and never changed.
+pub struct StackChannel;
 
-/// Starts a recorder of ours that is not recording; the change is a detail of
-/// the recorder's step.
-async fn ensure_recording(
-    ctx: &Ctx<'_>,
-    (name, recording): &(String, bool),
-    step: &mut Step,
-) -> Result<(), AwsError> {
-    if *recording {
-        return Ok(());
+impl Managed for StackChannel {
+    type Found = Channel;
+    type Part = ConfigPart;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "DescribeDeliveryChannels";
+
+    fn kind(&self) -> String {
+        kind::CHANNEL.into()
     }
-    if step.action == Action::Create {
-        step.detail.push("recording started".into());
-    } else {
-        step.action = Action::Update;
-        step.detail.push("recording stopped -> started".into());
+
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Channel>) -> String {
+        found.map_or_else(|| ctx.names.channel.clone(), |c| c.name.clone())
     }
-    if !ctx.dry_run {
-        start_recorder(ctx, name).await?;
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Channel>, AwsError> {
+        read_channel(ctx).await
     }
-    Ok(())
+
+    fn id(&self, _ctx: &Ctx<'_>, found: &Channel) -> String {
+        found.name.clone()
+    }
+
+    fn tags<'f>(&self, _found: &'f Channel) -> Option<&'f [(String, String)]> {
+        None
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Channel) -> Vec<Planned<ConfigPart>> {
+        channel_changes(ctx.spec, found)
+    }
+
+    fn unowned(&self, ctx: &Ctx<'_>, found: &Channel) -> Unowned {
+        if found.name == ctx.names.channel {
+            Unowned::Claim
+        } else {
+            Unowned::Adopt
+        }
+    }
+
+    fn recorded_as(&self, id: &str, found: &Channel) -> bool {
+        id == found.name
+    }
+
+    fn adoption(&self, _ctx: &Ctx<'_>, found: &Channel) -> Adoption<ConfigPart> {
+        channel_adoption(found)
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            format!("bucket {}", ctx.names.bucket),
+            format!("snapshot delivery {}", ctx.spec.frequency.as_config()),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        put_channel(ctx).await?;
+        *made = Some(ctx.names.channel.clone());
+        Ok(Vec::new())
+    }
+
+    /// Every setting goes with the one PutDeliveryChannel.
+    async fn update(
+        &self,
+        ctx: &Ctx<'_>,
+        _found: &Channel,
+        parts: &[ConfigPart],
+    ) -> Result<(), AwsError> {
+        if !parts.is_empty() {
+            put_channel(ctx).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_detail(
+        &self,
+        _ctx: &Ctx<'_>,
+        _found: &Channel,
+    ) -> Result<Vec<String>, AwsError> {
+        Ok(vec!["created by setup".to_string()])
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Channel) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        if let Err(e) = ctx
+            .aws
+            .config(region)
+            .delete_delivery_channel()
+            .delivery_channel_name(&found.name)
+            .send()
+            .await
+        {
+            let error = AwsError::from_sdk(SERVICE, region, "DeleteDeliveryChannel", &e);
+            if !error.is(&["NoSuchDeliveryChannelException"]) {
+                return Err(error);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    fn refused(&self, error: &AwsError) -> Option<String> {
+        error
+            .is(&["LastDeliveryChannelDeleteFailedException"])
+            .then(|| {
+                format!(
+                    "the recorder that is not ours still records through it: {}",
+                    error.message
+                )
+            })
+    }
 }
 
 /// A rule as read: its settings and tags.
@@ -1033,50 +1120,8 @@ fn aggregator_listed(ctx: &Ctx<'_>, manifest: &Manifest) -> bool {
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
     let mut out = Vec::new();
-
-    out.push(match read_recorder(ctx).await? {
-        None => Inspection::new(kind::RECORDER, ctx.names.recorder.clone(), State::Missing),
-        Some(r) if owned(manifest, kind::RECORDER, &r.name, &ctx.names.recorder) => {
-            let mut why = reasons(&recorder_diffs(ctx.spec, &expected_types(), &r));
-            if !r.recording {
-                why.push("recording: expected true, found false (stopped)".into());
-            }
-            let state = if why.is_empty() {
-                State::Present
-            } else {
-                State::Drifted(why)
-            };
-            Inspection::new(kind::RECORDER, r.name, state)
-        }
-        Some(r) => {
-            let mut why = vec!["adopted: not created by setup".to_string()];
-            if !r.recording {
-                why.push("not recording".into());
-            }
-            Inspection::new(kind::RECORDER, r.name, State::Foreign(why))
-        }
-    });
-
-    out.push(match read_channel(ctx).await? {
-        None => Inspection::new(kind::CHANNEL, ctx.names.channel.clone(), State::Missing),
-        Some(c) if owned(manifest, kind::CHANNEL, &c.name, &ctx.names.channel) => {
-            let why = reasons(&channel_diffs(ctx.spec, &c));
-            let state = if why.is_empty() {
-                State::Present
-            } else {
-                State::Drifted(why)
-            };
-            Inspection::new(kind::CHANNEL, c.name, state)
-        }
-        Some(c) => Inspection::new(
-            kind::CHANNEL,
-            c.name.clone(),
-            State::Foreign(vec![
-                "adopted: not created by setup".into(),
-                format!("delivers to bucket {}", or_none(&c.bucket)),
-            ]),
-        ),
-    });
+    out.extend(status(ctx, manifest, &StackRecorder).await?);
+    out.extend(status(ctx, manifest, &StackChannel).await?);
 
     for rule in stack_rules(ctx, manifest).await? {
         out.extend(status(ctx, manifest, &rule).await?);
@@ -1108,155 +1153,20 @@ pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>,
         }
     }
 
-    steps.extend(remove_recorder_and_channel(ctx, manifest).await?);
-    Ok(steps)
-}
-
-/// Stops and deletes the recorder and deletes the channel, each only if setup
-/// created it; the channel goes before the recorder, as AWS requires a stopped
-/// recorder to delete the last channel.
-async fn remove_recorder_and_channel(
-    ctx: &Ctx<'_>,
-    manifest: &mut Manifest,
-) -> Result<Vec<Step>, AwsError> {
-    let region = ctx.region();
-    let client = ctx.aws.config(region);
-    let recorder = read_recorder(ctx).await?;
-    let channel = read_channel(ctx).await?;
-
-    let recorder_is_ours = recorder
-        .as_ref()
-        .is_some_and(|r| manifest.created.get(kind::RECORDER) == Some(&r.name));
-    let channel_is_ours = channel
-        .as_ref()
-        .is_some_and(|c| manifest.created.get(kind::CHANNEL) == Some(&c.name));
-
-    let mut recorder_step = match &recorder {
-        Some(r) if recorder_is_ours => {
-            let mut step = Step::new(kind::RECORDER, r.name.clone(), Action::Delete);
-            if r.recording {
-                step = step.with("stop recording");
-                if !ctx.dry_run {
-                    client
-                        .stop_configuration_recorder()
-                        .configuration_recorder_name(&r.name)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            AwsError::from_sdk(SERVICE, region, "StopConfigurationRecorder", &e)
-                        })?;
-                }
-            }
-            Some(step.with("created by setup"))
-        }
-        Some(r) => Some(
-            Step::new(kind::RECORDER, r.name.clone(), Action::Keep).with(
-                if manifest.adopted.get(kind::RECORDER) == Some(&r.name) {
-                    "adopted: existed before setup, left in place"
-                } else {
-                    "not created by setup, left in place"
-                },
-            ),
-        ),
-        None if manifest.owns(kind::RECORDER) => {
-            let name = manifest
-                .created
-                .get(kind::RECORDER)
-                .cloned()
-                .unwrap_or_default();
-            if !ctx.dry_run {
-                manifest.created.remove(kind::RECORDER);
-            }
-            Some(Step::new(kind::RECORDER, name, Action::Absent))
-        }
-        None => None,
+    // The recorder goes before the channel (stopped, then deleted: AWS keeps
+    // the last channel while a recorder records through it) and is reported
+    // after it, the reverse of setup. Each only when there is one, or the
+    // manifest still lists one.
+    let recorder = if manifest.owns(kind::RECORDER) || read_recorder(ctx).await?.is_some() {
+        Some(teardown(ctx, manifest, &StackRecorder).await?)
+    } else {
+        None
     };
-
-    let channel_step = match &channel {
-        Some(c) if channel_is_ours => {
-            let step =
-                Step::new(kind::CHANNEL, c.name.clone(), Action::Delete).with("created by setup");
-            if ctx.dry_run {
-                Some(step)
-            } else {
-                match client
-                    .delete_delivery_channel()
-                    .delivery_channel_name(&c.name)
-                    .send()
-                    .await
-                {
-                    Ok(_) => {
-                        manifest.created.remove(kind::CHANNEL);
-                        Some(step)
-                    }
-                    Err(e) => {
-                        let error =
-                            AwsError::from_sdk(SERVICE, region, "DeleteDeliveryChannel", &e);
-                        if error.is(&["NoSuchDeliveryChannelException"]) {
-                            manifest.created.remove(kind::CHANNEL);
-                            Some(Step::new(kind::CHANNEL, c.name.clone(), Action::Absent))
-                        } else if error.is(&["LastDeliveryChannelDeleteFailedException"]) {
-                            // The recorder using it is not ours and is recording.
-                            Some(Step::new(kind::CHANNEL, c.name.clone(), Action::Keep).with(
-                                format!(
-                                    "the recorder that is not ours still records through it: {}",
-                                    error.message
-                                ),
-                            ))
-                        } else {
-                            return Err(error);
-                        }
-                    }
-                }
-            }
-        }
-        Some(c) => Some(Step::new(kind::CHANNEL, c.name.clone(), Action::Keep).with(
-            if manifest.adopted.get(kind::CHANNEL) == Some(&c.name) {
-                "adopted: existed before setup, left in place"
-            } else {
-                "not created by setup, left in place"
-            },
-        )),
-        None if manifest.owns(kind::CHANNEL) => {
-            let name = manifest
-                .created
-                .get(kind::CHANNEL)
-                .cloned()
-                .unwrap_or_default();
-            if !ctx.dry_run {
-                manifest.created.remove(kind::CHANNEL);
-            }
-            Some(Step::new(kind::CHANNEL, name, Action::Absent))
-        }
-        None => None,
-    };
-
-    if let (Some(r), true) = (&recorder, recorder_is_ours) {
-        if !ctx.dry_run {
-            match client
-                .delete_configuration_recorder()
-                .configuration_recorder_name(&r.name)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) => {
-                    let error =
-                        AwsError::from_sdk(SERVICE, region, "DeleteConfigurationRecorder", &e);
-                    if error.is(&["NoSuchConfigurationRecorderException"]) {
-                        recorder_step =
-                            Some(Step::new(kind::RECORDER, r.name.clone(), Action::Absent));
-                    } else {
-                        return Err(error);
-                    }
-                }
-            }
-            manifest.created.remove(kind::RECORDER);
-        }
+    if manifest.owns(kind::CHANNEL) || read_channel(ctx).await?.is_some() {
+        steps.push(teardown(ctx, manifest, &StackChannel).await?);
     }
-
-    // Reverse of setup: the channel is reported before the recorder.
-    Ok(channel_step.into_iter().chain(recorder_step).collect())
+    steps.extend(recorder);
+    Ok(steps)
 }
 
 #[cfg(test)]

@@ -12,7 +12,14 @@
 //!   tags with this suffix, else the manifest) and its diff;
 //! - [`setup`]: the plan as a [`Step`]; `--dry-run` stops there (the only
 //!   place a dry run is decided), a real run applies it and records in the
-//!   [`Manifest`] what it created or adopted, as soon as it exists;
+//!   [`Manifest`] what it created or adopted, as soon as it exists. Someone
+//!   else's resource that the resource says to reuse ([`Managed::unowned`]:
+//!   the region's Config recorder and channel) is adopted: the first time
+//!   `adopt` with what that means ([`Managed::adoption`]), later `unchanged`,
+//!   or `update` with only the changes the operator allowed on it
+//!   (`--adopt-recorder`). A part that must wait for the resources after it
+//!   ([`Managed::waits`]: starting the recorder needs the channel) is left by
+//!   [`setup_staged`] to [`finish`];
 //! - [`status`]: the same plan as a [`State`] (present, missing, drifted,
 //!   foreign; unknown with the AWS error when it cannot be read);
 //! - [`teardown`]: read, then the one safety rule, [`removal`]: delete only
@@ -28,11 +35,8 @@
 //! (teardown backwards), re-read a service after it changed to verify the
 //! change took, and save the manifest after each service and after a failure.
 //!
-//! Not yet managed resources: the Config recorder and delivery channel
-//! (`config.rs`) still have hand-written ensure/inspect/remove with their own
-//! dry-run checks (adoption of an account's existing recorder, re-adoption
-//! reported as unchanged, extending it with `--adopt-recorder`, starting it
-//! once the channel exists, ownership by name since they take no tags).
+//! Every resource of the stack is managed this way; no service module reads
+//! `ctx.dry_run` or decides whether it may delete something.
 
 pub mod cloudwatch;
 pub mod config;
@@ -48,7 +52,7 @@ use crate::aws::error::AwsError;
 use crate::aws::Aws;
 use crate::core::stack::{Manifest, Names, StackSpec};
 
-use crate::core::plan::{removal, Intent, Owner, Planned, Removal, Unowned};
+use crate::core::plan::{removal, Adoption, Intent, Owner, Planned, Removal, Unowned};
 pub use crate::core::plan::{Action, Change, Inspection, State, Step};
 
 /// Resource kinds, as recorded in the manifest and shown to the operator.
@@ -507,6 +511,35 @@ pub trait Managed {
     fn unowned(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Unowned {
         Unowned::Refuse
     }
+    /// Whether the identifier the manifest holds for this key names the
+    /// resource found (the one Config recorder of a region may since have been
+    /// replaced by someone else's): if not, the entry says nothing of it.
+    fn recorded_as(&self, _id: &str, _found: &Self::Found) -> bool {
+        true
+    }
+    /// What reusing it means when it is someone else's and [`Managed::unowned`]
+    /// says adopt: what the first step says, what status adds, and the
+    /// changes the operator allowed on it (see [`Adoption`]).
+    fn adoption(&self, _ctx: &Ctx<'_>, _found: &Self::Found) -> Adoption<Self::Part> {
+        Adoption::default()
+    }
+    /// A part that waits until the resources after this one in its service
+    /// are set up (starting the Config recorder needs the delivery channel):
+    /// [`setup_staged`] leaves it to [`finish`].
+    fn waits(&self, _part: &Self::Part) -> bool {
+        false
+    }
+    /// The parts a resource just created still needs, applied by [`finish`]
+    /// (a new recorder is created stopped).
+    fn after_create(&self) -> Vec<Self::Part> {
+        Vec::new()
+    }
+    /// Why a delete AWS refused leaves the resource in place (teardown goes
+    /// on, the step says keep, the manifest keeps it) rather than failing:
+    /// the last delivery channel of a recorder that is not ours and records.
+    fn refused(&self, _error: &AwsError) -> Option<String> {
+        None
+    }
     /// Why the spec no longer wants this resource (an address dropped from
     /// `--email`): setup then removes it under teardown's guard, and status
     /// reports it as drift while it exists. None: wanted.
@@ -575,20 +608,18 @@ pub async fn plan<M: Managed>(
     resource: &M,
 ) -> Result<Plan<M>, AwsError> {
     let found = resource.read(ctx).await?;
-    let key = resource.key();
     let intent = Intent::decide(
         found.as_ref().map(|f| {
-            let owner = Owner::of(
-                resource.tags(f),
-                &ctx.spec.suffix,
-                manifest.created.contains_key(&key),
-                manifest.adopted.contains_key(&key),
-            );
+            let (created, adopted) = listed(manifest, resource, f);
+            let owner = Owner::of(resource.tags(f), &ctx.spec.suffix, created, adopted);
             (owner, resource.diff(ctx, f))
         }),
         found
             .as_ref()
             .map_or(Unowned::Refuse, |f| resource.unowned(ctx, f)),
+        found
+            .as_ref()
+            .map_or_else(Adoption::default, |f| resource.adoption(ctx, f)),
     );
     let name = resource.name(ctx, found.as_ref());
     Ok(Plan {
@@ -596,6 +627,16 @@ pub async fn plan<M: Managed>(
         intent,
         name,
     })
+}
+
+/// Whether the manifest lists the resource found as created, and as adopted.
+fn listed<M: Managed>(manifest: &Manifest, resource: &M, found: &M::Found) -> (bool, bool) {
+    let key = resource.key();
+    let names = |ids: &std::collections::BTreeMap<String, String>| {
+        ids.get(&key)
+            .is_some_and(|id| resource.recorded_as(id, found))
+    };
+    (names(&manifest.created), names(&manifest.adopted))
 }
 
 /// `setup` of one resource: plan, then (unless a dry run) apply, recording in
@@ -606,12 +647,66 @@ pub async fn setup<M: Managed>(
     manifest: &mut Manifest,
     resource: &M,
 ) -> Result<Step, AwsError> {
+    let staged = setup_staged(ctx, manifest, resource).await?;
+    finish(ctx, resource, staged).await
+}
+
+/// A resource set up but for the parts that wait for the resources after it
+/// ([`Managed::waits`], [`Managed::after_create`]).
+pub struct Staged<M: Managed> {
+    step: Step,
+    found: Option<M::Found>,
+    later: Vec<M::Part>,
+}
+
+/// Applies the parts a [`Staged`] resource left for later (none in a dry
+/// run), once the resources they wait for are set up; a resource created
+/// by the first stage is read back for them.
+pub async fn finish<M: Managed>(
+    ctx: &Ctx<'_>,
+    resource: &M,
+    staged: Staged<M>,
+) -> Result<Step, AwsError> {
+    if ctx.dry_run || staged.later.is_empty() {
+        return Ok(staged.step);
+    }
+    let found = match staged.found {
+        Some(found) => found,
+        None => resource.read(ctx).await?.ok_or_else(|| {
+            AwsError::local(
+                M::SERVICE,
+                ctx.region(),
+                M::READ,
+                "NotFound",
+                format!(
+                    "{} {} was created but cannot be read back",
+                    resource.kind(),
+                    staged.step.name
+                ),
+            )
+        })?,
+    };
+    resource.update(ctx, &found, &staged.later).await?;
+    Ok(staged.step)
+}
+
+/// [`setup`]'s first stage: everything but the parts that wait (see [`finish`]).
+pub async fn setup_staged<M: Managed>(
+    ctx: &Ctx<'_>,
+    manifest: &mut Manifest,
+    resource: &M,
+) -> Result<Staged<M>, AwsError> {
+    let staged = |step| Staged {
+        step,
+        found: None,
+        later: Vec::new(),
+    };
     if let Some(why) = resource.unwanted(ctx) {
         let mut step = teardown(ctx, manifest, resource).await?;
         if step.action == Action::Delete {
             step.detail.insert(0, why);
         }
-        return Ok(step);
+        return Ok(staged(step));
     }
     let plan = plan(ctx, manifest, resource).await?;
     let kind = resource.kind();
@@ -648,9 +743,12 @@ pub async fn setup<M: Managed>(
     };
     let mut step = plan.intent.step(&kind, plan.name.clone(), created);
     if ctx.dry_run {
-        return Ok(step);
+        return Ok(staged(step));
     }
     let key = resource.key();
+    let (now, later) = plan
+        .intent
+        .stages(|part| resource.waits(part), resource.after_create());
     match (&plan.intent, &plan.found) {
         (Intent::Create, _) => {
             let mut made = None;
@@ -659,24 +757,34 @@ pub async fn setup<M: Managed>(
                 if let Some(name) = resource.created_name(&id) {
                     step.name = name;
                 }
+                manifest.adopted.remove(&key);
                 manifest.created.insert(key, id);
             }
             step.detail.extend(result?);
         }
         (Intent::Update(_), Some(found)) => {
             // Recorded before the repair: what setup manages is setup's to remove.
+            manifest.adopted.remove(&key);
             manifest.created.insert(key, resource.id(ctx, found));
-            let parts = plan.intent.parts();
-            if !parts.is_empty() {
-                resource.update(ctx, found, &parts).await?;
+            if !now.is_empty() {
+                resource.update(ctx, found, &now).await?;
             }
         }
-        (Intent::Adopt, Some(found)) => {
+        (Intent::Adopt { .. }, Some(found)) => {
+            // Someone else's: whatever the manifest said setup created is gone.
+            manifest.created.remove(&key);
             manifest.adopted.insert(key, resource.id(ctx, found));
+            if !now.is_empty() {
+                resource.update(ctx, found, &now).await?;
+            }
         }
         _ => {}
     }
-    Ok(step)
+    Ok(Staged {
+        step,
+        found: plan.found,
+        later,
+    })
 }
 
 /// `status` of one resource: the same plan, said as a state. A resource the
@@ -732,9 +840,13 @@ pub async fn teardown<M: Managed>(
 ) -> Result<Step, AwsError> {
     let found = resource.read(ctx).await?;
     let key = resource.key();
+    let (created, adopted) = found
+        .as_ref()
+        .map_or((false, false), |f| listed(manifest, resource, f));
     let decision = removal(
         found.is_some(),
-        manifest.created.contains_key(&key),
+        created,
+        adopted,
         found.as_ref().and_then(|f| resource.tags(f)),
         &ctx.spec.suffix,
     );
@@ -747,8 +859,18 @@ pub async fn teardown<M: Managed>(
             step.detail
                 .extend(resource.delete_detail(ctx, found).await?);
             if !ctx.dry_run {
-                step.detail.extend(resource.delete(ctx, found).await?);
-                manifest.created.remove(&key);
+                match resource.delete(ctx, found).await {
+                    Ok(detail) => {
+                        step.detail.extend(detail);
+                        manifest.created.remove(&key);
+                    }
+                    Err(error) => match resource.refused(&error) {
+                        Some(why) => {
+                            step = Step::new(&resource.kind(), step.name, Action::Keep).with(why)
+                        }
+                        None => return Err(error),
+                    },
+                }
             }
         }
         _ => {}

@@ -132,6 +132,119 @@ pub fn channel_diffs(spec: &StackSpec, c: &Channel) -> Vec<Change> {
     out
 }
 
+/// What a change to the recorder is applied with: PutConfigurationRecorder
+/// with setup's settings (ours), StartConfigurationRecorder (ours, and only
+/// once the delivery channel exists), or PutConfigurationRecorder keeping
+/// someone else's settings and adding our types (`--adopt-recorder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecorderPart {
+    Put,
+    Start,
+    Extend,
+}
+
+/// How a recorder of ours differs from the spec, recording included.
+pub fn recorder_changes(
+    spec: &StackSpec,
+    types: &[String],
+    r: &Recorder,
+) -> Vec<crate::plan::Planned<RecorderPart>> {
+    use crate::plan::Planned;
+    let mut out: Vec<Planned<RecorderPart>> = recorder_diffs(spec, types, r)
+        .into_iter()
+        .map(|c| Planned::new(RecorderPart::Put, c))
+        .collect();
+    if !r.recording {
+        out.push(Planned::new(
+            RecorderPart::Start,
+            Change::new("recording", "stopped", "started"),
+        ));
+    }
+    out
+}
+
+/// The types of `wanted` someone else's recorder does not record (none when
+/// it records everything supported).
+pub fn missing_types<'w>(wanted: &'w [String], r: &Recorder) -> Vec<&'w str> {
+    if r.all_supported {
+        return Vec::new();
+    }
+    wanted
+        .iter()
+        .filter(|t| !r.types.contains(t))
+        .map(String::as_str)
+        .collect()
+}
+
+/// What reusing someone else's recorder means: it is left by teardown, never
+/// started, and its recording group is changed only with `--adopt-recorder`,
+/// which adds the types it lacks (never removes one).
+pub fn recorder_adoption(
+    spec: &StackSpec,
+    types: &[String],
+    r: &Recorder,
+) -> crate::plan::Adoption<RecorderPart> {
+    let missing = missing_types(types, r).join(", ");
+    let mut adoption = crate::plan::Adoption::default();
+    adoption.detail.push(format!(
+        "existing recorder {} is reused and will be left by teardown",
+        r.name
+    ));
+    if spec.adopt_recorder && !missing.is_empty() {
+        adoption.changes.push(crate::plan::Planned::new(
+            RecorderPart::Extend,
+            Change::new(
+                "--adopt-recorder: recording group",
+                format!("without {missing}"),
+                format!("extended with {missing}"),
+            ),
+        ));
+    } else {
+        adoption.detail.push(
+            "its recording group is left unchanged (pass --adopt-recorder to extend it)".into(),
+        );
+        if !missing.is_empty() {
+            adoption.detail.push(format!(
+                "it does not record {missing}: rules on those types get no evaluations"
+            ));
+        }
+    }
+    if !r.recording {
+        adoption
+            .detail
+            .push("it is not recording; setup does not start a recorder it did not create".into());
+        adoption.notes.push("not recording".into());
+    }
+    adoption
+}
+
+/// How a delivery channel of ours differs from the spec (one Put repairs all).
+pub fn channel_changes(spec: &StackSpec, c: &Channel) -> Vec<crate::plan::Planned<ConfigPart>> {
+    channel_diffs(spec, c)
+        .into_iter()
+        .map(|c| crate::plan::Planned::new(ConfigPart::Put, c))
+        .collect()
+}
+
+/// What reusing someone else's delivery channel means: never changed, left by teardown.
+pub fn channel_adoption(c: &Channel) -> crate::plan::Adoption<ConfigPart> {
+    crate::plan::Adoption {
+        detail: vec![
+            format!(
+                "existing delivery channel {} is reused and will be left by teardown",
+                c.name
+            ),
+            format!(
+                "it delivers to bucket {} every {}, not to the evidence bucket; left unchanged",
+                or_none(&c.bucket),
+                or_none(&c.frequency)
+            ),
+        ],
+        notes: vec![format!("delivers to bucket {}", or_none(&c.bucket))],
+        changes: Vec::new(),
+    }
+}
+
 /// The scope a rule gets: its resource types, unless it is periodic. Types
 /// Config does not know (the catalogue's account-level pseudo types such as
 /// `AWS::IAM::AccountPasswordPolicy`) are left out, as AWS would refuse them.
@@ -419,6 +532,84 @@ mod tests {
                 "snapshot delivery frequency: expected Six_Hours, found One_Hour".to_string()
             ]
         );
+    }
+
+    #[test]
+    fn someone_elses_recorder_is_extended_only_with_adopt_recorder_and_never_narrowed() {
+        let types = vec![
+            "AWS::EC2::Instance".to_string(),
+            "AWS::S3::Bucket".to_string(),
+        ];
+        let mut theirs = Recorder {
+            name: "default".into(),
+            role_arn: "arn:aws:iam::123456789012:role/theirs".into(),
+            all_supported: false,
+            include_global: true,
+            types: vec!["AWS::S3::Bucket".into(), "AWS::RDS::DBInstance".into()],
+            recording: false,
+        };
+        assert_eq!(missing_types(&types, &theirs), ["AWS::EC2::Instance"]);
+        let plain = recorder_adoption(&spec(), &types, &theirs);
+        assert!(plain.changes.is_empty(), "without the flag nothing changes");
+        assert_eq!(
+            plain.detail[0],
+            "existing recorder default is reused and will be left by teardown"
+        );
+        assert!(plain.detail.iter().any(|d| d.contains("left unchanged")));
+        assert!(plain
+            .detail
+            .iter()
+            .any(|d| d.contains("does not record AWS::EC2::Instance")));
+        assert_eq!(plain.notes, ["not recording"]);
+
+        let allowed = StackSpec {
+            adopt_recorder: true,
+            ..spec()
+        };
+        let extended = recorder_adoption(&allowed, &types, &theirs);
+        assert_eq!(extended.changes.len(), 1);
+        assert_eq!(extended.changes[0].by, RecorderPart::Extend);
+        assert!(extended.changes[0]
+            .detail()
+            .ends_with("extended with AWS::EC2::Instance"));
+        theirs.all_supported = true;
+        assert!(
+            recorder_adoption(&allowed, &types, &theirs)
+                .changes
+                .is_empty(),
+            "a recorder of everything needs nothing added"
+        );
+
+        // Ours: settings are put back, recording is started (a part of its own).
+        let mut ours = Recorder {
+            name: "compliance-recorder-dev".into(),
+            role_arn: spec().role_arn(),
+            all_supported: false,
+            include_global: false,
+            types: types.clone(),
+            recording: false,
+        };
+        let changes = recorder_changes(&spec(), &types, &ours);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].by, RecorderPart::Start);
+        assert_eq!(changes[0].detail(), "recording stopped -> started");
+        ours.recording = true;
+        assert!(recorder_changes(&spec(), &types, &ours).is_empty());
+
+        let c = Channel {
+            name: "theirs".into(),
+            bucket: "their-bucket".into(),
+            prefix: String::new(),
+            topic: String::new(),
+            frequency: String::new(),
+        };
+        let adoption = channel_adoption(&c);
+        assert!(
+            adoption.changes.is_empty(),
+            "someone else's channel is never changed"
+        );
+        assert_eq!(adoption.notes, ["delivers to bucket their-bucket"]);
+        assert_eq!(channel_changes(&spec(), &c).len(), 2);
     }
 
     #[test]
