@@ -1281,7 +1281,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__setup)
-            opts="-v -q -h -V --suffix --email --frequency --sse --regions --tag --retain-days --adopt-recorder --dry-run --format --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --suffix --email --frequency --sse --regions --organization --accounts --tag --retain-days --adopt-recorder --dry-run --format --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1304,6 +1304,10 @@ _compliance() {
                     return 0
                     ;;
                 --regions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -54,6 +54,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand setup" -l frequenc
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l sse -d 'Evidence bucket encryption' -r -f -a "kms\t'SSE-KMS with the key setup creates'
 aes256\t'SSE-S3 (AES256)'"
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l regions -d 'Aggregate AWS Config data from these regions (creates a Config aggregator)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l accounts -d 'Make the aggregator collect from these accounts (all regions unless --regions)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l tag -d 'Extra tag on every resource (Owner=secops); repeatable; overrides [tags] in compliance.toml' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l retain-days -d 'Expire history items after this many days (DynamoDB TTL)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l format -r -f -a "table\t''
@@ -63,6 +64,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand setup" -l config -
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l region -d 'AWS region [default: the profile\'s or AWS_REGION]' -r
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l endpoint-url -d 'Send every AWS call to this endpoint (an AWS-compatible API such as moto)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand setup" -l organization -d 'Make the aggregator organisation-wide (from the management or delegated-admin account; all regions unless --regions)'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l adopt-recorder -d 'Extend an existing AWS Config recorder (one not created by setup) with the resource types the rules need'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -l dry-run -d 'Print the plan (create / update / unchanged per resource) and change nothing'
 complete -c compliance -n "__fish_compliance_using_subcommand setup" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'

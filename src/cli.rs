@@ -121,6 +121,12 @@ pub struct SetupArgs {
     /// Aggregate AWS Config data from these regions (creates a Config aggregator)
     #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
     pub regions: Vec<String>,
+    /// Make the aggregator organisation-wide (from the management or delegated-admin account; all regions unless --regions)
+    #[arg(long, conflicts_with = "accounts")]
+    pub organization: bool,
+    /// Make the aggregator collect from these accounts (all regions unless --regions)
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT_IDS")]
+    pub accounts: Vec<String>,
     /// Extra tag on every resource (Owner=secops); repeatable; overrides [tags] in compliance.toml
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,

@@ -32,6 +32,7 @@ mod remediate;
 mod scan_history_e2e;
 mod scan_pipeline;
 mod screen;
+mod setup_aggregator;
 mod setup_e2e;
 mod shards;
 mod stack_cli;

@@ -86,6 +86,7 @@ fn spec(suffix: &str, emails: &[&str], retain_days: Option<u32>) -> StackSpec {
         frequency: Frequency::Six,
         sse: Sse::Kms,
         aggregator_regions: vec![],
+        aggregator_scope: Default::default(),
         tags: BTreeMap::from([
             ("Owner".to_string(), "secops".to_string()),
             ("Environment".to_string(), "test".to_string()),

@@ -106,6 +106,7 @@ fn spec(region: &str, suffix: &str, rules: Vec<ManagedRule>, aggregator: &[&str]
         frequency: Frequency::Twelve,
         sse: Sse::Aes256,
         aggregator_regions: aggregator.iter().map(|r| r.to_string()).collect(),
+        aggregator_scope: Default::default(),
         tags: [("Owner".to_string(), "secops".to_string())].into(),
         rules,
         threshold: 70.0,

@@ -70,6 +70,7 @@ fn spec(suffix: &str) -> StackSpec {
         frequency: Frequency::Six,
         sse: Sse::Kms,
         aggregator_regions: vec![],
+        aggregator_scope: Default::default(),
         tags: [
             ("Owner".to_string(), "secops".to_string()),
             ("Environment".to_string(), "test".to_string()),

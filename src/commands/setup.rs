@@ -6,8 +6,9 @@
 use crate::aws::provision::{ensure_all, manifest, Action, Ctx};
 use crate::cli::{GlobalArgs, SetupArgs, SseChoice};
 use crate::commands::stack_context::{connect, validate, SpecInput};
+use crate::commands::InputError;
 use crate::commands::{exit, progress_enabled};
-use crate::core::stack::{Manifest, Sse, StackChoices};
+use crate::core::stack::{parse_account_ids, AggregatorScope, Manifest, Sse, StackChoices};
 use crate::output::notice;
 use crate::output::stack::{manifest_not_saved, write_steps, StepsReport};
 use anyhow::Result;
@@ -25,6 +26,13 @@ pub async fn run(global: &GlobalArgs, args: &SetupArgs) -> Result<u8> {
             SseChoice::Aes256 => Sse::Aes256,
         },
         aggregator_regions: &args.regions,
+        aggregator_scope: if args.organization {
+            AggregatorScope::Organization
+        } else if args.accounts.is_empty() {
+            AggregatorScope::Account
+        } else {
+            AggregatorScope::Accounts(parse_account_ids(&args.accounts).map_err(InputError)?)
+        },
         tags: &args.tags,
         retain_days: args.retain_days,
         adopt_recorder: args.adopt_recorder,

@@ -15,8 +15,8 @@ use crate::cli::GlobalArgs;
 use crate::commands::{connection, load_catalogue, load_settings, InputError};
 use crate::core::settings::Settings;
 use crate::core::stack::{
-    config_rule_name, validate_known_region, validate_suffix, Frequency, ManagedRule, SkippedRule,
-    Sse, StackSpec,
+    config_rule_name, validate_known_region, validate_suffix, AggregatorScope, Frequency,
+    ManagedRule, SkippedRule, Sse, StackSpec,
 };
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -40,6 +40,8 @@ pub struct SpecInput<'a> {
     pub frequency: &'a str,
     pub sse: Sse,
     pub aggregator_regions: &'a [String],
+    /// `--organization` / `--accounts` (account ids checked by setup before this is built).
+    pub aggregator_scope: AggregatorScope,
     pub tags: &'a [String],
     pub retain_days: Option<u32>,
     pub adopt_recorder: bool,
@@ -54,6 +56,7 @@ impl<'a> SpecInput<'a> {
             frequency: "6h",
             sse: Sse::Kms,
             aggregator_regions: &[],
+            aggregator_scope: AggregatorScope::Account,
             tags: &[],
             retain_days: None,
             adopt_recorder: false,
@@ -238,6 +241,7 @@ pub async fn connect(global: &GlobalArgs, input: &SpecInput<'_>) -> Result<Conne
         frequency: Frequency::parse(input.frequency).map_err(InputError)?,
         sse: input.sse,
         aggregator_regions: input.aggregator_regions.to_vec(),
+        aggregator_scope: input.aggregator_scope.clone(),
         tags,
         rules,
         threshold: settings.scoring.threshold,

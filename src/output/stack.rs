@@ -432,6 +432,7 @@ mod tests {
             frequency: Frequency::Six,
             sse: Sse::Kms,
             aggregator_regions: vec![],
+            aggregator_scope: Default::default(),
             tags: Default::default(),
             rules: vec![],
             threshold: 70.0,

@@ -29,6 +29,12 @@ impl Drop for Moto {
 impl Moto {
     /// Starts one, or `None` (after saying so) when no moto_server is known.
     pub fn start(test: &str) -> Option<Moto> {
+        Moto::start_with(test, &[])
+    }
+
+    /// [`Moto::start`] with extra moto settings in its environment (say
+    /// `MOTO_IAM_LOAD_MANAGED_POLICIES`, for a test that attaches AWS managed policies).
+    pub fn start_with(test: &str, env: &[(&str, &str)]) -> Option<Moto> {
         let server = match std::env::var("COMPLIANCE_MOTO_SERVER") {
             Ok(s) if Path::new(&s).exists() => s,
             _ => {
@@ -46,6 +52,7 @@ impl Moto {
         let child = Command::new(server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -106,8 +106,12 @@ pub struct StackSpec {
     pub emails: Vec<String>,
     pub frequency: Frequency,
     pub sse: Sse,
-    /// Regions for the Config aggregator; empty means no aggregator.
+    /// Regions for the Config aggregator. With the default scope (this
+    /// account), empty means no aggregator; with `--accounts` or
+    /// `--organization`, empty means every region (AllAwsRegions).
     pub aggregator_regions: Vec<String>,
+    /// Whose data the aggregator collects (`--accounts`, `--organization`).
+    pub aggregator_scope: AggregatorScope,
     /// Extra tags (Owner, Environment, CostCenter, ComplianceLevel, …).
     pub tags: BTreeMap<String, String>,
     pub rules: Vec<ManagedRule>,
@@ -119,12 +123,56 @@ pub struct StackSpec {
     pub adopt_recorder: bool,
 }
 
+/// Whose AWS Config data the stack's aggregator collects.
+///
+/// Recorded in the manifest's [`StackChoices`], so `status` and `teardown`
+/// (which take no such flag) judge the aggregator against what setup was asked
+/// for; a later `setup` without the flag goes back to [`AggregatorScope::Account`]
+/// as it does for every other flag (setup applies what it is told).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregatorScope {
+    /// This account only; an aggregator exists only while `--regions` are given.
+    #[default]
+    Account,
+    /// `setup --accounts ID,…`: these accounts (sorted, without repeats).
+    Accounts(Vec<String>),
+    /// `setup --organization`: every account of the organisation, through a
+    /// role Config assumes (`names.org_role`, AWSConfigRoleForOrganizations).
+    Organization,
+}
+
+/// An AWS account id: twelve digits.
+pub fn validate_account_id(id: &str) -> Result<(), String> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!("`{id}` is not an AWS account id (twelve digits)"))
+    }
+}
+
+/// The account ids of `setup --accounts`, checked, sorted and without repeats.
+pub fn parse_account_ids(given: &[String]) -> Result<Vec<String>, String> {
+    let mut ids = std::collections::BTreeSet::new();
+    for id in given {
+        let id = id.trim();
+        validate_account_id(id).map_err(|e| format!("--accounts: {e}"))?;
+        ids.insert(id.to_string());
+    }
+    if ids.is_empty() {
+        return Err("--accounts: name at least one account id".into());
+    }
+    Ok(ids.into_iter().collect())
+}
+
 /// The names of every resource of a stack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Names {
     pub kms_alias: String,
     pub role: String,
     pub role_policy: String,
+    /// The role Config assumes to read the organisation (`--organization` only).
+    pub org_role: String,
     pub bucket: String,
     pub recorder: String,
     pub channel: String,
@@ -267,6 +315,7 @@ impl Names {
             kms_alias: format!("alias/compliance-{s}"),
             role: format!("compliance-config-{s}"),
             role_policy: format!("compliance-config-delivery-{s}"),
+            org_role: format!("compliance-config-org-{s}"),
             bucket: format!("compliance-evidence-{s}-{account}-{region}"),
             recorder: format!("compliance-recorder-{s}"),
             channel: format!("compliance-channel-{s}"),
@@ -306,6 +355,26 @@ impl StackSpec {
             self.account,
             self.names().role
         )
+    }
+
+    /// The ARN of the organisation aggregator's role.
+    pub fn org_role_arn(&self) -> String {
+        format!(
+            "arn:{}:iam::{}:role/{}",
+            self.partition,
+            self.account,
+            self.names().org_role
+        )
+    }
+
+    /// Whether the stack has an aggregator: regions given, or a scope beyond this account.
+    pub fn wants_aggregator(&self) -> bool {
+        !self.aggregator_regions.is_empty() || self.aggregator_scope != AggregatorScope::Account
+    }
+
+    /// Whether the stack has the organisation aggregator's role.
+    pub fn wants_org_role(&self) -> bool {
+        self.aggregator_scope == AggregatorScope::Organization
     }
 
     pub fn topic_arn(&self) -> String {
@@ -522,6 +591,9 @@ pub struct StackChoices {
     pub frequency: Option<Frequency>,
     pub sse: Option<Sse>,
     pub aggregator_regions: Vec<String>,
+    /// Absent in manifests written before `--accounts`/`--organization`: this account.
+    #[serde(default)]
+    pub aggregator_scope: AggregatorScope,
 }
 
 impl StackChoices {
@@ -532,6 +604,7 @@ impl StackChoices {
             frequency: Some(spec.frequency),
             sse: Some(spec.sse),
             aggregator_regions: spec.aggregator_regions.clone(),
+            aggregator_scope: spec.aggregator_scope.clone(),
         }
     }
 
@@ -546,6 +619,7 @@ impl StackChoices {
             spec.sse = s;
         }
         spec.aggregator_regions = self.aggregator_regions.clone();
+        spec.aggregator_scope = self.aggregator_scope.clone();
     }
 }
 
@@ -571,6 +645,7 @@ mod tests {
             frequency: Frequency::Six,
             sse: Sse::Kms,
             aggregator_regions: vec![],
+            aggregator_scope: AggregatorScope::Account,
             tags: [("Owner".to_string(), "secops".to_string())].into(),
             rules: vec![],
             threshold: 70.0,
@@ -659,5 +734,42 @@ mod tests {
         }
         assert_eq!(Frequency::parse("6h").unwrap().as_config(), "Six_Hours");
         assert!(Frequency::parse("2h").is_err());
+    }
+
+    #[test]
+    fn account_ids_are_twelve_digits_and_the_scope_is_recorded() {
+        let given = |ids: &[&str]| {
+            parse_account_ids(&ids.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            given(&["444455556666", " 111122223333", "444455556666"]).unwrap(),
+            ["111122223333", "444455556666"]
+        );
+        for bad in [
+            &["12345678901"][..],
+            &["1234567890123"],
+            &["11112222333x"],
+            &[],
+        ] {
+            assert!(given(bad).is_err(), "{bad:?}");
+        }
+        let mut s = spec();
+        assert!(!s.wants_aggregator() && !s.wants_org_role());
+        s.aggregator_scope = AggregatorScope::Organization;
+        assert!(s.wants_aggregator() && s.wants_org_role());
+        assert_eq!(
+            s.org_role_arn(),
+            "arn:aws:iam::123456789012:role/compliance-config-org-dev"
+        );
+        // Recorded and read back, and absent (older manifests) is this account.
+        let choices = StackChoices::of(&s);
+        let text = serde_json::to_string(&choices).unwrap();
+        let back: StackChoices = serde_json::from_str(&text).unwrap();
+        let mut other = spec();
+        back.apply(&mut other);
+        assert_eq!(other.aggregator_scope, AggregatorScope::Organization);
+        let old: StackChoices =
+            serde_json::from_str(r#"{"emails":[],"tags":{},"aggregator_regions":[]}"#).unwrap();
+        assert_eq!(old.aggregator_scope, AggregatorScope::Account);
     }
 }

@@ -59,8 +59,11 @@
 //! - **Tags** go with PutConfigRule / PutConfigurationAggregator at creation;
 //!   AWS ignores changed tags on a later Put of the same name, so missing tags
 //!   on a rule or aggregator of ours are repaired with TagResource.
-//! - **The aggregator** exists only while `spec.aggregator_regions` is non-empty;
-//!   a run without regions deletes the one setup created.
+//! - **The aggregator** exists only while `spec.aggregator_regions` is non-empty
+//!   or the scope is `--accounts`/`--organization` (then without regions it
+//!   covers every region); a run without any of them deletes the one setup
+//!   created. An organisation aggregator goes through the role
+//!   `compliance-config-org-{suffix}` (iam.rs, `OrgRole`), created before it.
 
 use crate::aws::error::AwsError;
 use crate::aws::provision::{
@@ -69,14 +72,14 @@ use crate::aws::provision::{
 use crate::core::plan::{Adoption, Planned, Unowned};
 use crate::core::provision::config::{
     aggregator_changes, channel_adoption, channel_changes, expected_scope, missing_types,
-    recorder_adoption, recorder_changes, rule_changes, sorted, Aggregator, Channel, ConfigPart,
-    FoundRule, Recorder, RecorderPart,
+    recorder_adoption, recorder_changes, rule_changes, sorted, wanted_aggregator, Aggregator,
+    Channel, ConfigPart, FoundRule, Recorder, RecorderPart,
 };
-use crate::core::stack::{ManagedRule, Manifest};
+use crate::core::stack::{AggregatorScope, ManagedRule, Manifest};
 use aws_sdk_config::types::{
     AccountAggregationSource, ConfigRule, ConfigSnapshotDeliveryProperties, ConfigurationRecorder,
-    DeliveryChannel, MaximumExecutionFrequency, Owner, RecordingGroup, RecordingStrategy,
-    RecordingStrategyType, ResourceType, Scope, Source, Tag,
+    DeliveryChannel, MaximumExecutionFrequency, OrganizationAggregationSource, Owner,
+    RecordingGroup, RecordingStrategy, RecordingStrategyType, ResourceType, Scope, Source, Tag,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -301,15 +304,26 @@ async fn read_aggregator(ctx: &Ctx<'_>) -> Result<Option<Aggregator>, AwsError> 
         .find(|a| a.configuration_aggregator_name() == Some(ctx.names.aggregator.as_str()))
         .map(|a| {
             let sources = a.account_aggregation_sources();
-            Aggregator {
-                arn: a
-                    .configuration_aggregator_arn()
-                    .unwrap_or_default()
-                    .to_string(),
-                account_ids: sorted(sources.iter().flat_map(|s| s.account_ids().to_vec())),
-                regions: sorted(sources.iter().flat_map(|s| s.aws_regions().to_vec())),
-                all_regions: sources.iter().any(|s| s.all_aws_regions()),
-                organization: a.organization_aggregation_source().is_some(),
+            let arn = a
+                .configuration_aggregator_arn()
+                .unwrap_or_default()
+                .to_string();
+            match a.organization_aggregation_source() {
+                Some(org) => Aggregator {
+                    arn,
+                    regions: sorted(org.aws_regions().to_vec()),
+                    all_regions: org.all_aws_regions(),
+                    organization: true,
+                    role_arn: org.role_arn().to_string(),
+                    ..Aggregator::default()
+                },
+                None => Aggregator {
+                    arn,
+                    account_ids: sorted(sources.iter().flat_map(|s| s.account_ids().to_vec())),
+                    regions: sorted(sources.iter().flat_map(|s| s.aws_regions().to_vec())),
+                    all_regions: sources.iter().any(|s| s.all_aws_regions()),
+                    ..Aggregator::default()
+                },
             }
         }))
 }
@@ -521,22 +535,44 @@ async fn delete_rule(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
     }
 }
 
+/// Creates the aggregator or replaces its whole source with the spec's
+/// ([`wanted_aggregator`]): the accounts, or the organisation through the
+/// stack's role; the listed regions, or every region (AllAwsRegions) when
+/// `--accounts`/`--organization` come without `--regions`.
 async fn put_aggregator(ctx: &Ctx<'_>) -> Result<(), AwsError> {
     let region = ctx.region();
     let operation = "PutConfigurationAggregator";
-    let source = AccountAggregationSource::builder()
-        .account_ids(&ctx.spec.account)
-        .set_aws_regions(Some(ctx.spec.aggregator_regions.clone()))
-        .build()
-        .map_err(|e| {
-            AwsError::local(SERVICE, region, operation, "InvalidRequest", e.to_string())
-        })?;
-    ctx.aws
+    let want = wanted_aggregator(ctx.spec);
+    let regions = (!want.all_regions).then(|| want.regions.clone());
+    let all_regions = want.all_regions.then_some(true);
+    let invalid = |e: aws_smithy_types::error::operation::BuildError| {
+        AwsError::local(SERVICE, region, operation, "InvalidRequest", e.to_string())
+    };
+    let put = ctx
+        .aws
         .config(region)
         .put_configuration_aggregator()
-        .configuration_aggregator_name(&ctx.names.aggregator)
-        .account_aggregation_sources(source)
-        .set_tags(Some(sdk_tags(ctx)))
+        .configuration_aggregator_name(&ctx.names.aggregator);
+    let put = if want.organization {
+        put.organization_aggregation_source(
+            OrganizationAggregationSource::builder()
+                .role_arn(&want.role_arn)
+                .set_aws_regions(regions)
+                .set_all_aws_regions(all_regions)
+                .build()
+                .map_err(invalid)?,
+        )
+    } else {
+        put.account_aggregation_sources(
+            AccountAggregationSource::builder()
+                .set_account_ids(Some(want.account_ids.clone()))
+                .set_aws_regions(regions)
+                .set_all_aws_regions(all_regions)
+                .build()
+                .map_err(invalid)?,
+        )
+    };
+    put.set_tags(Some(sdk_tags(ctx)))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(SERVICE, region, operation, &e))?;
@@ -1020,8 +1056,10 @@ pub struct ReadAggregator {
 }
 
 /// The optional aggregator, as one managed resource: wanted while
-/// `spec.aggregator_regions` is non-empty; without regions, the one setup
-/// created is removed (under the teardown guard).
+/// `spec.aggregator_regions` is non-empty or the scope is `--accounts` /
+/// `--organization`; otherwise the one setup created is removed (under the
+/// teardown guard). Its source (accounts, organisation and role, regions) is
+/// compared by the core's `aggregator_diffs` and repaired with one Put.
 pub struct StackAggregator;
 
 impl Managed for StackAggregator {
@@ -1059,17 +1097,27 @@ impl Managed for StackAggregator {
     }
 
     fn unwanted(&self, ctx: &Ctx<'_>) -> Option<String> {
-        ctx.spec
-            .aggregator_regions
-            .is_empty()
-            .then(|| "no --regions given: the aggregator is no longer wanted".to_string())
+        (!ctx.spec.wants_aggregator()).then(|| {
+            "no --regions, --accounts or --organization given: the aggregator is no longer wanted"
+                .to_string()
+        })
     }
 
     fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
-        vec![
-            format!("account {}", ctx.spec.account),
-            format!("regions {}", ctx.spec.aggregator_regions.join(", ")),
-        ]
+        let want = wanted_aggregator(ctx.spec);
+        let source = match &ctx.spec.aggregator_scope {
+            AggregatorScope::Account => format!("account {}", ctx.spec.account),
+            AggregatorScope::Accounts(_) => format!("accounts {}", want.account_ids.join(", ")),
+            AggregatorScope::Organization => {
+                format!("the organisation, through role {}", want.role_arn)
+            }
+        };
+        let regions = if want.all_regions {
+            "all regions".to_string()
+        } else {
+            format!("regions {}", ctx.spec.aggregator_regions.join(", "))
+        };
+        vec![source, regions]
     }
 
     async fn create(
@@ -1111,7 +1159,7 @@ impl Managed for StackAggregator {
 /// (regions given), or one setup created that is to go. (A run without
 /// regions and without one says nothing of aggregators.)
 fn aggregator_listed(ctx: &Ctx<'_>, manifest: &Manifest) -> bool {
-    !ctx.spec.aggregator_regions.is_empty() || manifest.owns(kind::AGGREGATOR)
+    ctx.spec.wants_aggregator() || manifest.owns(kind::AGGREGATOR)
 }
 
 // ---------------------------------------------------------------------------

@@ -23,7 +23,9 @@ use crate::aws::provision::{
     kind, setup, status, tag_pairs, teardown, Ctx, Inspection, Managed, Step,
 };
 use crate::core::plan::Planned;
-use crate::core::provision::iam::{managed_policy_arn, role_changes, Part, Role};
+use crate::core::provision::iam::{
+    managed_policy_arn, org_policy_arn, org_role_changes, role_changes, Part, Role,
+};
 use crate::core::stack::{Manifest, StackSpec};
 use aws_sdk_iam::types::Tag;
 use aws_smithy_types::error::operation::BuildError;
@@ -33,9 +35,17 @@ use std::fmt::Display;
 const SERVICE: &str = "iam";
 
 async fn find(ctx: &Ctx<'_>) -> Result<Option<Role>, AwsError> {
+    find_role(ctx, &ctx.names.role, Some(&ctx.names.role_policy)).await
+}
+
+/// A role with its tags, trust, attached policies and, when named, one inline policy.
+async fn find_role(
+    ctx: &Ctx<'_>,
+    role_name: &str,
+    inline_name: Option<&str>,
+) -> Result<Option<Role>, AwsError> {
     let region = ctx.region();
     let client = ctx.aws.iam(region);
-    let role_name = &ctx.names.role;
     let role = match client.get_role().role_name(role_name).send().await {
         Ok(out) => out.role().cloned(),
         Err(e) => {
@@ -69,21 +79,24 @@ async fn find(ctx: &Ctx<'_>) -> Result<Option<Role>, AwsError> {
             _ => break,
         }
     }
-    let inline = match client
-        .get_role_policy()
-        .role_name(role_name)
-        .policy_name(&ctx.names.role_policy)
-        .send()
-        .await
-    {
-        Ok(out) => Some(parse_policy(out.policy_document())),
-        Err(e) => {
-            let error = AwsError::from_sdk(SERVICE, region, "GetRolePolicy", &e);
-            if !error.is(&["NoSuchEntity"]) {
-                return Err(error);
+    let inline = match inline_name {
+        None => None,
+        Some(policy) => match client
+            .get_role_policy()
+            .role_name(role_name)
+            .policy_name(policy)
+            .send()
+            .await
+        {
+            Ok(out) => Some(parse_policy(out.policy_document())),
+            Err(e) => {
+                let error = AwsError::from_sdk(SERVICE, region, "GetRolePolicy", &e);
+                if !error.is(&["NoSuchEntity"]) {
+                    return Err(error);
+                }
+                None
             }
-            None
-        }
+        },
     };
     Ok(Some(Role {
         arn: role.arn().to_string(),
@@ -232,72 +245,242 @@ impl Managed for ConfigRole {
     }
 
     async fn delete_detail(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
-        let mut detail: Vec<String> = found
-            .attached
-            .iter()
-            .map(|arn| format!("detach managed policy {arn}"))
-            .collect();
-        detail.extend(
-            inline_policies(ctx)
-                .await?
-                .iter()
-                .map(|name| format!("delete inline policy {name}")),
-        );
-        detail.push("delete the role".into());
-        Ok(detail)
+        role_delete_detail(ctx, &ctx.names.role, found).await
     }
 
-    /// Every managed policy is detached and every inline policy deleted
-    /// first, not only ours: IAM refuses to delete a role that has any.
     async fn delete(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
-        let region = ctx.region();
-        let client = ctx.aws.iam(region);
-        let role_name = &ctx.names.role;
-        for arn in &found.attached {
-            client
-                .detach_role_policy()
-                .role_name(role_name)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(SERVICE, region, "DetachRolePolicy", &e))?;
-        }
-        for name in inline_policies(ctx).await? {
-            client
-                .delete_role_policy()
-                .role_name(role_name)
-                .policy_name(name)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRolePolicy", &e))?;
-        }
+        delete_role(ctx, &ctx.names.role, found).await
+    }
+}
+
+async fn role_delete_detail(
+    ctx: &Ctx<'_>,
+    role_name: &str,
+    found: &Role,
+) -> Result<Vec<String>, AwsError> {
+    let mut detail: Vec<String> = found
+        .attached
+        .iter()
+        .map(|arn| format!("detach managed policy {arn}"))
+        .collect();
+    detail.extend(
+        inline_policies(ctx, role_name)
+            .await?
+            .iter()
+            .map(|name| format!("delete inline policy {name}")),
+    );
+    detail.push("delete the role".into());
+    Ok(detail)
+}
+
+/// Every managed policy is detached and every inline policy deleted
+/// first, not only ours: IAM refuses to delete a role that has any.
+async fn delete_role(
+    ctx: &Ctx<'_>,
+    role_name: &str,
+    found: &Role,
+) -> Result<Vec<String>, AwsError> {
+    let region = ctx.region();
+    let client = ctx.aws.iam(region);
+    for arn in &found.attached {
         client
-            .delete_role()
+            .detach_role_policy()
             .role_name(role_name)
+            .policy_arn(arn)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRole", &e))?;
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DetachRolePolicy", &e))?;
+    }
+    for name in inline_policies(ctx, role_name).await? {
+        client
+            .delete_role_policy()
+            .role_name(role_name)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRolePolicy", &e))?;
+    }
+    client
+        .delete_role()
+        .role_name(role_name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "DeleteRole", &e))?;
+    Ok(Vec::new())
+}
+
+/// The role Config assumes for an organisation aggregator
+/// (`setup --organization`): trusted like the Config role, with the AWS
+/// managed policy AWSConfigRoleForOrganizations and the stack's tags. Wanted
+/// only while the spec's scope is the organisation; otherwise the one setup
+/// created is removed under the teardown guard.
+pub struct OrgRole;
+
+impl Managed for OrgRole {
+    type Found = Role;
+    type Part = Part;
+    const SERVICE: &'static str = SERVICE;
+    const READ: &'static str = "GetRole";
+
+    fn kind(&self) -> String {
+        kind::ORG_ROLE.into()
+    }
+
+    fn name(&self, ctx: &Ctx<'_>, found: Option<&Role>) -> String {
+        found.map_or_else(|| ctx.names.org_role.clone(), |r| r.arn.clone())
+    }
+
+    async fn read(&self, ctx: &Ctx<'_>) -> Result<Option<Role>, AwsError> {
+        find_role(ctx, &ctx.names.org_role, None).await
+    }
+
+    fn id(&self, _ctx: &Ctx<'_>, found: &Role) -> String {
+        found.arn.clone()
+    }
+
+    fn tags<'f>(&self, found: &'f Role) -> Option<&'f [(String, String)]> {
+        Some(&found.tags)
+    }
+
+    fn diff(&self, ctx: &Ctx<'_>, found: &Role) -> Vec<Planned<Part>> {
+        org_role_changes(ctx.spec, found)
+    }
+
+    fn unwanted(&self, ctx: &Ctx<'_>) -> Option<String> {
+        (!ctx.spec.wants_org_role()).then(|| {
+            "no --organization given: the organisation aggregator's role is no longer wanted"
+                .to_string()
+        })
+    }
+
+    fn create_detail(&self, ctx: &Ctx<'_>) -> Vec<String> {
+        vec![
+            format!(
+                "trusted by config.amazonaws.com (source account {})",
+                ctx.spec.account
+            ),
+            format!("managed policy {} attached", org_policy_arn(ctx.spec)),
+            tags_detail(ctx.spec),
+        ]
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        made: &mut Option<String>,
+    ) -> Result<Vec<String>, AwsError> {
+        let region = ctx.region();
+        let spec = ctx.spec;
+        let out = ctx
+            .aws
+            .iam(region)
+            .create_role()
+            .role_name(&ctx.names.org_role)
+            .description(format!(
+                "Role AWS Config assumes to aggregate the organisation for the compliance stack {}",
+                spec.suffix
+            ))
+            .assume_role_policy_document(spec.role_trust_policy().to_string())
+            .set_tags(Some(
+                iam_tags(spec).map_err(|e| build_error(SERVICE, region, "CreateRole", e))?,
+            ))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateRole", &e))?;
+        *made = Some(
+            out.role()
+                .map(|r| r.arn().to_string())
+                .unwrap_or_else(|| spec.org_role_arn()),
+        );
+        attach_policy(ctx, &ctx.names.org_role, &org_policy_arn(spec)).await?;
         Ok(Vec::new())
     }
+
+    async fn update(&self, ctx: &Ctx<'_>, _found: &Role, parts: &[Part]) -> Result<(), AwsError> {
+        let region = ctx.region();
+        let client = ctx.aws.iam(region);
+        let role_name = &ctx.names.org_role;
+        for part in parts {
+            match part {
+                Part::Trust => {
+                    client
+                        .update_assume_role_policy()
+                        .role_name(role_name)
+                        .policy_document(ctx.spec.role_trust_policy().to_string())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            AwsError::from_sdk(SERVICE, region, "UpdateAssumeRolePolicy", &e)
+                        })?;
+                }
+                Part::Attach => attach_policy(ctx, role_name, &org_policy_arn(ctx.spec)).await?,
+                // Not compared for this role (it has no inline policy of ours).
+                Part::Inline => {}
+                Part::Tags => {
+                    client
+                        .tag_role()
+                        .role_name(role_name)
+                        .set_tags(Some(
+                            iam_tags(ctx.spec)
+                                .map_err(|e| build_error(SERVICE, region, "TagRole", e))?,
+                        ))
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(SERVICE, region, "TagRole", &e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_detail(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
+        role_delete_detail(ctx, &ctx.names.org_role, found).await
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_>, found: &Role) -> Result<Vec<String>, AwsError> {
+        delete_role(ctx, &ctx.names.org_role, found).await
+    }
+}
+
+/// Whether the organisation role has a place in the list: wanted, or one
+/// setup created that is to go. (A stack that never had one says nothing of it.)
+fn org_role_listed(ctx: &Ctx<'_>, manifest: &Manifest) -> bool {
+    ctx.spec.wants_org_role() || manifest.owns(kind::ORG_ROLE)
 }
 
 pub async fn ensure(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    Ok(vec![setup(ctx, manifest, &ConfigRole).await?])
+    let mut steps = vec![setup(ctx, manifest, &ConfigRole).await?];
+    if org_role_listed(ctx, manifest) {
+        steps.push(setup(ctx, manifest, &OrgRole).await?);
+    }
+    Ok(steps)
 }
 
 pub async fn inspect(ctx: &Ctx<'_>, manifest: &Manifest) -> Result<Vec<Inspection>, AwsError> {
-    Ok(status(ctx, manifest, &ConfigRole)
+    let mut out: Vec<Inspection> = status(ctx, manifest, &ConfigRole)
         .await?
         .into_iter()
-        .collect())
+        .collect();
+    if org_role_listed(ctx, manifest) {
+        out.extend(status(ctx, manifest, &OrgRole).await?);
+    }
+    Ok(out)
 }
 
+/// The organisation role first (it is set up after the Config role), then
+/// the Config role. The organisation role is read only when the manifest
+/// lists it or the spec wants it, so a stack that never had one makes no call for it.
 pub async fn remove(ctx: &Ctx<'_>, manifest: &mut Manifest) -> Result<Vec<Step>, AwsError> {
-    Ok(vec![teardown(ctx, manifest, &ConfigRole).await?])
+    let mut steps = Vec::new();
+    if org_role_listed(ctx, manifest) {
+        steps.push(teardown(ctx, manifest, &OrgRole).await?);
+    }
+    steps.push(teardown(ctx, manifest, &ConfigRole).await?);
+    Ok(steps)
 }
 
 /// The names of every inline policy of the role (teardown deletes them all).
-async fn inline_policies(ctx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
+async fn inline_policies(ctx: &Ctx<'_>, role_name: &str) -> Result<Vec<String>, AwsError> {
     let region = ctx.region();
     let client = ctx.aws.iam(region);
     let mut inline = Vec::new();
@@ -305,7 +488,7 @@ async fn inline_policies(ctx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
     loop {
         let out = client
             .list_role_policies()
-            .role_name(&ctx.names.role)
+            .role_name(role_name)
             .set_marker(marker.take())
             .send()
             .await
@@ -320,12 +503,16 @@ async fn inline_policies(ctx: &Ctx<'_>) -> Result<Vec<String>, AwsError> {
 }
 
 async fn attach(ctx: &Ctx<'_>) -> Result<(), AwsError> {
+    attach_policy(ctx, &ctx.names.role, &managed_policy_arn(ctx.spec)).await
+}
+
+async fn attach_policy(ctx: &Ctx<'_>, role_name: &str, policy_arn: &str) -> Result<(), AwsError> {
     let region = ctx.region();
     ctx.aws
         .iam(region)
         .attach_role_policy()
-        .role_name(&ctx.names.role)
-        .policy_arn(managed_policy_arn(ctx.spec))
+        .role_name(role_name)
+        .policy_arn(policy_arn)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(SERVICE, region, "AttachRolePolicy", &e))?;

@@ -60,6 +60,8 @@ pub mod kind {
     pub const KMS_KEY: &str = "kms-key";
     pub const KMS_ALIAS: &str = "kms-alias";
     pub const ROLE: &str = "iam-role";
+    /// The role Config assumes for an organisation aggregator (`--organization`).
+    pub const ORG_ROLE: &str = "iam-org-aggregator-role";
     pub const BUCKET: &str = "s3-bucket";
     pub const RECORDER: &str = "config-recorder";
     pub const CHANNEL: &str = "config-delivery-channel";
@@ -272,7 +274,13 @@ impl Service {
                 one(kind::KMS_KEY, &format!("key for {}", n.kms_alias)),
                 one(kind::KMS_ALIAS, &n.kms_alias),
             ],
-            Service::Iam => vec![one(kind::ROLE, &n.role)],
+            Service::Iam => {
+                let mut out = vec![one(kind::ROLE, &n.role)];
+                if ctx.spec.wants_org_role() || manifest.owns(kind::ORG_ROLE) {
+                    out.push(one(kind::ORG_ROLE, &n.org_role));
+                }
+                out
+            }
             Service::S3 => vec![one(kind::BUCKET, &n.bucket)],
             Service::Config => {
                 let mut out = vec![
@@ -290,7 +298,7 @@ impl Service {
                         .map(str::to_string),
                 );
                 out.extend(rules.into_iter().map(|r| (format!("{prefix}{r}"), r)));
-                if !ctx.spec.aggregator_regions.is_empty() || manifest.owns(kind::AGGREGATOR) {
+                if ctx.spec.wants_aggregator() || manifest.owns(kind::AGGREGATOR) {
                     out.push(one(kind::AGGREGATOR, &n.aggregator));
                 }
                 out

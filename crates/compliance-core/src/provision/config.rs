@@ -5,7 +5,7 @@
 //! decides *what* differs lives here and is unit-tested without AWS.
 
 use crate::plan::Change;
-use crate::stack::{ManagedRule, StackSpec};
+use crate::stack::{AggregatorScope, ManagedRule, StackSpec};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The owner of AWS managed rules.
@@ -70,13 +70,63 @@ impl FoundRule {
     }
 }
 
-#[derive(Debug, Clone)]
+/// An aggregator as read, or as the spec wants it ([`wanted_aggregator`]):
+/// account-based (`account_ids`) or organisation-wide (`organization`, with
+/// the role Config assumes), over `regions` or every region.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Aggregator {
     pub arn: String,
     pub account_ids: Vec<String>,
     pub regions: Vec<String>,
     pub all_regions: bool,
     pub organization: bool,
+    /// The organisation source's role; empty for an account-based aggregator.
+    pub role_arn: String,
+}
+
+/// The aggregator the spec describes: this account over `--regions`; the
+/// `--accounts` over `--regions` or every region; or the organisation
+/// through the stack's role, over `--regions` or every region.
+pub fn wanted_aggregator(spec: &StackSpec) -> Aggregator {
+    let regions = sorted(spec.aggregator_regions.iter().cloned());
+    let all_regions = regions.is_empty();
+    match &spec.aggregator_scope {
+        AggregatorScope::Account => Aggregator {
+            account_ids: vec![spec.account.clone()],
+            regions,
+            ..Aggregator::default()
+        },
+        AggregatorScope::Accounts(ids) => Aggregator {
+            account_ids: sorted(ids.iter().cloned()),
+            regions,
+            all_regions,
+            ..Aggregator::default()
+        },
+        AggregatorScope::Organization => Aggregator {
+            regions,
+            all_regions,
+            organization: true,
+            role_arn: spec.org_role_arn(),
+            ..Aggregator::default()
+        },
+    }
+}
+
+/// Where an aggregator's data comes from, as `status` says it.
+pub fn source_text(a: &Aggregator) -> String {
+    if a.organization {
+        "organization".into()
+    } else {
+        format!("accounts {}", or_none(&a.account_ids.join(",")))
+    }
+}
+
+fn regions_text(a: &Aggregator) -> String {
+    if a.all_regions {
+        "all regions".into()
+    } else {
+        or_none(&a.regions.join(","))
+    }
 }
 
 /// Settings of a recorder of ours that differ (recording status aside).
@@ -360,26 +410,30 @@ pub fn rule_diffs(
     out
 }
 
+/// How the aggregator differs from the spec: its source (organisation or
+/// accounts, and which accounts), the organisation role, and its regions.
+/// Every difference is repaired by one PutConfigurationAggregator, which
+/// replaces the whole source.
 pub fn aggregator_diffs(spec: &StackSpec, a: &Aggregator) -> Vec<Change> {
+    let want = wanted_aggregator(spec);
     let mut out = Vec::new();
-    let accounts = vec![spec.account.clone()];
-    if a.account_ids != accounts {
+    if want.organization != a.organization {
+        out.push(Change::wanted("source", source_text(&want), source_text(a)));
+    } else if !want.organization && a.account_ids != want.account_ids {
         out.push(Change::wanted(
             "accounts",
-            accounts.join(","),
+            want.account_ids.join(","),
             or_none(&a.account_ids.join(",")),
         ));
+    } else if want.organization && a.role_arn != want.role_arn {
+        out.push(Change::wanted("role", &want.role_arn, or_none(&a.role_arn)));
     }
-    let regions = sorted(spec.aggregator_regions.iter().cloned());
-    if a.regions != regions || a.all_regions || a.organization {
-        let found = if a.organization {
-            "organization source".to_string()
-        } else if a.all_regions {
-            "all regions".to_string()
-        } else {
-            or_none(&a.regions.join(","))
-        };
-        out.push(Change::wanted("regions", regions.join(","), found));
+    if want.all_regions != a.all_regions || (!want.all_regions && a.regions != want.regions) {
+        out.push(Change::wanted(
+            "regions",
+            regions_text(&want),
+            regions_text(a),
+        ));
     }
     out
 }
@@ -619,8 +673,7 @@ mod tests {
             arn: "arn".into(),
             account_ids: vec![spec.account.clone()],
             regions: sorted(spec.aggregator_regions.iter().cloned()),
-            all_regions: false,
-            organization: false,
+            ..Aggregator::default()
         };
         assert!(aggregator_diffs(&spec, &a).is_empty());
         a.all_regions = true;
@@ -628,5 +681,108 @@ mod tests {
             reasons(&aggregator_diffs(&spec, &a)),
             ["regions: expected eu-central-1,eu-west-1, found all regions"]
         );
+    }
+
+    fn account_based(ids: &[&str], regions: &[&str]) -> Aggregator {
+        Aggregator {
+            arn: "arn".into(),
+            account_ids: ids.iter().map(|s| s.to_string()).collect(),
+            regions: regions.iter().map(|s| s.to_string()).collect(),
+            all_regions: regions.is_empty(),
+            ..Aggregator::default()
+        }
+    }
+
+    fn org_wide(role: &str, regions: &[&str]) -> Aggregator {
+        Aggregator {
+            arn: "arn".into(),
+            regions: regions.iter().map(|s| s.to_string()).collect(),
+            all_regions: regions.is_empty(),
+            organization: true,
+            role_arn: role.into(),
+            ..Aggregator::default()
+        }
+    }
+
+    #[test]
+    fn account_based_org_wide_and_region_only_aggregators_drift_into_each_other() {
+        let region_only = spec();
+        let accounts = StackSpec {
+            aggregator_regions: vec![],
+            aggregator_scope: AggregatorScope::Accounts(vec![
+                "444455556666".into(),
+                "111122223333".into(),
+            ]),
+            ..spec()
+        };
+        let org = StackSpec {
+            aggregator_scope: AggregatorScope::Organization,
+            ..spec()
+        };
+        let role = org.org_role_arn();
+        let here = region_only.account.clone();
+        let mine = account_based(&[&here], &["eu-central-1", "eu-west-1"]);
+        let theirs = account_based(&["111122223333", "444455556666"], &[]);
+        let whole = org_wide(&role, &["eu-central-1", "eu-west-1"]);
+
+        // Each spec is satisfied by its own aggregator, and what it wants is that one.
+        assert!(aggregator_diffs(&region_only, &mine).is_empty());
+        assert!(aggregator_diffs(&accounts, &theirs).is_empty());
+        assert!(aggregator_diffs(&org, &whole).is_empty());
+        assert_eq!(wanted_aggregator(&accounts).account_ids, theirs.account_ids);
+        assert!(wanted_aggregator(&accounts).all_regions);
+
+        // Every other one is drift, naming what differs.
+        assert_eq!(
+            reasons(&aggregator_diffs(&region_only, &whole)),
+            ["source: expected accounts 123456789012, found organization"]
+        );
+        assert_eq!(
+            reasons(&aggregator_diffs(&region_only, &theirs)),
+            [
+                "accounts: expected 123456789012, found 111122223333,444455556666",
+                "regions: expected eu-central-1,eu-west-1, found all regions"
+            ]
+        );
+        assert_eq!(
+            reasons(&aggregator_diffs(&accounts, &mine)),
+            [
+                "accounts: expected 111122223333,444455556666, found 123456789012",
+                "regions: expected all regions, found eu-central-1,eu-west-1"
+            ]
+        );
+        assert_eq!(
+            reasons(&aggregator_diffs(&accounts, &whole)),
+            [
+                "source: expected accounts 111122223333,444455556666, found organization",
+                "regions: expected all regions, found eu-central-1,eu-west-1"
+            ]
+        );
+        assert_eq!(
+            reasons(&aggregator_diffs(&org, &mine)),
+            ["source: expected organization, found accounts 123456789012"]
+        );
+        // The organisation aggregator through another role, or over other regions.
+        let other_role = org_wide(
+            "arn:aws:iam::123456789012:role/someone-else",
+            &["eu-central-1", "eu-west-1"],
+        );
+        assert_eq!(
+            reasons(&aggregator_diffs(&org, &other_role)),
+            [format!(
+                "role: expected {role}, found arn:aws:iam::123456789012:role/someone-else"
+            )]
+        );
+        assert_eq!(
+            reasons(&aggregator_diffs(&org, &org_wide(&role, &[]))),
+            ["regions: expected eu-central-1,eu-west-1, found all regions"]
+        );
+        // Changed settings are put again; changed tags are tagged.
+        let parts: Vec<ConfigPart> = aggregator_changes(&org, &mine, &[])
+            .into_iter()
+            .map(|p| p.by)
+            .collect();
+        assert_eq!(parts[0], ConfigPart::Put);
+        assert_eq!(parts.last(), Some(&ConfigPart::Tags));
     }
 }

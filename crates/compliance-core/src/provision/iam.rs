@@ -16,6 +16,14 @@ pub fn managed_policy_arn(spec: &StackSpec) -> String {
     )
 }
 
+/// The AWS managed policy an organisation aggregator's role needs, in the stack's partition.
+pub fn org_policy_arn(spec: &StackSpec) -> String {
+    format!(
+        "arn:{}:iam::aws:policy/service-role/AWSConfigRoleForOrganizations",
+        spec.partition
+    )
+}
+
 /// The role as it exists.
 pub struct Role {
     pub arn: String,
@@ -85,6 +93,42 @@ pub fn role_changes(spec: &StackSpec, found: &Role) -> Vec<Planned<Part>> {
     out
 }
 
+/// How the organisation aggregator's role differs from the spec: the same
+/// trust as the Config role (config.amazonaws.com from this account only),
+/// AWSConfigRoleForOrganizations attached, and the stack's tags. It has no
+/// inline policy of ours, so `inline` is not compared.
+pub fn org_role_changes(spec: &StackSpec, found: &Role) -> Vec<Planned<Part>> {
+    let mut out = Vec::new();
+    let trust = spec.role_trust_policy();
+    if !found.trust.as_ref().is_some_and(|t| same_policy(t, &trust)) {
+        out.push(Planned::new(
+            Part::Trust,
+            Change::wanted(
+                "trust policy",
+                "config.amazonaws.com from this account only",
+                found
+                    .trust
+                    .as_ref()
+                    .map_or("(unreadable)".into(), |v| v.to_string()),
+            ),
+        ));
+    }
+    if !found.attached.contains(&org_policy_arn(spec)) {
+        out.push(Planned::new(
+            Part::Attach,
+            Change::wanted(
+                "managed policy AWSConfigRoleForOrganizations",
+                "attached",
+                "not attached",
+            ),
+        ));
+    }
+    for diff in tag_changes(&spec.tags(), &found.tags) {
+        out.push(Planned::new(Part::Tags, diff));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +156,31 @@ mod tests {
         assert_eq!(
             role_changes(&spec, &role)[2].reason(),
             "inline policy compliance-config-delivery-dev: expected delivery to the evidence bucket only, found missing"
+        );
+    }
+
+    #[test]
+    fn the_organisation_role_needs_its_trust_policy_and_tags() {
+        let spec = spec();
+        let mut role = Role {
+            arn: spec.org_role_arn(),
+            tags: spec.tags().into_iter().collect(),
+            trust: Some(spec.role_trust_policy()),
+            attached: vec![org_policy_arn(&spec)],
+            inline: None,
+        };
+        assert!(org_role_changes(&spec, &role).is_empty());
+        role.attached = vec![managed_policy_arn(&spec)];
+        role.tags.clear();
+        let parts: Vec<Part> = org_role_changes(&spec, &role)
+            .iter()
+            .map(|p| p.by)
+            .collect();
+        assert_eq!(parts[0], Part::Attach);
+        assert!(parts[1..].iter().all(|p| *p == Part::Tags) && parts.len() > 1);
+        assert_eq!(
+            org_role_changes(&spec, &role)[0].reason(),
+            "managed policy AWSConfigRoleForOrganizations: expected attached, found not attached"
         );
     }
 }

@@ -33,6 +33,7 @@ pub(crate) fn test_spec() -> crate::stack::StackSpec {
         frequency: Frequency::Six,
         sse: Sse::Kms,
         aggregator_regions: vec![],
+        aggregator_scope: Default::default(),
         tags: Default::default(),
         rules: vec![],
         threshold: 70.0,
