@@ -2,6 +2,7 @@
 //! so the help text, the completions in `completions/` and the README stay one
 //! source of truth.
 
+pub use crate::output::report::ReportFormat;
 pub use crate::output::stack::StackFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -69,7 +70,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Delete stored scans older than a date from the local history store
     Prune(PruneArgs),
-    /// Render a findings file as a report
+    /// Render the latest stored scan, a stored scan or findings files as a report (table, json, markdown, csv, sarif, ocsf, asff, junit)
     Report(ReportArgs),
     /// List, explain, validate and test rules
     #[command(subcommand)]
@@ -333,14 +334,23 @@ pub struct ScoreArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A findings file written by `scan --format json`
-    #[arg(long, value_name = "FILE", required = true)]
-    pub input: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Findings files written by `scan --format json`; several merge into one report (findings de-duplicated by finding id) [default: the latest stored scan]
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "scan")]
+    pub input: Vec<PathBuf>,
+    /// A stored scan: its id, or `latest` [default: latest]
+    #[arg(long, value_name = "SCAN_ID")]
+    pub scan: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format; repeatable with --out-dir to write several at once
+    #[arg(long, value_enum, default_values_t = [ReportFormat::Table])]
+    pub format: Vec<ReportFormat>,
     /// Write the report to FILE instead of stdout
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
     pub out: Option<PathBuf>,
+    /// Write one file per format into DIR (report.json, report.sarif, ...)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
     /// In the table, also list compliant and not-applicable findings
     #[arg(long)]
     pub all: bool,

@@ -73,7 +73,7 @@ async fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::History(args) => commands::history::run(&cli.global, args).await,
         Command::Diff(args) => commands::diff::run(&cli.global, args).await,
         Command::Prune(args) => commands::prune::run(&cli.global, args),
-        Command::Report(args) => commands::report::run(&cli.global, args),
+        Command::Report(args) => commands::report::run(&cli.global, args).await,
         Command::Rules(command) => commands::rules::run(&cli.global, command),
         Command::Completions(args) => commands::completions::run(args),
         Command::IamPolicy(args) => commands::iam_policy::run(args),

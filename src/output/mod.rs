@@ -1,9 +1,16 @@
 //! Output adapters: how reports, scores and rules are shown. Each format is one
 //! file; commands choose a format and never format text themselves.
 
+pub mod asff;
+pub mod csv;
 pub mod history;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod notice;
+pub mod ocsf;
 pub mod progress;
+pub mod report;
+pub mod sarif;
 pub mod stack;
 pub mod table;

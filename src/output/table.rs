@@ -206,7 +206,7 @@ impl TableSummary {
                     }
                     _ => f.resource_id.clone(),
                 };
-                let mut evidence = f.evidence.summary();
+                let mut evidence = f.message_text().into_owned();
                 if let Some(ex) = &f.exemption {
                     evidence = format!(
                         "exempted until {} by {}: {}",

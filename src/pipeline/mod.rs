@@ -14,6 +14,7 @@
 pub mod history;
 pub mod live;
 pub mod render;
+pub mod report_source;
 pub mod snapshot;
 pub mod stores;
 

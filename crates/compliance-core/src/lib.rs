@@ -12,6 +12,7 @@ pub mod engine;
 pub mod exemption;
 pub mod finding;
 pub mod history;
+pub mod message;
 pub mod metrics;
 pub mod normalize;
 pub mod path;

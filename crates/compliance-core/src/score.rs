@@ -200,6 +200,7 @@ mod tests {
 
     fn f(sev: Severity, crit: f64, status: Status, service: &str) -> Finding {
         Finding {
+            finding_id: String::new(),
             rule_id: Arc::from("r"),
             title: Arc::from("t"),
             severity: sev,
@@ -222,6 +223,8 @@ mod tests {
             remediation: None,
             exemption: None,
             source: None,
+            message: None,
+            first_seen: None,
         }
     }
 
