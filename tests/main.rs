@@ -24,6 +24,7 @@ mod operations;
 mod provision_alerting;
 mod provision_config;
 mod provision_storage;
+mod report_formats;
 mod scan_history_e2e;
 mod scan_pipeline;
 mod setup_e2e;
