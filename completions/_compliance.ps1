@@ -248,6 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; repeatable with --out-dir to write several at once')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of stdout')
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Write one file per format into DIR (report.json, report.sarif, ...)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')

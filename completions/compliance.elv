@@ -236,6 +236,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --format 'Output format; repeatable with --out-dir to write several at once'
             cand --out 'Write the report to FILE instead of stdout'
             cand --out-dir 'Write one file per format into DIR (report.json, report.sarif, ...)'
+            cand --to 'Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
             cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'

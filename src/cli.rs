@@ -354,6 +354,16 @@ pub struct ReportArgs {
     /// In the table, also list compliant and not-applicable findings
     #[arg(long)]
     pub all: bool,
+    /// Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub to: Option<ReportTarget>,
+}
+
+/// Where `report --to` delivers findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportTarget {
+    /// AWS Security Hub in --region: BatchImportFindings, 100 per call
+    Securityhub,
 }
 
 #[derive(Debug, Subcommand)]

@@ -517,3 +517,83 @@ print(json.dumps({"failed": failed, "imported": len(found), "expected": len(ids)
     assert_eq!(summary["failed"], 0, "{summary}");
     assert_eq!(summary["imported"], summary["expected"], "{summary}");
 }
+
+#[tokio::test]
+async fn to_securityhub_imports_every_asff_finding() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("to_securityhub_imports_every_asff_finding");
+        return;
+    };
+    let dir = support::fresh_dir();
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "asff",
+            "--to",
+            "securityhub",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "an import alone prints no documents");
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FIXTURE)).unwrap()).unwrap();
+    let findings = fixture["findings"].as_array().unwrap();
+    let ids: BTreeMap<&str, &str> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["finding_id"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "imported {} of {} finding(s)",
+            ids.len(),
+            ids.len()
+        )) && err.contains("2 BatchImportFindings call(s)"),
+        "{err}"
+    );
+    let hub = aws_sdk_securityhub::Client::new(&config);
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = hub
+            .get_findings()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("GetFindings");
+        for f in page.findings() {
+            if let Some(id) = f.id().filter(|id| ids.contains_key(id)) {
+                let status = f
+                    .compliance()
+                    .and_then(|c| c.status())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                seen.insert(id.to_string(), status);
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), ids.len(), "every finding reads back");
+    for (id, status) in &ids {
+        let expected = match *status {
+            "compliant" => "PASSED",
+            "non_compliant" | "exempted" => "FAILED",
+            "error" => "WARNING",
+            _ => "NOT_AVAILABLE",
+        };
+        assert_eq!(seen[*id], expected, "{id}");
+    }
+}

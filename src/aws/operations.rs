@@ -16,7 +16,9 @@
 //!   adds (history in the stack's table, the alert topic, metrics); the same
 //!   policy covers `history`, `diff` and `score --scan` with `--suffix`, which
 //!   read that table. Writes are limited to the stack's table, topic and the
-//!   `Compliance` metric namespace.
+//!   `Compliance` metric namespace. It also covers `report`: reading history,
+//!   importing findings into Security Hub (`--to securityhub`) and putting
+//!   report files into S3 (`--upload`).
 //! - `--for setup`: setup, status and teardown together, because setup reads
 //!   what exists before it changes anything and whoever may create the stack
 //!   must be able to remove it.
@@ -48,6 +50,10 @@ pub enum Command {
     Status,
     /// `teardown` (deletes what the manifest lists).
     Teardown,
+    /// `report --to securityhub` (imports ASFF findings).
+    SecurityHub,
+    /// `report --upload` (puts report files into S3).
+    Upload,
 }
 
 impl Command {
@@ -61,6 +67,8 @@ impl Command {
             Command::Setup => "setup",
             Command::Status => "status",
             Command::Teardown => "teardown",
+            Command::SecurityHub => "securityhub",
+            Command::Upload => "upload",
         }
     }
 }
@@ -79,7 +87,7 @@ impl Policy {
     pub fn commands(self) -> &'static [Command] {
         use Command::*;
         match self {
-            Policy::Scan => &[Scan, Ssm, History, Alerts, Metrics],
+            Policy::Scan => &[Scan, Ssm, History, Alerts, Metrics, SecurityHub, Upload],
             Policy::Setup => &[Setup, Status, Teardown],
             Policy::Status => &[Status],
             Policy::Teardown => &[Teardown],
@@ -122,6 +130,8 @@ pub enum Scope {
     KmsViaSns,
     /// `iam:PassRole` of the Config role, to AWS Config only.
     ConfigRole,
+    /// Security Hub's default product of an account (BatchImportFindings).
+    SecurityHubImport,
 }
 
 impl Scope {
@@ -137,6 +147,7 @@ impl Scope {
             Scope::KmsViaDynamoDb => "KmsViaDynamoDb",
             Scope::KmsViaSns => "KmsViaSns",
             Scope::ConfigRole => "ConfigRole",
+            Scope::SecurityHubImport => "SecurityHubImport",
         }
     }
 
@@ -149,6 +160,7 @@ impl Scope {
             Scope::AlertTopic => json!("arn:aws:sns:*:*:compliance-alerts-*"),
             Scope::Parameters => json!("arn:aws:ssm:*:*:parameter/compliance/*"),
             Scope::ConfigRole => json!("arn:aws:iam::*:role/compliance-config-*"),
+            Scope::SecurityHubImport => json!("arn:aws:securityhub:*:*:product/*/default"),
             Scope::Any
             | Scope::DriftDetection
             | Scope::MetricsNamespace
@@ -194,7 +206,7 @@ pub struct Operation {
     pub why: &'static str,
 }
 
-use Command::{Alerts, History, Metrics, Scan, Setup, Ssm, Status, Teardown};
+use Command::{Alerts, History, Metrics, Scan, SecurityHub, Setup, Ssm, Status, Teardown};
 
 /// Provisioning reads: setup reads before it writes, status reports from them,
 /// teardown checks ownership (tags) before it deletes.
@@ -260,6 +272,8 @@ pub const OPERATIONS: &[Operation] = &[
     op!(&[History], "dynamodb", "BatchWriteItem", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaDynamoDb, "the table is encrypted with the stack's key"),
     op!(&[Alerts], "sns", "Publish", ["sns:Publish"], AlertTopic, "one alert message per scan"),
     op!(&[Alerts], "sns", "Publish", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaSns, "the topic is encrypted with the stack's key"),
+    op!(&[SecurityHub], "sts", "GetCallerIdentity", ["sts:GetCallerIdentity"], Any, "the account findings without one are imported into"),
+    op!(&[SecurityHub], "securityhub", "BatchImportFindings", ["securityhub:BatchImportFindings"], SecurityHubImport, "`report --to securityhub`, 100 findings per call"),
     op!(&[Metrics], "cloudwatch", "PutMetricData", ["cloudwatch:PutMetricData"], MetricsNamespace, "score and failing counts after each scan"),
     // setup / status / teardown: the manifest in SSM.
     op!(READ, "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "the stack's manifest"),

@@ -1,15 +1,20 @@
 //! `compliance report`: renders the latest stored scan, a stored scan
 //! (`--scan ID`) or findings files (`--input`, several merged) in the formats
 //! auditors and other tools take, to stdout, `--out FILE` or one file per
-//! format in `--out-dir DIR`, without scanning again.
+//! format in `--out-dir DIR`, without scanning again; `--to securityhub`
+//! also imports the ASFF documents into Security Hub.
 
-use crate::cli::{GlobalArgs, ReportArgs};
-use crate::commands::{commit_out, discard_out, exit, load_catalogue, open_out, InputError};
+use crate::cli::{GlobalArgs, ReportArgs, ReportTarget};
+use crate::commands::{
+    commit_out, connection, discard_out, exit, load_catalogue, open_out, InputError,
+};
+use crate::core::report::ScanReport;
 use crate::output::notice;
 use crate::output::report::{self, Options, ReportFormat};
 use crate::pipeline::report_source::ReportSource;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
     let mut formats: Vec<ReportFormat> = Vec::new();
@@ -25,9 +30,16 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
         ))
         .into());
     }
+    if args.to == Some(ReportTarget::Securityhub) && !formats.contains(&ReportFormat::Asff) {
+        return Err(InputError(
+            "--to securityhub imports AWS Security Finding Format documents: add --format asff"
+                .into(),
+        )
+        .into());
+    }
     let source = ReportSource::of(&args.input, args.scan.as_deref(), &args.store);
     let report = source.load(global, || load_catalogue(global)).await?;
-    let options = Options {
+    let mut options = Options {
         all: args.all,
         asff_account: None,
         asff_region: global
@@ -36,7 +48,26 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
             .or_else(|| std::env::var("AWS_REGION").ok())
             .filter(|r| !r.is_empty()),
     };
+    // Security Hub: findings without an account go to the caller's, and the
+    // product ARN names the region imported into.
+    let hub = match args.to {
+        Some(ReportTarget::Securityhub) => {
+            let aws =
+                crate::aws::Aws::connect(&connection(global, 5, Duration::from_secs(60))).await;
+            let region = aws.default_region().ok_or_else(|| {
+                InputError(
+                    "--to securityhub: no AWS region: pass --region or set AWS_REGION".into(),
+                )
+            })?;
+            let (account, _) = crate::aws::identity(&aws, &region).await?;
+            options.asff_account = Some(account);
+            options.asff_region = Some(region.clone());
+            Some((aws, region))
+        }
+        None => None,
+    };
     // One destination per format: a file in --out-dir, else --out or stdout.
+    // An import alone (--to, no --out) does not also print the documents.
     let targets: Vec<(ReportFormat, Option<PathBuf>)> = match &args.out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -46,28 +77,83 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
                 .map(|f| (*f, Some(dir.join(f.file_name()))))
                 .collect()
         }
+        None if hub.is_some() && args.out.is_none() => Vec::new(),
         None => vec![(formats[0], args.out.clone())],
     };
     for (format, path) in &targets {
-        let out = open_out(path.as_deref())?;
-        match report::write(*format, out, &report, &options) {
-            Ok(left_out) => {
-                commit_out(path.as_deref())?;
-                if left_out > 0 {
-                    notice::note(format!(
-                        "{}: {left_out} finding(s) name no account and were left out (pass --region; import with --to securityhub to use the caller's account)",
-                        format.name()
-                    ));
-                }
-                if let (Some(p), Some(_)) = (path, &args.out_dir) {
-                    notice::note(format!("wrote {}", p.display()));
-                }
-            }
-            Err(e) => {
-                discard_out(path.as_deref());
-                return Err(e.into());
-            }
-        }
+        write_one(
+            *format,
+            path.as_ref(),
+            &report,
+            &options,
+            args.out_dir.is_some(),
+        )?;
+    }
+    if let Some((aws, region)) = hub {
+        return import(&aws, &region, &report, &options).await;
     }
     Ok(exit::OK)
+}
+
+fn write_one(
+    format: ReportFormat,
+    path: Option<&PathBuf>,
+    report: &ScanReport,
+    options: &Options,
+    announce: bool,
+) -> Result<()> {
+    let out = open_out(path.map(PathBuf::as_path))?;
+    match report::write(format, out, report, options) {
+        Ok(left_out) => {
+            commit_out(path.map(PathBuf::as_path))?;
+            if left_out > 0 {
+                notice::note(format!(
+                    "{}: {left_out} finding(s) name no account or region and were left out (pass --region; --to securityhub uses the caller's account)",
+                    format.name()
+                ));
+            }
+            if let (Some(p), true) = (path, announce) {
+                notice::note(format!("wrote {}", p.display()));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            discard_out(path.map(PathBuf::as_path));
+            Err(e.into())
+        }
+    }
+}
+
+/// `--to securityhub`: imports every ASFF document; any finding not imported
+/// makes the exit code 3, with its id and the service's error code.
+async fn import(
+    aws: &crate::aws::Aws,
+    region: &str,
+    report: &ScanReport,
+    options: &Options,
+) -> Result<u8> {
+    let context = crate::output::asff::Context::of(options);
+    let mut documents = crate::output::asff::Documents::new(report, &context);
+    let docs: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .filter_map(|f| documents.document(f))
+        .collect();
+    let outcome = crate::aws::securityhub::import(aws, region, &docs).await?;
+    notice::note(format!(
+        "imported {} of {} finding(s) into Security Hub in {region} ({} BatchImportFindings call(s))",
+        outcome.imported,
+        docs.len(),
+        outcome.calls
+    ));
+    if outcome.failed.is_empty() {
+        return Ok(exit::OK);
+    }
+    for (id, (code, message)) in outcome.failed.iter().take(20) {
+        notice::error(format!("finding {id} not imported: {code}: {message}"));
+    }
+    if outcome.failed.len() > 20 {
+        notice::error(format!("… and {} more", outcome.failed.len() - 20));
+    }
+    Ok(exit::RUNTIME)
 }

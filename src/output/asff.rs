@@ -130,15 +130,12 @@ impl<'a> Documents<'a> {
             .and_then(|a| a.split(':').nth(1))
             .filter(|p| !p.is_empty())
             .unwrap_or("aws");
-        let mut resource = json!({
+        let resource = json!({
             "Type": resource_type(&f.resource_type),
             "Id": f.arn.clone().unwrap_or_else(|| f.resource_id.clone()),
             "Partition": partition,
             "Region": resource_region.unwrap_or(home),
         });
-        if resource_type(&f.resource_type) == "Other" {
-            resource["Details"] = json!({"Other": {"ConfigType": f.resource_type}});
-        }
         let time = &self.report.generated_at;
         let label = severity_label(f.severity);
         let mut doc = json!({
@@ -165,6 +162,7 @@ impl<'a> Documents<'a> {
                 "compliance/Status": f.status.as_str(),
                 "compliance/ScanId": self.report.scan_id,
                 "compliance/ResourceId": clip(&f.resource_id, 1024),
+                "compliance/ResourceType": f.resource_type,
             },
             "RecordState": "ACTIVE",
         });
