@@ -249,6 +249,8 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of stdout')
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Write one file per format into DIR (report.json, report.sarif, ...)')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)')
+            [CompletionResult]::new('--upload', '--upload', [CompletionResultType]::ParameterName, 'Put every written file into S3 at s3://BUCKET/PREFIX/ and print the object URIs; alone, with --suffix, the stack''s evidence bucket under reports/YYYY/MM/DD/ [files are written to --out, --out-dir, else the current directory]')
+            [CompletionResult]::new('--presign', '--presign', [CompletionResultType]::ParameterName, 'With --upload: also print a presigned GET link valid this long (7d, 12h, 30m; at most 7d)')
             [CompletionResult]::new('--rules', '--rules', [CompletionResultType]::ParameterName, 'Extra rule directory; its rules are added, or replace built-in ones with the same id')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)')

@@ -651,7 +651,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__report)
-            opts="-v -q -h -V --input --scan --suffix --store --format --out --out-dir --all --to --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --input --scan --suffix --store --format --out --out-dir --all --to --upload --presign --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,6 +687,14 @@ _compliance() {
                     ;;
                 --to)
                     COMPREPLY=($(compgen -W "securityhub" -- "${cur}"))
+                    return 0
+                    ;;
+                --upload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --presign)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --rules)

@@ -237,6 +237,8 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --out 'Write the report to FILE instead of stdout'
             cand --out-dir 'Write one file per format into DIR (report.json, report.sarif, ...)'
             cand --to 'Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)'
+            cand --upload 'Put every written file into S3 at s3://BUCKET/PREFIX/ and print the object URIs; alone, with --suffix, the stack''s evidence bucket under reports/YYYY/MM/DD/ [files are written to --out, --out-dir, else the current directory]'
+            cand --presign 'With --upload: also print a presigned GET link valid this long (7d, 12h, 30m; at most 7d)'
             cand --rules 'Extra rule directory; its rules are added, or replace built-in ones with the same id'
             cand --config 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]'
             cand --profile 'AWS profile (default: the SDK''s credential chain: environment, profile, SSO, IMDS)'

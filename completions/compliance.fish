@@ -211,6 +211,8 @@ junit\t'JUnit XML: one testsuite per rule, one testcase per resource'"
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l out -d 'Write the report to FILE instead of stdout' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l out-dir -d 'Write one file per format into DIR (report.json, report.sarif, ...)' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l to -d 'Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)' -r -f -a "securityhub\t'AWS Security Hub in --region: BatchImportFindings, 100 per call'"
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l upload -d 'Put every written file into S3 at s3://BUCKET/PREFIX/ and print the object URIs; alone, with --suffix, the stack\'s evidence bucket under reports/YYYY/MM/DD/ [files are written to --out, --out-dir, else the current directory]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l presign -d 'With --upload: also print a presigned GET link valid this long (7d, 12h, 30m; at most 7d)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r

@@ -357,6 +357,12 @@ pub struct ReportArgs {
     /// Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)
     #[arg(long, value_enum, value_name = "TARGET")]
     pub to: Option<ReportTarget>,
+    /// Put every written file into S3 at s3://BUCKET/PREFIX/ and print the object URIs; alone, with --suffix, the stack's evidence bucket under reports/YYYY/MM/DD/ [files are written to --out, --out-dir, else the current directory]
+    #[arg(long, value_name = "S3_URI", num_args = 0..=1, default_missing_value = "")]
+    pub upload: Option<String>,
+    /// With --upload: also print a presigned GET link valid this long (7d, 12h, 30m; at most 7d)
+    #[arg(long, value_name = "DURATION", requires = "upload")]
+    pub presign: Option<String>,
 }
 
 /// Where `report --to` delivers findings.

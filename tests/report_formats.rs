@@ -597,3 +597,122 @@ async fn to_securityhub_imports_every_asff_finding() {
         assert_eq!(seen[*id], expected, "{id}");
     }
 }
+
+#[tokio::test]
+async fn upload_puts_every_file_with_its_type_and_the_buckets_kms_key() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("upload_puts_every_file_with_its_type_and_the_buckets_kms_key");
+        return;
+    };
+    let s3 = support::s3_client(&config);
+    let kms = aws_sdk_kms::Client::new(&config);
+    let bucket = support::unique_name("reports");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let key = kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    s3.put_bucket_encryption()
+        .bucket(&bucket)
+        .server_side_encryption_configuration(
+            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                                .kms_master_key_id(&key_id)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dir = support::fresh_dir();
+    let out = dir.join("out");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "json",
+            "--format",
+            "sarif",
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--upload",
+            &format!("s3://{bucket}/audit/"),
+            "--presign",
+            "1h",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = String::from_utf8(o.stdout).unwrap();
+    for (file, content_type) in [
+        ("report.json", "application/json"),
+        ("report.sarif", "application/sarif+json"),
+    ] {
+        let uri = format!("s3://{bucket}/audit/{file}");
+        assert!(printed.contains(&uri), "{printed}");
+        let head = s3
+            .head_object()
+            .bucket(&bucket)
+            .key(format!("audit/{file}"))
+            .send()
+            .await
+            .expect("uploaded");
+        assert_eq!(head.content_type(), Some(content_type));
+        assert_eq!(
+            head.server_side_encryption(),
+            Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        );
+        assert!(
+            head.ssekms_key_id().is_some_and(|k| k.contains(&key_id)),
+            "{:?}",
+            head.ssekms_key_id()
+        );
+        let body = s3
+            .get_object()
+            .bucket(&bucket)
+            .key(format!("audit/{file}"))
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        assert_eq!(&body[..], &std::fs::read(out.join(file)).unwrap()[..]);
+    }
+    assert!(
+        printed.contains("X-Amz-Expires=3600"),
+        "a presigned link per file:\n{printed}"
+    );
+
+    // A bucket that does not exist: exit 3, the local files stay.
+    let missing = support::unique_name("no-such-bucket");
+    let out2 = dir.join("out2");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "csv",
+            "--out-dir",
+            out2.to_str().unwrap(),
+            "--upload",
+            &format!("s3://{missing}/x/"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("NoSuchBucket"), "{}", stderr(&o));
+    assert!(out2.join("report.csv").is_file(), "the local file is kept");
+}

@@ -15,6 +15,7 @@ pub mod operations;
 pub mod provision;
 pub mod securityhub;
 pub mod ssm;
+pub mod upload;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;

@@ -132,6 +132,10 @@ pub enum Scope {
     ConfigRole,
     /// Security Hub's default product of an account (BatchImportFindings).
     SecurityHubImport,
+    /// Objects `report --upload` puts into a bucket the operator names.
+    ReportObjects,
+    /// KMS used on the caller's behalf by S3 (a bucket's SSE-KMS key).
+    KmsViaS3,
 }
 
 impl Scope {
@@ -148,6 +152,8 @@ impl Scope {
             Scope::KmsViaSns => "KmsViaSns",
             Scope::ConfigRole => "ConfigRole",
             Scope::SecurityHubImport => "SecurityHubImport",
+            Scope::ReportObjects => "ReportUpload",
+            Scope::KmsViaS3 => "KmsViaS3",
         }
     }
 
@@ -161,6 +167,8 @@ impl Scope {
             Scope::Parameters => json!("arn:aws:ssm:*:*:parameter/compliance/*"),
             Scope::ConfigRole => json!("arn:aws:iam::*:role/compliance-config-*"),
             Scope::SecurityHubImport => json!("arn:aws:securityhub:*:*:product/*/default"),
+            Scope::ReportObjects => json!("arn:aws:s3:::*/*"),
+            Scope::KmsViaS3 => json!("*"),
             Scope::Any
             | Scope::DriftDetection
             | Scope::MetricsNamespace
@@ -184,6 +192,9 @@ impl Scope {
             Scope::KmsViaSns => {
                 Some(json!({"StringLike": {"kms:ViaService": "sns.*.amazonaws.com"}}))
             }
+            Scope::KmsViaS3 => {
+                Some(json!({"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}))
+            }
             Scope::ConfigRole => {
                 Some(json!({"StringEquals": {"iam:PassedToService": "config.amazonaws.com"}}))
             }
@@ -206,7 +217,7 @@ pub struct Operation {
     pub why: &'static str,
 }
 
-use Command::{Alerts, History, Metrics, Scan, SecurityHub, Setup, Ssm, Status, Teardown};
+use Command::{Alerts, History, Metrics, Scan, SecurityHub, Setup, Ssm, Status, Teardown, Upload};
 
 /// Provisioning reads: setup reads before it writes, status reports from them,
 /// teardown checks ownership (tags) before it deletes.
@@ -274,6 +285,12 @@ pub const OPERATIONS: &[Operation] = &[
     op!(&[Alerts], "sns", "Publish", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaSns, "the topic is encrypted with the stack's key"),
     op!(&[SecurityHub], "sts", "GetCallerIdentity", ["sts:GetCallerIdentity"], Any, "the account findings without one are imported into"),
     op!(&[SecurityHub], "securityhub", "BatchImportFindings", ["securityhub:BatchImportFindings"], SecurityHubImport, "`report --to securityhub`, 100 findings per call"),
+    op!(&[Upload], "sts", "GetCallerIdentity", ["sts:GetCallerIdentity"], Any, "`--upload` with `--suffix`: the stack's names"),
+    op!(&[Upload], "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "`--upload` with `--suffix`: the stack's manifest"),
+    op!(&[Upload], "s3", "GetBucketLocation", ["s3:GetBucketLocation"], Any, "the bucket's region"),
+    op!(&[Upload], "s3", "GetBucketEncryption", ["s3:GetEncryptionConfiguration"], Any, "the bucket's SSE-KMS key, used for the reports"),
+    op!(&[Upload], "s3", "PutObject", ["s3:PutObject"], ReportObjects, "`report --upload`: one object per report file"),
+    op!(&[Upload], "s3", "PutObject", ["kms:GenerateDataKey"], KmsViaS3, "reports encrypted with the bucket's KMS key"),
     op!(&[Metrics], "cloudwatch", "PutMetricData", ["cloudwatch:PutMetricData"], MetricsNamespace, "score and failing counts after each scan"),
     // setup / status / teardown: the manifest in SSM.
     op!(READ, "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "the stack's manifest"),

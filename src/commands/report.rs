@@ -8,6 +8,7 @@ use crate::cli::{GlobalArgs, ReportArgs, ReportTarget};
 use crate::commands::{
     commit_out, connection, discard_out, exit, load_catalogue, open_out, InputError,
 };
+use crate::core::delivery::{presign_secs, Destination};
 use crate::core::report::ScanReport;
 use crate::output::notice;
 use crate::output::report::{self, Options, ReportFormat};
@@ -33,6 +34,26 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
     if args.to == Some(ReportTarget::Securityhub) && !formats.contains(&ReportFormat::Asff) {
         return Err(InputError(
             "--to securityhub imports AWS Security Finding Format documents: add --format asff"
+                .into(),
+        )
+        .into());
+    }
+    // Upload flags are checked before anything is read or written.
+    let presign = args
+        .presign
+        .as_deref()
+        .map(|p| presign_secs(p).map_err(|e| InputError(format!("--presign {e}"))))
+        .transpose()?
+        .map(Duration::from_secs);
+    let named = match args.upload.as_deref() {
+        None | Some("") => None,
+        Some(uri) => {
+            Some(Destination::parse(uri).map_err(|e| InputError(format!("--upload {e}")))?)
+        }
+    };
+    if args.upload.as_deref() == Some("") && args.store.suffix.is_none() {
+        return Err(InputError(
+            "--upload without s3://BUCKET/PREFIX/ uses the evidence bucket of --suffix: pass one of them"
                 .into(),
         )
         .into());
@@ -68,7 +89,12 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
     };
     // One destination per format: a file in --out-dir, else --out or stdout.
     // An import alone (--to, no --out) does not also print the documents.
-    let targets: Vec<(ReportFormat, Option<PathBuf>)> = match &args.out_dir {
+    // An upload needs files: without --out or --out-dir they go to ./report.*.
+    let out_dir = args
+        .out_dir
+        .clone()
+        .or_else(|| (args.upload.is_some() && args.out.is_none()).then(|| PathBuf::from(".")));
+    let targets: Vec<(ReportFormat, Option<PathBuf>)> = match &out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
@@ -81,18 +107,91 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
         None => vec![(formats[0], args.out.clone())],
     };
     for (format, path) in &targets {
-        write_one(
-            *format,
-            path.as_ref(),
-            &report,
-            &options,
-            args.out_dir.is_some(),
-        )?;
+        write_one(*format, path.as_ref(), &report, &options, out_dir.is_some())?;
     }
+    let mut code = exit::OK;
     if let Some((aws, region)) = hub {
-        return import(&aws, &region, &report, &options).await;
+        code = code.max(import(&aws, &region, &report, &options).await?);
     }
-    Ok(exit::OK)
+    if args.upload.is_some() {
+        let files: Vec<(ReportFormat, PathBuf)> = targets
+            .into_iter()
+            .filter_map(|(f, p)| Some((f, p?)))
+            .collect();
+        code = code.max(upload(global, args, named, &report, &files, presign).await?);
+    }
+    Ok(code)
+}
+
+/// `--upload`: every written file into S3. A failure is reported with the
+/// service's code and request id and leaves the local files in place (exit 3).
+async fn upload(
+    global: &GlobalArgs,
+    args: &ReportArgs,
+    named: Option<Destination>,
+    report: &ScanReport,
+    files: &[(ReportFormat, PathBuf)],
+    presign: Option<Duration>,
+) -> Result<u8> {
+    let outcome = async {
+        let (aws, home, destination) = match (named, &args.store.suffix) {
+            (Some(d), _) => {
+                let aws =
+                    crate::aws::Aws::connect(&connection(global, 5, Duration::from_secs(60))).await;
+                let home = aws.default_region().ok_or_else(|| {
+                    InputError("--upload: no AWS region: pass --region or set AWS_REGION".into())
+                })?;
+                (aws, home, d)
+            }
+            (None, Some(suffix)) => {
+                let stack = crate::pipeline::stores::stack(global, suffix).await?;
+                let d = Destination::evidence(
+                    &stack.names.bucket,
+                    &report.generated_at,
+                    &report.scan_id,
+                );
+                (stack.aws, stack.region, d)
+            }
+            (None, None) => {
+                return Err(
+                    InputError("--upload needs s3://BUCKET/PREFIX/ or --suffix".into()).into(),
+                )
+            }
+        };
+        let target = crate::aws::upload::target(&aws, &home, &destination.bucket).await?;
+        let mut done = Vec::new();
+        for (format, path) in files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format.file_name().to_string());
+            done.push(
+                target
+                    .put(
+                        path,
+                        &destination.key(&name),
+                        format.content_type(),
+                        presign,
+                    )
+                    .await?,
+            );
+        }
+        anyhow::Ok(done)
+    }
+    .await;
+    match outcome {
+        Ok(done) => {
+            crate::output::report::print_uploads(&done)?;
+            Ok(exit::OK)
+        }
+        Err(e) if crate::commands::exit_code_for(&e) == exit::INPUT => Err(e),
+        Err(e) => {
+            notice::error(format!("upload failed: {e:#}"));
+            let kept: Vec<String> = files.iter().map(|(_, p)| p.display().to_string()).collect();
+            notice::error(format!("the report is kept locally: {}", kept.join(", ")));
+            Ok(exit::RUNTIME)
+        }
+    }
 }
 
 fn write_one(

@@ -109,3 +109,19 @@ pub fn write<W: Write>(
     out.flush()?;
     Ok(left_out)
 }
+
+/// `report --upload`: the object URIs (and presigned links) on stdout, one
+/// line each, so scripts can pick them up.
+pub fn print_uploads(done: &[crate::aws::upload::Uploaded]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    for u in done {
+        match &u.kms_key {
+            Some(key) => writeln!(out, "{} (SSE-KMS {key})", u.uri)?,
+            None => writeln!(out, "{}", u.uri)?,
+        }
+        if let Some(link) = &u.presigned {
+            writeln!(out, "  {link}")?;
+        }
+    }
+    out.flush()
+}

@@ -8,6 +8,7 @@
 pub mod alert;
 pub mod catalogue;
 pub mod condition;
+pub mod delivery;
 pub mod engine;
 pub mod exemption;
 pub mod finding;
