@@ -198,7 +198,7 @@ impl TableSummary {
             worst_first(&mut rows.rows);
             rows.rows.truncate(self.limit);
             let mut t = table();
-            t.set_header(vec!["Status", "Resource", "Region", "Evidence"]);
+            t.set_header(vec!["Status", "Resource", "Region", "Finding"]);
             for f in &rows.rows {
                 let resource = match &f.resource_name {
                     Some(name) if name != &f.resource_id => {

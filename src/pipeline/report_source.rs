@@ -55,7 +55,8 @@ impl<'a> ReportSource<'a> {
 fn read_files(files: &[PathBuf]) -> Result<ScanReport> {
     let mut parts = Vec::with_capacity(files.len());
     for path in files {
-        let text = crate::commands::read_input(path)?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))?;
         parts.push(ScanReport::parse(&path.display().to_string(), &text)?);
     }
     if parts.len() == 1 {
