@@ -481,7 +481,11 @@ mod tests {
             // extra one for a permission the service uses on the caller's behalf.
             if !matches!(
                 row.scope,
-                Scope::KmsViaSsm | Scope::KmsViaDynamoDb | Scope::KmsViaSns | Scope::ConfigRole
+                Scope::KmsViaSsm
+                    | Scope::KmsViaDynamoDb
+                    | Scope::KmsViaSns
+                    | Scope::KmsViaS3
+                    | Scope::ConfigRole
             ) {
                 assert!(
                     row.actions
