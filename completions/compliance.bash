@@ -769,13 +769,17 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__report)
-            opts="-v -q -h -V --input --since --suffix --store --format --out --all --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --input --scan --since --suffix --store --format --out --out-dir --all --to --upload --presign --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scan)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -792,10 +796,26 @@ _compliance() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json html" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown csv sarif ocsf asff junit html" -- "${cur}"))
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -W "securityhub" -- "${cur}"))
+                    return 0
+                    ;;
+                --upload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --presign)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

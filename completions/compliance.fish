@@ -42,7 +42,7 @@ complete -c compliance -n "__fish_compliance_needs_command" -f -a "score" -d 'Sc
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "diff" -d 'New, resolved and persisting violations between two stored scans'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "prune" -d 'Delete stored scans older than a date from the local history store'
-complete -c compliance -n "__fish_compliance_needs_command" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_needs_command" -f -a "report" -d 'Render the latest stored scan, a stored scan or findings files as a report (table, json, markdown, csv, sarif, ocsf, asff, junit)'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "rules" -d 'List, explain, validate and test rules'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c compliance -n "__fish_compliance_needs_command" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'
@@ -210,14 +210,25 @@ complete -c compliance -n "__fish_compliance_using_subcommand prune" -s q -l qui
 complete -c compliance -n "__fish_compliance_using_subcommand prune" -l no-progress -d 'Never draw progress bars (they are drawn only on a terminal anyway)'
 complete -c compliance -n "__fish_compliance_using_subcommand prune" -s h -l help -d 'Print help'
 complete -c compliance -n "__fish_compliance_using_subcommand prune" -s V -l version -d 'Print version'
-complete -c compliance -n "__fish_compliance_using_subcommand report" -l input -d 'A findings file written by `scan --format json`' -r -F
-complete -c compliance -n "__fish_compliance_using_subcommand report" -l since -d 'A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01)' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l input -d 'Findings files written by `scan --format json`; several merge into one report (findings de-duplicated by finding id) [default: the latest stored scan]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l scan -d 'A stored scan: its id, or `latest` [default: latest]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l since -d 'A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01); formats table, json, markdown, html' -r
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l suffix -d 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created' -r
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l store -d 'Local history store file [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
-complete -c compliance -n "__fish_compliance_using_subcommand report" -l format -r -f -a "table\t''
-json\t''
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l format -d 'Output format; repeatable with --out-dir to write several at once' -r -f -a "table\t'Summary tables for a terminal'
+json\t'The compliance.findings/v1 document'
+markdown\t'The executive summary, for tickets, pull requests and wikis'
+csv\t'One row per finding (RFC 4180, header row, JSON fields flattened)'
+sarif\t'SARIF 2.1.0, for code-scanning tools (GitHub, Azure DevOps)'
+ocsf\t'OCSF Compliance Finding events (class_uid 2003), one JSON array'
+asff\t'AWS Security Finding Format, ready for Security Hub\'s BatchImportFindings'
+junit\t'JUnit XML: one testsuite per rule, one testcase per resource'
 html\t'One self-contained page (no request leaves it), for browsers and auditors'"
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l out -d 'Write the report to FILE instead of stdout' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l out-dir -d 'Write one file per format into DIR (report.json, report.sarif, ...)' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l to -d 'Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)' -r -f -a "securityhub\t'AWS Security Hub in --region: BatchImportFindings, 100 per call'"
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l upload -d 'Put every written file into S3 at s3://BUCKET/PREFIX/ and print the object URIs; alone, with --suffix, the stack\'s evidence bucket under reports/YYYY/MM/DD/ [files are written to --out, --out-dir, else the current directory]' -r
+complete -c compliance -n "__fish_compliance_using_subcommand report" -l presign -d 'With --upload: also print a presigned GET link valid this long (7d, 12h, 30m; at most 7d)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l rules -d 'Extra rule directory; its rules are added, or replace built-in ones with the same id' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l config -d 'Parameters, exemptions and scoring settings [default: ./compliance.toml when present]' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand report" -l profile -d 'AWS profile (default: the SDK\'s credential chain: environment, profile, SSO, IMDS)' -r
@@ -357,7 +368,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fi
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "history" -d 'Stored scans and the score trend, or one resource\'s history'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "diff" -d 'New, resolved and persisting violations between two stored scans'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "prune" -d 'Delete stored scans older than a date from the local history store'
-complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "report" -d 'Render a findings file as a report'
+complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "report" -d 'Render the latest stored scan, a stored scan or findings files as a report (table, json, markdown, csv, sarif, ocsf, asff, junit)'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "rules" -d 'List, explain, validate and test rules'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "completions" -d 'Print a shell completion script'
 complete -c compliance -n "__fish_compliance_using_subcommand help; and not __fish_seen_subcommand_from setup status teardown scan score history diff prune report rules completions iam-policy remediate help" -f -a "iam-policy" -d 'Print the least-privilege IAM policy a command needs'

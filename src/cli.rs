@@ -2,6 +2,7 @@
 //! so the help text, the completions in `completions/` and the README stay one
 //! source of truth.
 
+pub use crate::output::report::ReportFormat;
 pub use crate::output::stack::StackFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -69,7 +70,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Delete stored scans older than a date from the local history store
     Prune(PruneArgs),
-    /// Render a findings file as a report
+    /// Render the latest stored scan, a stored scan or findings files as a report (table, json, markdown, csv, sarif, ocsf, asff, junit)
     Report(ReportArgs),
     /// List, explain, validate and test rules
     #[command(subcommand)]
@@ -186,7 +187,7 @@ pub enum Format {
 /// The formats of a findings report (`scan` and `report`): the shared ones plus
 /// those that only make sense for a whole report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub enum ScanFormat {
     Table,
     Json,
     /// One self-contained page (no request leaves it), for browsers and auditors
@@ -240,8 +241,8 @@ pub struct ScanArgs {
     /// Only these rules (ids or globs); repeatable
     #[arg(long = "rule", value_name = "ID")]
     pub rule: Vec<String>,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -406,22 +407,45 @@ pub struct ScoreArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A findings file written by `scan --format json`
-    #[arg(long, value_name = "FILE", required_unless_present = "since")]
-    pub input: Option<PathBuf>,
-    /// A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01)
-    #[arg(long, value_name = "AGE", conflicts_with = "input")]
+    /// Findings files written by `scan --format json`; several merge into one report (findings de-duplicated by finding id) [default: the latest stored scan]
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "scan")]
+    pub input: Vec<PathBuf>,
+    /// A stored scan: its id, or `latest` [default: latest]
+    #[arg(long, value_name = "SCAN_ID")]
+    pub scan: Option<String>,
+    /// A period summary of the stored scans instead: 7d, 30d, or a date (2026-11-01); formats table, json, markdown, html
+    #[arg(long, value_name = "AGE", conflicts_with_all = ["input", "scan"])]
     pub since: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    /// Output format; repeatable with --out-dir to write several at once
+    #[arg(long, value_enum, default_values_t = [ReportFormat::Table])]
+    pub format: Vec<ReportFormat>,
     /// Write the report to FILE instead of stdout
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
     pub out: Option<PathBuf>,
+    /// Write one file per format into DIR (report.json, report.sarif, ...)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
     /// In the table, also list compliant and not-applicable findings
     #[arg(long)]
     pub all: bool,
+    /// Also deliver the findings there: `securityhub` imports the ASFF documents (needs --format asff)
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub to: Option<ReportTarget>,
+    /// Put every written file into S3 at s3://BUCKET/PREFIX/ and print the object URIs; alone, with --suffix, the stack's evidence bucket under reports/YYYY/MM/DD/ [files are written to --out, --out-dir, else the current directory]
+    #[arg(long, value_name = "S3_URI", num_args = 0..=1, default_missing_value = "")]
+    pub upload: Option<String>,
+    /// With --upload: also print a presigned GET link valid this long (7d, 12h, 30m; at most 7d)
+    #[arg(long, value_name = "DURATION", requires = "upload")]
+    pub presign: Option<String>,
+}
+
+/// Where `report --to` delivers findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportTarget {
+    /// AWS Security Hub in --region: BatchImportFindings, 100 per call
+    Securityhub,
 }
 
 #[derive(Debug, Subcommand)]

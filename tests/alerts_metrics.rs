@@ -35,6 +35,7 @@ async fn connect(endpoint_url: Option<String>) -> Aws {
 
 fn finding(rule: &str, resource: &str, status: Status, severity: Severity) -> Finding {
     Finding {
+        finding_id: String::new(),
         rule_id: Arc::from(rule),
         title: Arc::from("title"),
         severity,
@@ -64,6 +65,8 @@ fn finding(rule: &str, resource: &str, status: Status, severity: Severity) -> Fi
         remediation: None,
         exemption: None,
         source: None,
+        message: None,
+        first_seen: None,
     }
 }
 

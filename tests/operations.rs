@@ -4,7 +4,8 @@
 //! in front of moto, and every request (service, operation) it sends is checked:
 //! a live scan of a seeded estate (S3, EC2, RDS, IAM, CloudFormation, a rule
 //! parameter in SSM), then setup, status, `scan --suffix` (history, alerts,
-//! metrics), `history --suffix` and teardown of a stack whose bucket holds
+//! metrics), `history --suffix`, `report --suffix --upload --to securityhub`
+//! (the evidence bucket and Security Hub) and teardown of a stack whose bucket holds
 //! evidence and an unfinished multipart upload. The printed policy of each
 //! command is checked to grant the actions of every call seen.
 //!
@@ -459,6 +460,46 @@ async fn setup_status_scan_history_and_teardown_call_only_their_rows() {
         .send()
         .await
         .unwrap();
+    // report from the suffix's history: into the evidence bucket (under
+    // reports/YYYY/MM/DD/<scan>/, with the stack's KMS key) and Security Hub.
+    let out = dir.join("reports");
+    let mut args = with(&[
+        "report",
+        "--format",
+        "json",
+        "--format",
+        "asff",
+        "--to",
+        "securityhub",
+        "--upload",
+        "--out-dir",
+    ]);
+    args.push(out.display().to_string());
+    args.push("--suffix".into());
+    args.push(suffix.clone());
+    let (o, report) = call(args);
+    assert_eq!(o.status.code(), Some(0), "report: {}", stderr(&o));
+    for (service, operation) in [
+        ("dynamodb", "Query"),
+        ("s3", "PutObject"),
+        ("securityhub", "BatchImportFindings"),
+    ] {
+        assert!(
+            has(&report, service, operation),
+            "report did not call {service}:{operation}: {report:?}"
+        );
+    }
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        printed.contains(&format!("s3://{bucket}/reports/")) && printed.contains("SSE-KMS"),
+        "{printed}"
+    );
+    assert_covered(
+        "report --suffix --upload --to securityhub",
+        &[Op::History, Op::Upload, Op::SecurityHub],
+        Policy::Scan,
+        &report,
+    );
     s3.put_object()
         .bucket(&bucket)
         .key("AWSLogs/snapshot.json.gz")

@@ -15,7 +15,9 @@ pub mod metrics;
 pub mod operations;
 pub mod provision;
 pub mod remediate;
+pub mod securityhub;
 pub mod ssm;
+pub mod upload;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -112,6 +114,14 @@ impl Aws {
     pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
         aws_sdk_ec2::Client::from_conf(
             aws_sdk_ec2::config::Builder::from(&self.sdk)
+                .region(Self::region(region))
+                .build(),
+        )
+    }
+
+    pub fn securityhub(&self, region: &str) -> aws_sdk_securityhub::Client {
+        aws_sdk_securityhub::Client::from_conf(
+            aws_sdk_securityhub::config::Builder::from(&self.sdk)
                 .region(Self::region(region))
                 .build(),
         )

@@ -16,7 +16,9 @@
 //!   adds (history in the stack's table, the alert topic, metrics); the same
 //!   policy covers `history`, `diff`, `score --scan` and `report` with `--suffix`, which
 //!   read that table. Writes are limited to the stack's table, topic and the
-//!   `Compliance` metric namespace.
+//!   `Compliance` metric namespace. It also covers `report`: reading history,
+//!   importing findings into Security Hub (`--to securityhub`) and putting
+//!   report files into S3 (`--upload`).
 //! - `--for setup`: setup, status and teardown together, because setup reads
 //!   what exists before it changes anything and whoever may create the stack
 //!   must be able to remove it.
@@ -53,6 +55,10 @@ pub enum Command {
     Organization,
     /// `remediate`: the actions' writes (its targets are read by the `Scan` rows).
     Remediate,
+    /// `report --to securityhub` (imports ASFF findings).
+    SecurityHub,
+    /// `report --upload` (puts report files into S3).
+    Upload,
 }
 
 impl Command {
@@ -68,6 +74,8 @@ impl Command {
             Command::Teardown => "teardown",
             Command::Organization => "organization",
             Command::Remediate => "remediate",
+            Command::SecurityHub => "securityhub",
+            Command::Upload => "upload",
         }
     }
 }
@@ -92,7 +100,7 @@ impl Policy {
     pub fn commands(self) -> &'static [Command] {
         use Command::*;
         match self {
-            Policy::Scan => &[Scan, Ssm, History, Alerts, Metrics],
+            Policy::Scan => &[Scan, Ssm, History, Alerts, Metrics, SecurityHub, Upload],
             Policy::Setup => &[Setup, Status, Teardown],
             Policy::Status => &[Status],
             Policy::Teardown => &[Teardown],
@@ -143,6 +151,12 @@ pub enum Scope {
     ConfigRole,
     /// The role `scan --accounts` assumes in member accounts.
     MemberRole,
+    /// Security Hub's default product of an account (BatchImportFindings).
+    SecurityHubImport,
+    /// Objects `report --upload` puts into a bucket the operator names.
+    ReportObjects,
+    /// KMS used on the caller's behalf by S3 (a bucket's SSE-KMS key).
+    KmsViaS3,
 }
 
 impl Scope {
@@ -159,6 +173,9 @@ impl Scope {
             Scope::KmsViaSns => "KmsViaSns",
             Scope::ConfigRole => "ConfigRole",
             Scope::MemberRole => "MemberRole",
+            Scope::SecurityHubImport => "SecurityHubImport",
+            Scope::ReportObjects => "ReportUpload",
+            Scope::KmsViaS3 => "KmsViaS3",
         }
     }
 
@@ -173,6 +190,9 @@ impl Scope {
             Scope::ConfigRole => json!("arn:aws:iam::*:role/compliance-config-*"),
             // The default of --role-name; replace it when passing another.
             Scope::MemberRole => json!("arn:aws:iam::*:role/OrganizationAccountAccessRole"),
+            Scope::SecurityHubImport => json!("arn:aws:securityhub:*:*:product/*/default"),
+            Scope::ReportObjects => json!("arn:aws:s3:::*/*"),
+            Scope::KmsViaS3 => json!("*"),
             Scope::Any
             | Scope::DriftDetection
             | Scope::MetricsNamespace
@@ -195,6 +215,9 @@ impl Scope {
             }
             Scope::KmsViaSns => {
                 Some(json!({"StringLike": {"kms:ViaService": "sns.*.amazonaws.com"}}))
+            }
+            Scope::KmsViaS3 => {
+                Some(json!({"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}))
             }
             Scope::ConfigRole => {
                 Some(json!({"StringEquals": {"iam:PassedToService": "config.amazonaws.com"}}))
@@ -219,7 +242,8 @@ pub struct Operation {
 }
 
 use Command::{
-    Alerts, History, Metrics, Organization, Remediate, Scan, Setup, Ssm, Status, Teardown,
+    Alerts, History, Metrics, Organization, Remediate, Scan, SecurityHub, Setup, Ssm, Status,
+    Teardown, Upload,
 };
 
 /// Provisioning reads: setup reads before it writes, status reports from them,
@@ -318,6 +342,14 @@ pub const OPERATIONS: &[Operation] = &[
     op!(&[History], "dynamodb", "BatchWriteItem", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaDynamoDb, "the table is encrypted with the stack's key"),
     op!(&[Alerts], "sns", "Publish", ["sns:Publish"], AlertTopic, "one alert message per scan"),
     op!(&[Alerts], "sns", "Publish", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaSns, "the topic is encrypted with the stack's key"),
+    op!(&[SecurityHub], "sts", "GetCallerIdentity", ["sts:GetCallerIdentity"], Any, "the account findings without one are imported into"),
+    op!(&[SecurityHub], "securityhub", "BatchImportFindings", ["securityhub:BatchImportFindings"], SecurityHubImport, "`report --to securityhub`, 100 findings per call"),
+    op!(&[Upload], "sts", "GetCallerIdentity", ["sts:GetCallerIdentity"], Any, "`--upload` with `--suffix`: the stack's names"),
+    op!(&[Upload], "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "`--upload` with `--suffix`: the stack's manifest"),
+    op!(&[Upload], "s3", "GetBucketLocation", ["s3:GetBucketLocation"], Any, "the bucket's region"),
+    op!(&[Upload], "s3", "GetBucketEncryption", ["s3:GetEncryptionConfiguration"], Any, "the bucket's SSE-KMS key, used for the reports"),
+    op!(&[Upload], "s3", "PutObject", ["s3:PutObject"], ReportObjects, "`report --upload`: one object per report file"),
+    op!(&[Upload], "s3", "PutObject", ["kms:GenerateDataKey"], KmsViaS3, "reports encrypted with the bucket's KMS key"),
     op!(&[Metrics], "cloudwatch", "PutMetricData", ["cloudwatch:PutMetricData"], MetricsNamespace, "score and failing counts after each scan"),
     // setup / status / teardown: the manifest in SSM.
     op!(READ, "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "the stack's manifest"),
@@ -527,7 +559,11 @@ mod tests {
             // extra one for a permission the service uses on the caller's behalf.
             if !matches!(
                 row.scope,
-                Scope::KmsViaSsm | Scope::KmsViaDynamoDb | Scope::KmsViaSns | Scope::ConfigRole
+                Scope::KmsViaSsm
+                    | Scope::KmsViaDynamoDb
+                    | Scope::KmsViaSns
+                    | Scope::KmsViaS3
+                    | Scope::ConfigRole
             ) {
                 assert!(
                     row.actions

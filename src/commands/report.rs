@@ -1,58 +1,279 @@
-//! `compliance report`: renders a findings file in another format, for auditors
-//! and other tools, without scanning again; or, with `--since`, summarises the
-//! stored scans of a period.
+//! `compliance report`: renders the latest stored scan, a stored scan
+//! (`--scan ID`) or findings files (`--input`, several merged) in the formats
+//! auditors and other tools take, to stdout, `--out FILE` or one file per
+//! format in `--out-dir DIR`, without scanning again; `--to securityhub`
+//! also imports the ASFF documents into Security Hub. With `--since`, it
+//! summarises the stored scans of a period instead.
 
-use crate::cli::{GlobalArgs, ReportArgs, ReportFormat, StoreArgs};
+use crate::cli::{GlobalArgs, ReportArgs, ReportTarget, StoreArgs};
 use crate::commands::{
-    commit_out, discard_out, emit, exit, load_catalogue, open_out, read_input, InputError,
+    commit_out, connection, discard_out, emit, exit, load_catalogue, open_out, InputError,
 };
+use crate::core::delivery::{presign_secs, Destination};
 use crate::core::history::{parse_since, violations};
 use crate::core::period::{scans_for, PeriodBuilder};
 use crate::core::report::ScanReport;
 use crate::output;
 use crate::output::html::{HtmlContext, PreviousScan, TrendPoint};
+use crate::output::notice;
+use crate::output::report::{self, Options, ReportFormat};
+use crate::pipeline::report_source::ReportSource;
 use crate::pipeline::stores::open;
 use crate::store::HistoryStore;
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// How many stored scans the HTML trend shows at most (the latest ones).
 const TREND_SCANS: usize = 120;
 
 pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
+    let mut formats: Vec<ReportFormat> = Vec::new();
+    for f in &args.format {
+        if !formats.contains(f) {
+            formats.push(*f);
+        }
+    }
     if let Some(since) = &args.since {
-        return period(global, args, since).await;
+        return period(global, args, since, &formats).await;
     }
-    let input = args
-        .input
-        .as_ref()
-        .ok_or_else(|| InputError("--input FILE or --since AGE is required".into()))?;
-    let name = input.display().to_string();
-    let report = ScanReport::parse(&name, &read_input(input)?)?;
-    match args.format {
-        ReportFormat::Json => {
-            let out = open_out(args.out.as_deref())?;
-            if let Err(e) = output::json::write_report(out, &report) {
-                discard_out(args.out.as_deref());
-                return Err(e.into());
-            }
-            commit_out(args.out.as_deref())?;
+    if formats.len() > 1 && args.out_dir.is_none() {
+        return Err(InputError(format!(
+            "--format given {} times: several formats need --out-dir DIR (one file each)",
+            formats.len()
+        ))
+        .into());
+    }
+    if args.to == Some(ReportTarget::Securityhub) && !formats.contains(&ReportFormat::Asff) {
+        return Err(InputError(
+            "--to securityhub imports AWS Security Finding Format documents: add --format asff"
+                .into(),
+        )
+        .into());
+    }
+    // Upload flags are checked before anything is read or written.
+    let presign = args
+        .presign
+        .as_deref()
+        .map(|p| presign_secs(p).map_err(|e| InputError(format!("--presign {e}"))))
+        .transpose()?
+        .map(Duration::from_secs);
+    let named = match args.upload.as_deref() {
+        None | Some("") => None,
+        Some(uri) => {
+            Some(Destination::parse(uri).map_err(|e| InputError(format!("--upload {e}")))?)
         }
-        ReportFormat::Table => emit(
-            args.out.as_deref(),
-            &output::table::render_report(&report, args.all),
-        )?,
-        ReportFormat::Html => {
-            let context =
-                stored_context(global, &args.store, &report.scan_id, &report.generated_at).await?;
-            let out = open_out(args.out.as_deref())?;
-            if let Err(e) = output::html::write_report(out, &report, context) {
-                discard_out(args.out.as_deref());
-                return Err(e.into());
+    };
+    if args.upload.as_deref() == Some("") && args.store.suffix.is_none() {
+        return Err(InputError(
+            "--upload without s3://BUCKET/PREFIX/ uses the evidence bucket of --suffix: pass one of them"
+                .into(),
+        )
+        .into());
+    }
+    let source = ReportSource::of(&args.input, args.scan.as_deref(), &args.store);
+    let report = source.load(global, || load_catalogue(global)).await?;
+    let html = if formats.contains(&ReportFormat::Html) {
+        stored_context(global, &args.store, &report.scan_id, &report.generated_at).await?
+    } else {
+        HtmlContext::default()
+    };
+    let mut options = Options {
+        all: args.all,
+        html,
+        asff_account: None,
+        asff_region: global
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .filter(|r| !r.is_empty()),
+    };
+    // Security Hub: findings without an account go to the caller's, and the
+    // product ARN names the region imported into.
+    let hub = match args.to {
+        Some(ReportTarget::Securityhub) => {
+            let aws =
+                crate::aws::Aws::connect(&connection(global, 5, Duration::from_secs(60))).await;
+            let region = aws.default_region().ok_or_else(|| {
+                InputError(
+                    "--to securityhub: no AWS region: pass --region or set AWS_REGION".into(),
+                )
+            })?;
+            let (account, _) = crate::aws::identity(&aws, &region).await?;
+            options.asff_account = Some(account);
+            options.asff_region = Some(region.clone());
+            Some((aws, region))
+        }
+        None => None,
+    };
+    // One destination per format: a file in --out-dir, else --out or stdout.
+    // An import alone (--to, no --out) does not also print the documents.
+    // An upload needs files: without --out or --out-dir they go to ./report.*.
+    let out_dir = args
+        .out_dir
+        .clone()
+        .or_else(|| (args.upload.is_some() && args.out.is_none()).then(|| PathBuf::from(".")));
+    let targets: Vec<(ReportFormat, Option<PathBuf>)> = match &out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+            formats
+                .iter()
+                .map(|f| (*f, Some(dir.join(f.file_name()))))
+                .collect()
+        }
+        None if hub.is_some() && args.out.is_none() => Vec::new(),
+        None => vec![(formats[0], args.out.clone())],
+    };
+    for (format, path) in &targets {
+        write_one(*format, path.as_ref(), &report, &options, out_dir.is_some())?;
+    }
+    let mut code = exit::OK;
+    if let Some((aws, region)) = hub {
+        code = code.max(import(&aws, &region, &report, &options).await?);
+    }
+    if args.upload.is_some() {
+        let files: Vec<(ReportFormat, PathBuf)> = targets
+            .into_iter()
+            .filter_map(|(f, p)| Some((f, p?)))
+            .collect();
+        code = code.max(upload(global, args, named, &report, &files, presign).await?);
+    }
+    Ok(code)
+}
+
+/// `--upload`: every written file into S3. A failure is reported with the
+/// service's code and request id and leaves the local files in place (exit 3).
+async fn upload(
+    global: &GlobalArgs,
+    args: &ReportArgs,
+    named: Option<Destination>,
+    report: &ScanReport,
+    files: &[(ReportFormat, PathBuf)],
+    presign: Option<Duration>,
+) -> Result<u8> {
+    let outcome = async {
+        let (aws, home, destination) = match (named, &args.store.suffix) {
+            (Some(d), _) => {
+                let aws =
+                    crate::aws::Aws::connect(&connection(global, 5, Duration::from_secs(60))).await;
+                let home = aws.default_region().ok_or_else(|| {
+                    InputError("--upload: no AWS region: pass --region or set AWS_REGION".into())
+                })?;
+                (aws, home, d)
             }
-            commit_out(args.out.as_deref())?;
+            (None, Some(suffix)) => {
+                let stack = crate::pipeline::stores::stack(global, suffix).await?;
+                let d = Destination::evidence(
+                    &stack.names.bucket,
+                    &report.generated_at,
+                    &report.scan_id,
+                );
+                (stack.aws, stack.region, d)
+            }
+            (None, None) => {
+                return Err(
+                    InputError("--upload needs s3://BUCKET/PREFIX/ or --suffix".into()).into(),
+                )
+            }
+        };
+        let target = crate::aws::upload::target(&aws, &home, &destination.bucket).await?;
+        let mut done = Vec::new();
+        for (format, path) in files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format.file_name().to_string());
+            done.push(
+                target
+                    .put(
+                        path,
+                        &destination.key(&name),
+                        format.content_type(),
+                        presign,
+                    )
+                    .await?,
+            );
+        }
+        anyhow::Ok(done)
+    }
+    .await;
+    match outcome {
+        Ok(done) => {
+            crate::output::report::print_uploads(&done)?;
+            Ok(exit::OK)
+        }
+        Err(e) if crate::commands::exit_code_for(&e) == exit::INPUT => Err(e),
+        Err(e) => {
+            notice::error(format!("upload failed: {e:#}"));
+            let kept: Vec<String> = files.iter().map(|(_, p)| p.display().to_string()).collect();
+            notice::error(format!("the report is kept locally: {}", kept.join(", ")));
+            Ok(exit::RUNTIME)
         }
     }
-    Ok(exit::OK)
+}
+
+fn write_one(
+    format: ReportFormat,
+    path: Option<&PathBuf>,
+    report: &ScanReport,
+    options: &Options,
+    announce: bool,
+) -> Result<()> {
+    let out = open_out(path.map(PathBuf::as_path))?;
+    match report::write(format, out, report, options) {
+        Ok(left_out) => {
+            commit_out(path.map(PathBuf::as_path))?;
+            if left_out > 0 {
+                notice::note(format!(
+                    "{}: {left_out} finding(s) name no account or region and were left out (pass --region; --to securityhub uses the caller's account)",
+                    format.name()
+                ));
+            }
+            if let (Some(p), true) = (path, announce) {
+                notice::note(format!("wrote {}", p.display()));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            discard_out(path.map(PathBuf::as_path));
+            Err(e.into())
+        }
+    }
+}
+
+/// `--to securityhub`: imports every ASFF document; any finding not imported
+/// makes the exit code 3, with its id and the service's error code.
+async fn import(
+    aws: &crate::aws::Aws,
+    region: &str,
+    report: &ScanReport,
+    options: &Options,
+) -> Result<u8> {
+    let context = crate::output::asff::Context::of(options);
+    let mut documents = crate::output::asff::Documents::new(report, &context);
+    let docs: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .filter_map(|f| documents.document(f))
+        .collect();
+    let outcome = crate::aws::securityhub::import(aws, region, &docs).await?;
+    notice::note(format!(
+        "imported {} of {} finding(s) into Security Hub in {region} ({} BatchImportFindings call(s))",
+        outcome.imported,
+        docs.len(),
+        outcome.calls
+    ));
+    if outcome.failed.is_empty() {
+        return Ok(exit::OK);
+    }
+    for (id, (code, message)) in outcome.failed.iter().take(20) {
+        notice::error(format!("finding {id} not imported: {code}: {message}"));
+    }
+    if outcome.failed.len() > 20 {
+        notice::error(format!("… and {} more", outcome.failed.len() - 20));
+    }
+    Ok(exit::RUNTIME)
 }
 
 /// What history says around a stored scan, for the HTML report: with
@@ -130,8 +351,33 @@ pub async fn html_context<S: HistoryStore>(
     })
 }
 
-/// `report --since`: the period summary of the stored scans.
-async fn period(global: &GlobalArgs, args: &ReportArgs, since: &str) -> Result<u8> {
+/// `report --since`: the period summary of the stored scans, in the formats
+/// a period has (the per-finding formats have no findings to show).
+async fn period(
+    global: &GlobalArgs,
+    args: &ReportArgs,
+    since: &str,
+    formats: &[ReportFormat],
+) -> Result<u8> {
+    let format = match formats {
+        [one] => *one,
+        _ => {
+            return Err(InputError(
+                "--since writes one format: table, json, markdown or html".into(),
+            )
+            .into())
+        }
+    };
+    if !matches!(
+        format,
+        ReportFormat::Table | ReportFormat::Json | ReportFormat::Markdown | ReportFormat::Html
+    ) {
+        return Err(InputError(format!(
+            "--since summarises a period as table, json, markdown or html, not {}",
+            format.name()
+        ))
+        .into());
+    }
     let since =
         parse_since(since, chrono::Utc::now()).map_err(|e| InputError(format!("--since {e}")))?;
     let catalogue = load_catalogue(global)?;
@@ -147,10 +393,12 @@ async fn period(global: &GlobalArgs, args: &ReportArgs, since: &str) -> Result<u
         builder.add(&scan, &records);
     }
     let summary = builder.finish();
-    match args.format {
-        ReportFormat::Table => emit(args.out.as_deref(), &output::period::render_table(&summary))?,
-        ReportFormat::Json => emit(args.out.as_deref(), &output::json::render(&summary)?)?,
-        ReportFormat::Html => emit(args.out.as_deref(), &output::html::render_period(&summary))?,
-    }
+    let text = match format {
+        ReportFormat::Json => output::json::render(&summary)?,
+        ReportFormat::Markdown => output::period::render_markdown(&summary),
+        ReportFormat::Html => output::html::render_period(&summary),
+        _ => output::period::render_table(&summary),
+    };
+    emit(args.out.as_deref(), &text)?;
     Ok(exit::OK)
 }

@@ -6,7 +6,7 @@
 //! findings are out (history, alerts, metrics) and the exit code.
 
 use crate::aws::accounts::AssumeOptions;
-use crate::cli::{FailOn, GlobalArgs, ReportFormat, ScanArgs, SourceChoice};
+use crate::cli::{FailOn, GlobalArgs, ScanArgs, ScanFormat, SourceChoice};
 use crate::commands::{
     commit_out, discard_out, exit, load_catalogue, load_settings, open_out, progress_enabled,
     InputError,
@@ -78,7 +78,7 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     // store, read before this scan's records are written to it; with --suffix,
     // `report --format html --suffix` has the table's trend.
     let html_context = match (args.format, &args.history.suffix) {
-        (ReportFormat::Html, None) => {
+        (ScanFormat::Html, None) => {
             let store = crate::pipeline::stores::local(&args.history)?;
             match crate::commands::report::html_context(&store, &head.scan_id, &head.generated_at)
                 .await
@@ -105,9 +105,9 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     let failing = Failing::default();
     let out = open_out(args.out.as_deref())?;
     let mut sinks: Vec<Box<dyn Sink>> = vec![match args.format {
-        ReportFormat::Json => Box::new(JsonSink::start(out, &head)?),
-        ReportFormat::Table => Box::new(TableSink::new(out, args.all)),
-        ReportFormat::Html => Box::new(HtmlSink::start(out, &head, html_context)?),
+        ScanFormat::Json => Box::new(JsonSink::start(out, &head)?),
+        ScanFormat::Table => Box::new(TableSink::new(out, args.all)),
+        ScanFormat::Html => Box::new(HtmlSink::start(out, &head, html_context)?),
     }];
     if let Some(records) = &table_records {
         sinks.push(Box::new(records.clone()));

@@ -568,7 +568,7 @@ impl TableSummary {
             if let Some(path) = &path {
                 let _ = writeln!(out, "{}", fit_line(&format!("  at {path}")));
             }
-            let mut t = table(&["Status", "Resource", "Region", "Evidence"])
+            let mut t = table(&["Status", "Resource", "Region", "Finding"])
                 .keep(0)
                 .keep(2);
             for f in &rows.rows {
@@ -578,7 +578,7 @@ impl TableSummary {
                     }
                     _ => f.resource_id.clone(),
                 };
-                let mut evidence = f.evidence.summary();
+                let mut evidence = f.message_text().into_owned();
                 if let Some(path) = &path {
                     if let Some(rest) = evidence.strip_prefix(&format!("{path}: ")) {
                         evidence = rest.to_string();

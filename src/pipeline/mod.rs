@@ -16,6 +16,7 @@ pub mod history;
 pub mod live;
 pub mod remediate;
 pub mod render;
+pub mod report_source;
 pub mod snapshot;
 pub mod stores;
 

@@ -6,7 +6,7 @@ use crate::aws::provision::manifest::load_named;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, StoreArgs};
 use crate::core::catalogue::Catalogue;
-use crate::core::finding::Finding;
+use crate::core::finding::{Finding, Status};
 use crate::core::history::{ResourceRecord, ScanSummary};
 use crate::core::stack::{Manifest, Names};
 use crate::error::InputError;
@@ -140,14 +140,15 @@ pub async fn find_scan<S: HistoryStore>(store: &S, wanted: &str) -> Result<ScanS
     })
 }
 
-/// Findings rebuilt from stored records, with rule metadata from the catalogue
-/// (rules since removed keep their id as title and no frameworks).
+/// Findings rebuilt from stored records, with rule metadata and messages from
+/// the catalogue (rules since removed keep their id as title and no frameworks).
 pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Finding> {
     let mut out = Vec::new();
     for r in records {
         for o in &r.outcomes {
             let rule = catalogue.get(&o.rule_id);
-            out.push(Finding {
+            let mut finding = Finding {
+                finding_id: String::new(),
                 rule_id: Arc::from(o.rule_id.as_str()),
                 title: rule
                     .map(|r| r.title.clone())
@@ -172,7 +173,20 @@ pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Fin
                 remediation: rule.and_then(|r| r.remediation.clone()),
                 exemption: None,
                 source: Some(format!("history:{}", r.scan_id).into()),
-            });
+                message: None,
+                first_seen: None,
+            }
+            .with_id();
+            // Stored outcomes keep the evidence, so the rule's message can be
+            // filled now (with the rule's default parameters).
+            if matches!(o.status, Status::NonCompliant | Status::Exempted) {
+                if let Some((template, params)) =
+                    rule.and_then(|r| Some((r.message.as_ref()?, &r.params)))
+                {
+                    finding.message = Some(template.render(&finding, params));
+                }
+            }
+            out.push(finding);
         }
     }
     out

@@ -227,6 +227,13 @@ pub fn call_of(head: &str, body: &[u8]) -> Call {
         op.to_string()
     } else if service == "s3" {
         s3_operation(&method, path, &keys).unwrap_or_else(unnamed)
+    } else if service == "securityhub" {
+        // REST-JSON: the operation is the route.
+        match (method.as_str(), path) {
+            ("POST", "/findings/import") => "BatchImportFindings".to_string(),
+            ("POST", "/findings") => "GetFindings".to_string(),
+            _ => unnamed(),
+        }
     } else if let Some(action) = form_value(body, "Action") {
         action
     } else {

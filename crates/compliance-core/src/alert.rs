@@ -223,6 +223,7 @@ mod tests {
 
     fn finding(rule: &str, resource: &str, severity: Severity, criticality: f64) -> Finding {
         Finding {
+            finding_id: String::new(),
             rule_id: rule.into(),
             title: "t".into(),
             severity,
@@ -241,6 +242,8 @@ mod tests {
             remediation: None,
             exemption: None,
             source: None,
+            message: None,
+            first_seen: None,
         }
     }
 

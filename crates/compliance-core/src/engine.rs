@@ -123,6 +123,7 @@ impl Engine {
             .map(|&i| {
                 let rule = self.entries[i].rule();
                 Finding {
+                    finding_id: String::new(),
                     rule_id: Arc::from(rule.id.as_str()),
                     title: rule.title.clone(),
                     severity: rule.severity,
@@ -145,7 +146,10 @@ impl Engine {
                     remediation: rule.remediation.clone(),
                     exemption: None,
                     source: None,
+                    message: None,
+                    first_seen: None,
                 }
+                .with_id()
             })
             .collect()
     }
@@ -203,7 +207,8 @@ fn evaluate_entry(entry: &Entry, item: &ConfigItem, shared: &Shared, criticality
         Entry::Ready(compiled) => judge(compiled, item),
     };
     let rule = entry.rule();
-    Finding {
+    let mut finding = Finding {
+        finding_id: String::new(),
         rule_id: Arc::from(rule.id.as_str()),
         title: rule.title.clone(),
         severity: rule.severity,
@@ -222,7 +227,16 @@ fn evaluate_entry(entry: &Entry, item: &ConfigItem, shared: &Shared, criticality
         remediation: rule.remediation.clone(),
         exemption: None,
         source: Some(shared.source.clone()),
+        message: None,
+        first_seen: None,
     }
+    .with_id();
+    if let (Status::NonCompliant, Entry::Ready(compiled)) = (status, entry) {
+        if let Some(template) = &compiled.rule.message {
+            finding.message = Some(template.render(&finding, &compiled.params));
+        }
+    }
+    finding
 }
 
 /// The status and evidence of one compiled rule on one item.

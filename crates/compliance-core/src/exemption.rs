@@ -152,6 +152,7 @@ mod tests {
 
     fn finding(rule: &str, arn: &str, status: Status) -> Finding {
         Finding {
+            finding_id: String::new(),
             rule_id: Arc::from(rule),
             title: Arc::from("t"),
             severity: Severity::High,
@@ -170,6 +171,8 @@ mod tests {
             remediation: None,
             exemption: None,
             source: None,
+            message: None,
+            first_seen: None,
         }
     }
 

@@ -188,6 +188,11 @@ pub struct AppliedExemption {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The same rule on the same resource keeps this id across scans and
+    /// versions (see [`finding_id`]); files written before it existed get it
+    /// when read ([`crate::report::ScanReport::parse`]).
+    #[serde(default)]
+    pub finding_id: String,
     pub rule_id: Arc<str>,
     pub title: Arc<str>,
     pub severity: Severity,
@@ -212,11 +217,114 @@ pub struct Finding {
     /// Where the resource came from (file and position, or the live collector).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Arc<str>>,
+    /// The rule's message template filled for this finding (non-compliant
+    /// findings of rules with a template); see [`Finding::message_text`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When history first saw this violation, in its current unbroken run
+    /// (ISO-8601 UTC); only where history is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
 }
 
 impl Finding {
     /// The scoring weight: severity weight × resource criticality.
     pub fn weight(&self) -> f64 {
         self.severity.weight() * self.criticality
+    }
+
+    /// The one sentence reports show: the rule's message, else the evidence.
+    pub fn message_text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.message {
+            Some(m) => std::borrow::Cow::Borrowed(m),
+            None => std::borrow::Cow::Owned(self.evidence.summary()),
+        }
+    }
+
+    /// What identifies the resource in [`finding_id`]: the ARN, else
+    /// `resource_type/resource_id` (snapshot items may lack an ARN).
+    pub fn resource_key(&self) -> String {
+        resource_key(self.arn.as_deref(), &self.resource_type, &self.resource_id)
+    }
+
+    /// Sets [`Finding::finding_id`] from the rule and resource.
+    pub fn with_id(mut self) -> Finding {
+        self.set_id();
+        self
+    }
+
+    pub fn set_id(&mut self) {
+        self.finding_id = finding_id(
+            &self.rule_id,
+            self.account.as_deref(),
+            self.region.as_deref(),
+            &self.resource_key(),
+        );
+    }
+}
+
+/// See [`Finding::resource_key`].
+pub fn resource_key(arn: Option<&str>, resource_type: &str, resource_id: &str) -> String {
+    match arn {
+        Some(arn) if !arn.is_empty() => arn.to_string(),
+        _ => format!("{resource_type}/{resource_id}"),
+    }
+}
+
+/// The stable id of a finding: the first 16 bytes of SHA-256 over
+/// `rule_id`, account, region and resource key, each followed by a NUL byte
+/// (absent account or region count as empty), as 32 lower-case hex digits.
+/// The algorithm is part of `compliance.findings/v1` (docs/report-formats.md):
+/// other tools may recompute it, and it must never change within v1.
+pub fn finding_id(
+    rule_id: &str,
+    account: Option<&str>,
+    region: Option<&str>,
+    resource: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
+        rule_id,
+        account.unwrap_or(""),
+        region.unwrap_or(""),
+        resource,
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0u8]);
+    }
+    let digest = hash.finalize();
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_id_is_the_documented_hash() {
+        // Recomputed independently: printf 'r\0001\000eu-west-1\000arn:x\000' | sha256sum | cut -c1-32
+        assert_eq!(
+            finding_id("r", Some("1"), Some("eu-west-1"), "arn:x"),
+            "aabfac846a654bc4f48b48d181e79828"
+        );
+        assert_ne!(
+            finding_id("r", Some("1"), Some("eu-west-1"), "arn:x"),
+            finding_id("r", Some("1"), Some("eu-west-2"), "arn:x")
+        );
+        // Fields cannot run into each other.
+        assert_ne!(
+            finding_id("ab", None, Some("c"), "d"),
+            finding_id("a", None, Some("bc"), "d")
+        );
+        assert_eq!(
+            resource_key(None, "AWS::S3::Bucket", "b"),
+            "AWS::S3::Bucket/b"
+        );
     }
 }

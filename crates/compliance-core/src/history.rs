@@ -165,6 +165,86 @@ pub fn violations(records: &[ResourceRecord]) -> BTreeSet<Violation> {
         .collect()
 }
 
+/// `first_seen` for a scan's open findings (non-compliant, error or
+/// exempted), found by walking back through earlier scans, newest first: a
+/// finding's run starts at the oldest scan of the unbroken series in which
+/// the same finding id was open. The walk can stop as soon as
+/// [`FirstSeen::earlier`] says nothing is still open.
+#[derive(Debug, Default)]
+pub struct FirstSeen {
+    /// Finding id → (index in the scan's findings, earliest time seen open).
+    open: std::collections::HashMap<String, (usize, String)>,
+    /// Runs that ended: (index, earliest time).
+    done: Vec<(usize, String)>,
+}
+
+fn is_open(status: Status) -> bool {
+    matches!(
+        status,
+        Status::NonCompliant | Status::Error | Status::Exempted
+    )
+}
+
+impl FirstSeen {
+    /// Starts from the scan's own findings, taken at `timestamp`.
+    pub fn new(findings: &[Finding], timestamp: &str) -> FirstSeen {
+        FirstSeen {
+            open: findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| is_open(f.status))
+                .map(|(i, f)| (f.finding_id.clone(), (i, timestamp.to_string())))
+                .collect(),
+            done: Vec::new(),
+        }
+    }
+
+    /// The next earlier scan; runs not open in it end. True while some run
+    /// could still reach further back.
+    pub fn earlier(&mut self, timestamp: &str, records: &[ResourceRecord]) -> bool {
+        let mut still = std::collections::HashSet::new();
+        for r in records {
+            let resource_id = r.resource_id.as_str();
+            let key = crate::finding::resource_key(r.arn.as_deref(), &r.resource_type, resource_id);
+            for o in r.outcomes.iter().filter(|o| is_open(o.status)) {
+                let id = crate::finding::finding_id(
+                    &o.rule_id,
+                    r.account.as_deref(),
+                    r.region.as_deref(),
+                    &key,
+                );
+                if let Some(entry) = self.open.get_mut(&id) {
+                    entry.1 = timestamp.to_string();
+                    still.insert(id);
+                }
+            }
+        }
+        // Runs that were not open in this scan are settled.
+        let settled: Vec<String> = self
+            .open
+            .keys()
+            .filter(|id| !still.contains(*id))
+            .cloned()
+            .collect();
+        for id in settled {
+            if let Some(done) = self.open.remove(&id) {
+                self.done.push(done);
+            }
+        }
+        !self.open.is_empty()
+    }
+
+    /// Writes `first_seen` into the findings [`FirstSeen::new`] was given.
+    pub fn apply(mut self, findings: &mut [Finding]) {
+        self.done.extend(self.open.into_values());
+        for (i, when) in self.done {
+            if let Some(f) = findings.get_mut(i) {
+                f.first_seen = Some(when);
+            }
+        }
+    }
+}
+
 /// What changed between two scans.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Diff {
@@ -246,6 +326,7 @@ mod tests {
 
     fn finding(rule: &str, resource: &str, status: Status, severity: Severity) -> Finding {
         Finding {
+            finding_id: String::new(),
             rule_id: Arc::from(rule),
             title: Arc::from("t"),
             severity,
@@ -264,6 +345,8 @@ mod tests {
             remediation: None,
             exemption: None,
             source: None,
+            message: None,
+            first_seen: None,
         }
     }
 
@@ -330,6 +413,28 @@ mod tests {
         assert_eq!(d.new.len(), 1);
         assert_eq!(d.new[0].resource_id, "b2");
         assert_eq!(d.persisting.len(), 1);
+    }
+
+    #[test]
+    fn first_seen_is_the_start_of_the_unbroken_run() {
+        let open = |r: &str| finding(r, "b1", Status::NonCompliant, Severity::High).with_id();
+        let fixed = |r: &str| finding(r, "b1", Status::Compliant, Severity::High).with_id();
+        let (s1, _) = records(&report("s1", vec![open("a"), open("b")]));
+        let (s2, _) = records(&report("s2", vec![fixed("a"), open("b")]));
+        let (s3, _) = records(&report("s3", vec![open("a"), open("b")]));
+        let mut now = vec![open("a"), open("b"), fixed("c")];
+        let mut walk = FirstSeen::new(&now, "T4");
+        assert!(walk.earlier("T3", &s3));
+        assert!(walk.earlier("T2", &s2), "b is still open");
+        assert!(!walk.earlier("T1", &s1.into_iter().take(0).collect::<Vec<_>>()));
+        walk.apply(&mut now);
+        assert_eq!(
+            now[0].first_seen.as_deref(),
+            Some("T3"),
+            "a was fixed in s2"
+        );
+        assert_eq!(now[1].first_seen.as_deref(), Some("T2"));
+        assert_eq!(now[2].first_seen, None, "compliant findings have none");
     }
 
     #[test]

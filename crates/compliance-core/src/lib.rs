@@ -8,10 +8,12 @@
 pub mod alert;
 pub mod catalogue;
 pub mod condition;
+pub mod delivery;
 pub mod engine;
 pub mod exemption;
 pub mod finding;
 pub mod history;
+pub mod message;
 pub mod metrics;
 pub mod normalize;
 pub mod path;

@@ -204,7 +204,93 @@ impl ScanReport {
             }
         }
         // Re-parse from text so errors in the body carry line and column.
-        serde_json::from_str(text).map_err(invalid)
+        let mut report: ScanReport = serde_json::from_str(text).map_err(invalid)?;
+        // Files written before finding ids existed get them now.
+        for f in report
+            .findings
+            .iter_mut()
+            .filter(|f| f.finding_id.is_empty())
+        {
+            f.set_id();
+        }
+        Ok(report)
+    }
+
+    /// Several findings documents as one (shards of a scan, or accounts):
+    /// findings in file order, a finding id seen before is dropped (the first
+    /// file wins), errors and expired exemptions concatenated, rules united by
+    /// id, and the score and summary recomputed with the first file's
+    /// threshold. Resources add up across files; when duplicates were dropped
+    /// the files overlapped, and the count is the distinct resources with
+    /// findings (at least the largest file's count).
+    pub fn merge(parts: Vec<ScanReport>, scan_id: String, generated_at: String) -> ScanReport {
+        let threshold = parts.first().map_or(70.0, |p| p.score.threshold);
+        let version = parts
+            .first()
+            .map_or_else(String::new, |p| p.tool.version.clone());
+        let mut seen = std::collections::HashSet::new();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        let mut expired = Vec::new();
+        let mut rules: Vec<RuleInfo> = Vec::new();
+        let mut inputs = Vec::new();
+        let (mut resources, mut largest, mut rule_count, mut dropped) = (0, 0, 0, false);
+        for part in parts {
+            resources += part.summary.resources;
+            largest = largest.max(part.summary.resources);
+            rule_count = rule_count.max(part.summary.rules);
+            inputs.extend(part.source.inputs);
+            for f in part.findings {
+                if seen.insert(f.finding_id.clone()) {
+                    findings.push(f);
+                } else {
+                    dropped = true;
+                }
+            }
+            errors.extend(part.errors);
+            for e in part.expired_exemptions {
+                if !expired.contains(&e) {
+                    expired.push(e);
+                }
+            }
+            for r in part.rules {
+                if !rules.iter().any(|known| known.id == r.id) {
+                    rules.push(r);
+                }
+            }
+        }
+        if dropped {
+            let distinct: std::collections::HashSet<(&str, &str, Option<&str>)> = findings
+                .iter()
+                .map(|f| {
+                    (
+                        &*f.resource_type,
+                        f.resource_id.as_str(),
+                        f.region.as_deref(),
+                    )
+                })
+                .collect();
+            resources = distinct.len().max(largest);
+        }
+        let mut report = ScanReport::build(
+            Meta {
+                scan_id,
+                generated_at,
+                version,
+                source: Source {
+                    kind: "merged".into(),
+                    inputs,
+                },
+                resources,
+                rules: rule_count.max(rules.len()),
+                threshold,
+            },
+            findings,
+            errors,
+            expired,
+        );
+        report.rules = rules;
+        report
     }
 
     /// Recomputes score and summary, e.g. after a different threshold.

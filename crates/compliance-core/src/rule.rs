@@ -7,6 +7,7 @@
 
 use crate::condition::{self, compile, toml_to_json, Condition, RawCondition};
 use crate::finding::{Severity, Status};
+use crate::message::Template;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -81,6 +82,7 @@ struct RawRule {
     frameworks: Vec<String>,
     remediation: Option<Spanned<String>>,
     on_missing: Option<OnMissing>,
+    message: Option<Spanned<String>>,
     config_rule: Option<ConfigRuleSpec>,
     #[serde(default)]
     params: toml::Table,
@@ -113,6 +115,8 @@ pub struct Rule {
     pub remediation: Option<Arc<str>>,
     /// The outcome when the check cannot see its path.
     pub on_missing: Status,
+    /// The sentence a non-compliant finding shows (crate::message).
+    pub message: Option<Template>,
     pub config_rule: Option<ConfigRuleSpec>,
     pub params: BTreeMap<String, Value>,
     pub docs: Docs,
@@ -271,6 +275,13 @@ impl Rule {
             .iter()
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect();
+        let message = match raw.message {
+            Some(m) => {
+                let span = m.span();
+                Some(Template::parse(m.get_ref(), &params).map_err(|e| fail(span, e))?)
+            }
+            None => None,
+        };
         let mut tests = Vec::new();
         for (i, t) in raw.tests.into_iter().enumerate() {
             let (line, _) = line_col(text, t.span().start);
@@ -322,6 +333,7 @@ impl Rule {
                 OnMissing::Compliant => Status::Compliant,
                 OnMissing::NotApplicable => Status::NotApplicable,
             },
+            message,
             config_rule: raw.config_rule,
             params,
             docs: raw.docs,

@@ -220,6 +220,7 @@ mod tests {
 
     fn f(sev: Severity, crit: f64, status: Status, service: &str) -> Finding {
         Finding {
+            finding_id: String::new(),
             rule_id: Arc::from("r"),
             title: Arc::from("t"),
             severity: sev,
@@ -242,6 +243,8 @@ mod tests {
             remediation: None,
             exemption: None,
             source: None,
+            message: None,
+            first_seen: None,
         }
     }
 

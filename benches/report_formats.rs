@@ -1,0 +1,122 @@
+//! Report benchmark: 100,000 findings of the synthetic estate rendered in every
+//! `report` format to a file, with the wall time, the output size and the
+//! process's peak RSS while rendering (the peak is reset before each format
+//! through /proc/self/clear_refs, so each figure is that format's own peak,
+//! the report it renders included). Targets: ≤ 2 s and ≤ 300 MB per format.
+//!
+//! Run: `cargo bench --bench report_formats` (release profile; not part of CI).
+//! `COMPLIANCE_BENCH_FINDINGS=N` changes the finding count.
+
+use clap::ValueEnum;
+use compliance::core::catalogue::{Catalogue, RuleSource};
+use compliance::core::engine::Engine;
+use compliance::core::pipeline::evaluate_document;
+use compliance::core::report::{Meta, RuleInfo, ScanReport, Source};
+use compliance::core::settings::Settings;
+use compliance::output::report::{write, Options, ReportFormat};
+#[path = "support/estate.rs"]
+mod estate;
+
+use std::io::BufWriter;
+use std::time::Instant;
+
+fn status_kb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let n: usize = std::env::var("COMPLIANCE_BENCH_FINDINGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let catalogue = Catalogue::load(&[RuleSource {
+        files: compliance::embedded::rule_files(),
+    }])
+    .expect("built-in rules");
+    let rules = catalogue.rules();
+    let engine = Engine::new(&rules, &Settings::default());
+    // About five findings per item: evaluate enough items, keep exactly n.
+    let mut findings = evaluate_document(
+        &engine,
+        "bench-snapshot.json",
+        estate::snapshot(n / 3 + 1),
+        &|_| true,
+    )
+    .expect("evaluates")
+    .findings;
+    assert!(findings.len() >= n, "only {} findings", findings.len());
+    findings.truncate(n);
+    let mut report = ScanReport::build(
+        Meta {
+            scan_id: "01a22800-0000-7000-8000-000000000000".into(),
+            generated_at: "2026-11-29T12:00:00.000Z".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            source: Source {
+                kind: "snapshot".into(),
+                inputs: vec!["bench-snapshot.json".into()],
+            },
+            resources: n / 3,
+            rules: rules.len(),
+            threshold: 70.0,
+        },
+        findings,
+        vec![],
+        vec![],
+    );
+    report.rules = rules.iter().map(|r| RuleInfo::of(r)).collect();
+    let options = Options {
+        all: false,
+        asff_account: None,
+        asff_region: Some("eu-west-1".into()),
+    };
+    let held_mb = status_kb("VmRSS:") / 1024.0;
+    println!(
+        "report benchmark: {} findings in memory (RSS {held_mb:.0} MB before rendering)",
+        report.findings.len()
+    );
+    println!(
+        "  {:<9} {:>8} {:>10} {:>14}",
+        "format", "time", "size", "peak RSS"
+    );
+    let dir = std::env::temp_dir().join(format!("compliance-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for format in ReportFormat::value_variants() {
+        // Reset the peak to the current RSS (Linux ≥ 4.0).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let path = dir.join(format.file_name());
+        let file = std::fs::File::create(&path).expect("output file");
+        let t = Instant::now();
+        write(
+            *format,
+            BufWriter::with_capacity(1 << 16, file),
+            &report,
+            &options,
+        )
+        .expect("renders");
+        let took = t.elapsed().as_secs_f64();
+        let peak = status_kb("VmHWM:") / 1024.0;
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        println!(
+            "  {:<9} {:>6.3} s {:>7.1} MB {:>11.0} MB{}",
+            format.name(),
+            took,
+            size,
+            peak,
+            if took > 2.0 || peak > 300.0 {
+                "  OVER TARGET"
+            } else {
+                ""
+            }
+        );
+        let _ = std::fs::remove_file(&path);
+    }
+    let _ = std::fs::remove_dir(&dir);
+}

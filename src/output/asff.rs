@@ -1,0 +1,193 @@
+//! `report --format asff`: one JSON array of AWS Security Finding Format
+//! documents, ready for Security Hub's BatchImportFindings (`aws securityhub
+//! batch-import-findings --findings file://report.asff.json`, in batches of
+//! 100).
+//!
+//! Every required field is filled: `SchemaVersion` 2018-10-08, `Id` the
+//! finding id, `ProductArn` the account's default product in the import
+//! region, `GeneratorId` the rule id, `AwsAccountId`, `Types`, `CreatedAt` and
+//! `UpdatedAt` (the scan's time), `Severity.Label`, `Title` (≤ 256
+//! characters), `Description` (the message, ≤ 1,024 characters) and
+//! `Resources` (type, ARN or id, partition, region). `Compliance.Status` is
+//! PASSED (compliant), FAILED (non-compliant, exempted), WARNING (error: the
+//! check could not tell) or NOT_AVAILABLE (not applicable); exempted findings
+//! are imported with `Workflow.Status` SUPPRESSED. A finding without an
+//! account (a resource type that could not be listed) takes the account of
+//! the context; where none is known it is left out and counted.
+
+use crate::core::finding::{Finding, Severity, Status};
+use crate::core::report::ScanReport;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+pub const SCHEMA_VERSION: &str = "2018-10-08";
+
+/// The account and region findings are imported into, for findings that
+/// name none (and for the product ARN of global resources such as IAM).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Context {
+    pub fn of(options: &super::report::Options) -> Context {
+        Context {
+            account: options.asff_account.clone(),
+            region: options.asff_region.clone(),
+        }
+    }
+}
+
+pub fn compliance_status(s: Status) -> &'static str {
+    match s {
+        Status::Compliant => "PASSED",
+        Status::NonCompliant | Status::Exempted => "FAILED",
+        Status::Error => "WARNING",
+        Status::NotApplicable => "NOT_AVAILABLE",
+    }
+}
+
+pub fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH",
+        Severity::Medium => "MEDIUM",
+        Severity::Low => "LOW",
+        Severity::Info => "INFORMATIONAL",
+    }
+}
+
+/// Security Hub's resource type for an AWS Config type (`Other` when it has none).
+pub fn resource_type(config_type: &str) -> &'static str {
+    match config_type {
+        "AWS::EC2::Instance" => "AwsEc2Instance",
+        "AWS::EC2::SecurityGroup" => "AwsEc2SecurityGroup",
+        "AWS::EC2::Volume" => "AwsEc2Volume",
+        "AWS::S3::Bucket" => "AwsS3Bucket",
+        "AWS::RDS::DBInstance" => "AwsRdsDbInstance",
+        "AWS::IAM::User" => "AwsIamUser",
+        "AWS::IAM::Role" => "AwsIamRole",
+        "AWS::IAM::Policy" => "AwsIamPolicy",
+        "AWS::CloudFormation::Stack" => "AwsCloudFormationStack",
+        _ => "Other",
+    }
+}
+
+/// At most `max` characters (Security Hub rejects longer fields).
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let keep: String = text[..cut].chars().take(max.saturating_sub(1)).collect();
+            format!("{keep}…")
+        }
+    }
+}
+
+/// The ASFF documents, one per finding that has an account; `skipped` counts
+/// the rest.
+pub struct Documents<'a> {
+    report: &'a ScanReport,
+    context: &'a Context,
+    fixes: HashMap<&'a str, &'a str>,
+    pub skipped: usize,
+}
+
+impl<'a> Documents<'a> {
+    pub fn new(report: &'a ScanReport, context: &'a Context) -> Documents<'a> {
+        Documents {
+            report,
+            context,
+            fixes: report
+                .rules
+                .iter()
+                .map(|r| (r.id.as_str(), r.fix.as_str()))
+                .collect(),
+            skipped: 0,
+        }
+    }
+
+    /// The document of one finding, or None when no account is known.
+    pub fn document(&mut self, f: &Finding) -> Option<Value> {
+        let Some(account) = f.account.as_deref().or(self.context.account.as_deref()) else {
+            self.skipped += 1;
+            return None;
+        };
+        let resource_region = f
+            .region
+            .as_deref()
+            .filter(|r| *r != "global")
+            .or(self.context.region.as_deref());
+        let Some(home) = self.context.region.as_deref().or(resource_region) else {
+            self.skipped += 1;
+            return None;
+        };
+        let partition = f
+            .arn
+            .as_deref()
+            .and_then(|a| a.split(':').nth(1))
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws");
+        let resource = json!({
+            "Type": resource_type(&f.resource_type),
+            "Id": f.arn.clone().unwrap_or_else(|| f.resource_id.clone()),
+            "Partition": partition,
+            "Region": resource_region.unwrap_or(home),
+        });
+        let time = &self.report.generated_at;
+        let label = severity_label(f.severity);
+        let mut doc = json!({
+            "SchemaVersion": SCHEMA_VERSION,
+            "Id": f.finding_id,
+            "ProductArn": format!("arn:{partition}:securityhub:{home}:{account}:product/{account}/default"),
+            "ProductName": "compliance",
+            "CompanyName": "compliance",
+            "GeneratorId": format!("compliance/{}", f.rule_id),
+            "AwsAccountId": account,
+            "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+            "CreatedAt": f.first_seen.as_deref().unwrap_or(time),
+            "UpdatedAt": time,
+            "Severity": {"Label": label, "Original": f.severity.as_str()},
+            "Title": clip(&f.title, 256),
+            "Description": clip(&f.message_text(), 1024),
+            "Resources": [resource],
+            "Compliance": {
+                "Status": compliance_status(f.status),
+                "RelatedRequirements": f.frameworks.iter().take(32).collect::<Vec<_>>(),
+            },
+            "ProductFields": {
+                "compliance/RuleId": f.rule_id,
+                "compliance/Status": f.status.as_str(),
+                "compliance/ScanId": self.report.scan_id,
+                "compliance/ResourceId": clip(&f.resource_id, 1024),
+                "compliance/ResourceType": f.resource_type,
+            },
+            "RecordState": "ACTIVE",
+        });
+        if let Some(fix) = self.fixes.get(&*f.rule_id).filter(|x| !x.is_empty()) {
+            doc["Remediation"] = json!({"Recommendation": {"Text": clip(fix, 512)}});
+        }
+        if f.status == Status::Exempted {
+            doc["Workflow"] = json!({"Status": "SUPPRESSED"});
+        }
+        Some(doc)
+    }
+}
+
+/// Writes the array; returns how many findings were left out (no account).
+pub fn write<W: Write>(out: &mut W, report: &ScanReport, context: &Context) -> io::Result<usize> {
+    let mut docs = Documents::new(report, context);
+    out.write_all(b"[")?;
+    let mut first = true;
+    for f in &report.findings {
+        if let Some(doc) = docs.document(f) {
+            out.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            serde_json::to_writer(&mut *out, &doc)?;
+        }
+    }
+    out.write_all(b"\n]\n")?;
+    Ok(docs.skipped)
+}

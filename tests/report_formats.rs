@@ -1,0 +1,718 @@
+//! `compliance report`: where its findings come from (the latest stored scan,
+//! `--scan`, several `--input` files merged), the stable finding id and
+//! `first_seen`, messages, and every format checked by a parser or validator
+//! that is not ours: Python's `jsonschema` with the SARIF 2.1.0 schema,
+//! `py-ocsf-models`, `junitparser`, Python's `csv`, and Security Hub in moto
+//! for ASFF (import, then GetFindings). Table and Markdown are golden files
+//! (`COMPLIANCE_UPDATE_GOLDEN=1` rewrites them after a deliberate change).
+//!
+//! The Python checks run with `COMPLIANCE_TEST_PYTHON` (scripts/test exports
+//! its venv's python, with the validators installed); without it they are
+//! skipped with a printed reason, except under scripts/test
+//! (`COMPLIANCE_REQUIRE_MOTO=1`), where that is a failure.
+
+use crate::support;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURE: &str = "tests/fixtures/reports/estate-findings.json";
+const GOLDEN: &str = "tests/fixtures/reports/golden";
+const SARIF_SCHEMA: &str = "tests/fixtures/schemas/sarif-schema-2.1.0.json";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    support::compliance_in(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+fn scan(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "scan",
+        "--snapshot",
+        "examples/estate-snapshot.json",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(extra);
+    json(&run_in(dir, &args))
+}
+
+/// (finding id, status) of every finding.
+fn outcomes(report: &Value) -> BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["finding_id"].as_str().expect("finding_id").to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn report_with_nothing_stored_and_no_input_says_how_to_make_a_scan() {
+    let dir = support::fresh_dir();
+    let o = run_in(&dir, &["report", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("compliance scan") && err.contains("--input"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn report_json_without_input_after_a_scan_gives_that_scan() {
+    let dir = support::fresh_dir();
+    let scanned = scan(&dir, &[]);
+    let reported = json(&run_in(&dir, &["report", "--format", "json"]));
+    assert_eq!(reported["schema"], "compliance.findings/v1");
+    assert_eq!(reported["scan_id"], scanned["scan_id"]);
+    assert_eq!(outcomes(&reported), outcomes(&scanned));
+    assert_eq!(reported["score"]["overall"], scanned["score"]["overall"]);
+    // --scan ID names the same scan; an unknown id is an input error.
+    let id = scanned["scan_id"].as_str().unwrap();
+    let by_id = json(&run_in(&dir, &["report", "--scan", id, "--format", "json"]));
+    assert_eq!(outcomes(&by_id), outcomes(&scanned));
+    let o = run_in(&dir, &["report", "--scan", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+}
+
+#[test]
+fn finding_ids_are_stable_across_scans_and_first_seen_comes_from_history() {
+    let dir = support::fresh_dir();
+    let first = scan(&dir, &[]);
+    let second = scan(&dir, &[]);
+    assert_eq!(
+        outcomes(&first),
+        outcomes(&second),
+        "same ids, same outcomes"
+    );
+    let ids: BTreeSet<_> = outcomes(&first).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        ids.len(),
+        first["findings"].as_array().unwrap().len(),
+        "one id per finding"
+    );
+    let reported = json(&run_in(&dir, &["report", "--format", "json"]));
+    assert_eq!(reported["scan_id"], second["scan_id"]);
+    let started = first["generated_at"].as_str().unwrap();
+    for f in reported["findings"].as_array().unwrap() {
+        match f["status"].as_str().unwrap() {
+            "non_compliant" => assert_eq!(f["first_seen"], started, "{f}"),
+            "compliant" => assert!(f.get("first_seen").is_none(), "{f}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn several_inputs_merge_and_drop_duplicate_findings() {
+    let dir = support::fresh_dir();
+    let merged = json(&run_in(
+        &dir,
+        &["report", "--input", FIXTURE, FIXTURE, "--format", "json"],
+    ));
+    let one: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FIXTURE)).unwrap()).unwrap();
+    assert_eq!(outcomes(&merged), outcomes(&one));
+    assert_eq!(
+        merged["findings"].as_array().unwrap().len(),
+        one["findings"].as_array().unwrap().len()
+    );
+    assert_eq!(merged["summary"]["resources"], one["summary"]["resources"]);
+    assert_eq!(merged["source"]["kind"], "merged");
+}
+
+#[test]
+fn several_formats_need_out_dir() {
+    let dir = support::fresh_dir();
+    let o = run_in(
+        &dir,
+        &[
+            "report", "--input", FIXTURE, "--format", "csv", "--format", "sarif",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--out-dir"), "{}", stderr(&o));
+}
+
+#[test]
+fn messages_come_from_rule_templates() {
+    let dir = support::fresh_dir();
+    let o = run_in(&dir, &["report", "--input", FIXTURE, "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("Security group sg-0a1b2c3d4e5f6a7b8 (reporting-db-legacy) allows 0.0.0.0/0 to port 5432-5432/tcp"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_validate_rejects_a_message_with_an_unknown_placeholder() {
+    let dir = support::fresh_dir();
+    let o = run_in(
+        &dir,
+        &[
+            "rules",
+            "validate",
+            "tests/data/bad/rules/unknown-placeholder",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("sg-bad-message.toml:") && err.contains("unknown placeholder `{group_name}`"),
+        "{err}"
+    );
+}
+
+/// Renders the fixture in `format` and compares with the golden file.
+fn golden(format: &str, file: &str) {
+    let dir = support::fresh_dir();
+    let o = run_in(&dir, &["report", "--input", FIXTURE, "--format", format]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let path = root().join(GOLDEN).join(file);
+    if std::env::var_os("COMPLIANCE_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file");
+    assert!(
+        text == expected,
+        "{format} differs from {}; if the change is wanted, rerun with COMPLIANCE_UPDATE_GOLDEN=1\n--- got ---\n{text}",
+        path.display()
+    );
+}
+
+#[test]
+fn table_matches_its_golden_file() {
+    golden("table", "estate.txt");
+}
+
+#[test]
+fn markdown_matches_its_golden_file() {
+    golden("markdown", "estate.md");
+}
+
+/// The test venv's python, or None (skipped) outside scripts/test.
+fn python(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("COMPLIANCE_TEST_PYTHON") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ if support::moto_required() => {
+            panic!("{test}: COMPLIANCE_TEST_PYTHON is not set (scripts/test sets it)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED {test}: COMPLIANCE_TEST_PYTHON is not set (run through scripts/test)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs a Python check with arguments; its stdout is a JSON summary.
+fn python_check(python: &Path, script: &str, args: &[&Path]) -> Value {
+    let o = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("python runs");
+    assert!(
+        o.status.success(),
+        "validator failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+    serde_json::from_slice(&o.stdout).expect("summary JSON")
+}
+
+/// Every format of the fixture, written at once with --out-dir.
+fn all_formats() -> (PathBuf, Value) {
+    let dir = support::fresh_dir();
+    let out = dir.join("out");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--format",
+            "ocsf",
+            "--format",
+            "junit",
+            "--format",
+            "csv",
+            "--format",
+            "asff",
+            "--format",
+            "json",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FIXTURE)).unwrap()).unwrap();
+    (out, fixture)
+}
+
+fn count(fixture: &Value, statuses: &[&str]) -> u64 {
+    fixture["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| statuses.contains(&f["status"].as_str().unwrap()))
+        .count() as u64
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let Some(py) = python("sarif_validates_against_the_sarif_2_1_0_schema") else {
+        return;
+    };
+    let (out, fixture) = all_formats();
+    let summary = python_check(
+        &py,
+        r#"
+import json, sys, jsonschema
+log = json.load(open(sys.argv[1]))
+schema = json.load(open(sys.argv[2]))
+jsonschema.Draft4Validator(schema).validate(log)
+run = log["runs"][0]
+rules = run["tool"]["driver"]["rules"]
+results = run["results"]
+print(json.dumps({
+  "results": len(results),
+  "rules_with_severity": sum(1 for r in rules if "security-severity" in r["properties"]),
+  "rules": len(rules),
+  "located": sum(1 for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]),
+  "fingerprinted": sum(1 for r in results if r["partialFingerprints"]["findingId/v1"]),
+  "suppressed": sum(1 for r in results if r.get("suppressions")),
+  "levels": sorted({r["level"] for r in results}),
+}))
+"#,
+        &[&out.join("report.sarif"), &root().join(SARIF_SCHEMA)],
+    );
+    let failing = count(&fixture, &["non_compliant", "error", "exempted"]);
+    assert_eq!(summary["results"], failing, "{summary}");
+    assert_eq!(summary["located"], failing);
+    assert_eq!(summary["fingerprinted"], failing);
+    assert_eq!(summary["suppressed"], count(&fixture, &["exempted"]));
+    assert_eq!(summary["rules"], summary["rules_with_severity"]);
+    assert_eq!(
+        summary["levels"],
+        serde_json::json!(["error", "note", "warning"])
+    );
+}
+
+#[test]
+fn ocsf_events_are_compliance_findings_to_py_ocsf_models() {
+    let Some(py) = python("ocsf_events_are_compliance_findings_to_py_ocsf_models") else {
+        return;
+    };
+    let (out, fixture) = all_formats();
+    let summary = python_check(
+        &py,
+        r#"
+import json, sys
+from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+events = json.load(open(sys.argv[1]))
+models = [ComplianceFinding.model_validate(e) for e in events]
+print(json.dumps({
+  "events": len(models),
+  "class_uids": sorted({int(m.class_uid) for m in models}),
+  "uids": len({m.finding_info.uid for m in models}),
+  "failed": sum(1 for m in models if m.compliance.status_id is not None and int(m.compliance.status_id) == 3),
+  "with_standards": sum(1 for m in models if m.compliance.standards),
+  "products": sorted({m.metadata.product.name for m in models}),
+}))
+"#,
+        &[&out.join("report.ocsf.json")],
+    );
+    let all = fixture["findings"].as_array().unwrap().len() as u64;
+    assert_eq!(summary["events"], all, "{summary}");
+    assert_eq!(summary["uids"], all, "finding_info.uid is the finding id");
+    assert_eq!(summary["class_uids"], serde_json::json!([2003]));
+    assert_eq!(
+        summary["failed"],
+        count(&fixture, &["non_compliant", "exempted"])
+    );
+    assert_eq!(summary["products"], serde_json::json!(["compliance"]));
+}
+
+#[test]
+fn junit_parses_with_one_suite_per_rule() {
+    let Some(py) = python("junit_parses_with_one_suite_per_rule") else {
+        return;
+    };
+    let (out, fixture) = all_formats();
+    let summary = python_check(
+        &py,
+        r#"
+import json, sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+suites = list(xml)
+kinds = {"failure": 0, "error": 0, "skipped": 0, "passed": 0}
+for s in suites:
+    for case in s:
+        r = case.result
+        if any(isinstance(x, Failure) for x in r): kinds["failure"] += 1
+        elif any(isinstance(x, Error) for x in r): kinds["error"] += 1
+        elif any(isinstance(x, Skipped) for x in r): kinds["skipped"] += 1
+        else: kinds["passed"] += 1
+print(json.dumps({"suites": len(suites), "tests": xml.tests, **kinds}))
+"#,
+        &[&out.join("report.junit.xml")],
+    );
+    let rules: BTreeSet<&str> = fixture["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(summary["suites"], rules.len() as u64, "{summary}");
+    assert_eq!(summary["failure"], count(&fixture, &["non_compliant"]));
+    assert_eq!(summary["error"], count(&fixture, &["error"]));
+    assert_eq!(
+        summary["skipped"],
+        count(&fixture, &["exempted", "not_applicable"])
+    );
+    assert_eq!(summary["passed"], count(&fixture, &["compliant"]));
+}
+
+#[test]
+fn csv_reads_back_with_pythons_csv_module() {
+    let Some(py) = python("csv_reads_back_with_pythons_csv_module") else {
+        return;
+    };
+    let (out, fixture) = all_formats();
+    let summary = python_check(
+        &py,
+        r#"
+import csv, json, sys
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    rows = list(csv.DictReader(f, strict=True))
+print(json.dumps({"header": list(rows[0].keys()), "rows": [
+  {"finding_id": r["finding_id"], "status": r["status"], "found": r["evidence.found"], "frameworks": r["frameworks"]} for r in rows]}))
+"#,
+        &[&out.join("report.csv")],
+    );
+    let header: Vec<&str> = summary["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert_eq!(header, compliance::output::csv::COLUMNS);
+    let rows = summary["rows"].as_array().unwrap();
+    let findings = fixture["findings"].as_array().unwrap();
+    assert_eq!(rows.len(), findings.len());
+    for (row, f) in rows.iter().zip(findings) {
+        assert_eq!(row["finding_id"], f["finding_id"]);
+        assert_eq!(row["status"], f["status"]);
+        let frameworks: Vec<&str> = f["frameworks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert_eq!(row["frameworks"], frameworks.join(";"));
+        // Objects found (quotes, commas) survive the round trip as JSON.
+        if let Some(found) = f["evidence"].get("found").filter(|v| v.is_object()) {
+            let back: Value = serde_json::from_str(row["found"].as_str().unwrap()).unwrap();
+            assert_eq!(&back, found);
+        }
+    }
+}
+
+#[test]
+fn asff_imports_into_security_hub_and_reads_back() {
+    let Some(py) = python("asff_imports_into_security_hub_and_reads_back") else {
+        return;
+    };
+    let Some(endpoint) = support::endpoint_url() else {
+        if support::moto_required() {
+            panic!("AWS_ENDPOINT_URL is not set under scripts/test");
+        }
+        support::skipped("asff_imports_into_security_hub_and_reads_back");
+        return;
+    };
+    let (out, fixture) = all_formats();
+    let docs: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.asff.json")).unwrap())
+            .unwrap();
+    assert_eq!(docs.len(), fixture["findings"].as_array().unwrap().len());
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &docs {
+        assert!(
+            d["Description"].as_str().unwrap().chars().count() <= 1024,
+            "{d}"
+        );
+        *by_status
+            .entry(d["Compliance"]["Status"].as_str().unwrap().into())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        by_status.get("FAILED").copied().unwrap_or(0) as u64,
+        count(&fixture, &["non_compliant", "exempted"])
+    );
+    let summary = python_check(
+        &py,
+        r#"
+import json, sys, boto3
+docs = json.load(open(sys.argv[1]))
+hub = boto3.client("securityhub", endpoint_url=sys.argv[2], region_name="eu-west-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+failed = 0
+for i in range(0, len(docs), 100):
+    r = hub.batch_import_findings(Findings=docs[i:i + 100])
+    failed += r["FailedCount"]
+ids = {d["Id"] for d in docs}
+found = set()
+token = None
+while True:
+    kw = {"MaxResults": 100}
+    if token: kw["NextToken"] = token
+    r = hub.get_findings(**kw)
+    found |= {f["Id"] for f in r["Findings"] if f["Id"] in ids}
+    token = r.get("NextToken")
+    if not token: break
+print(json.dumps({"failed": failed, "imported": len(found), "expected": len(ids)}))
+"#,
+        &[&out.join("report.asff.json"), Path::new(&endpoint)],
+    );
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert_eq!(summary["imported"], summary["expected"], "{summary}");
+}
+
+#[tokio::test]
+async fn to_securityhub_imports_every_asff_finding() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("to_securityhub_imports_every_asff_finding");
+        return;
+    };
+    let dir = support::fresh_dir();
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "asff",
+            "--to",
+            "securityhub",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "an import alone prints no documents");
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FIXTURE)).unwrap()).unwrap();
+    let findings = fixture["findings"].as_array().unwrap();
+    let ids: BTreeMap<&str, &str> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["finding_id"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "imported {} of {} finding(s)",
+            ids.len(),
+            ids.len()
+        )) && err.contains("2 BatchImportFindings call(s)"),
+        "{err}"
+    );
+    let hub = aws_sdk_securityhub::Client::new(&config);
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = hub
+            .get_findings()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("GetFindings");
+        for f in page.findings() {
+            if let Some(id) = f.id().filter(|id| ids.contains_key(id)) {
+                let status = f
+                    .compliance()
+                    .and_then(|c| c.status())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                seen.insert(id.to_string(), status);
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), ids.len(), "every finding reads back");
+    for (id, status) in &ids {
+        let expected = match *status {
+            "compliant" => "PASSED",
+            "non_compliant" | "exempted" => "FAILED",
+            "error" => "WARNING",
+            _ => "NOT_AVAILABLE",
+        };
+        assert_eq!(seen[*id], expected, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn upload_puts_every_file_with_its_type_and_the_buckets_kms_key() {
+    let Some(config) = support::sdk_config().await else {
+        support::skipped("upload_puts_every_file_with_its_type_and_the_buckets_kms_key");
+        return;
+    };
+    let s3 = support::s3_client(&config);
+    let kms = aws_sdk_kms::Client::new(&config);
+    let bucket = support::unique_name("reports");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let key = kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    s3.put_bucket_encryption()
+        .bucket(&bucket)
+        .server_side_encryption_configuration(
+            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                                .kms_master_key_id(&key_id)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dir = support::fresh_dir();
+    let out = dir.join("out");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "json",
+            "--format",
+            "sarif",
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--upload",
+            &format!("s3://{bucket}/audit/"),
+            "--presign",
+            "1h",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = String::from_utf8(o.stdout).unwrap();
+    for (file, content_type) in [
+        ("report.json", "application/json"),
+        ("report.sarif", "application/sarif+json"),
+    ] {
+        let uri = format!("s3://{bucket}/audit/{file}");
+        assert!(printed.contains(&uri), "{printed}");
+        let head = s3
+            .head_object()
+            .bucket(&bucket)
+            .key(format!("audit/{file}"))
+            .send()
+            .await
+            .expect("uploaded");
+        assert_eq!(head.content_type(), Some(content_type));
+        assert_eq!(
+            head.server_side_encryption(),
+            Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+        );
+        assert!(
+            head.ssekms_key_id().is_some_and(|k| k.contains(&key_id)),
+            "{:?}",
+            head.ssekms_key_id()
+        );
+        let body = s3
+            .get_object()
+            .bucket(&bucket)
+            .key(format!("audit/{file}"))
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        assert_eq!(&body[..], &std::fs::read(out.join(file)).unwrap()[..]);
+    }
+    assert!(
+        printed.contains("X-Amz-Expires=3600"),
+        "a presigned link per file:\n{printed}"
+    );
+
+    // A bucket that does not exist: exit 3, the local files stay.
+    let missing = support::unique_name("no-such-bucket");
+    let out2 = dir.join("out2");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "csv",
+            "--out-dir",
+            out2.to_str().unwrap(),
+            "--upload",
+            &format!("s3://{missing}/x/"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("NoSuchBucket"), "{}", stderr(&o));
+    assert!(out2.join("report.csv").is_file(), "the local file is kept");
+}
