@@ -529,6 +529,50 @@ async fn remediate_with_a_suffix_keeps_the_trail_in_the_table_notifies_and_rolls
         .unwrap()
         .contains("remediate rollback: 2 fixed"));
 
+    // Targets from a scan stored in the table (after the message checks: the
+    // scan may alert too), re-checked live: versioning is off again.
+    let o = support::compliance_in(&dir)
+        .args([
+            "--region",
+            REGION,
+            "scan",
+            "--regions",
+            REGION,
+            "--resources",
+            "s3",
+        ])
+        .args(["--suffix", &suffix, "--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "scan: {}", stderr(&o));
+    let scan_id = json_of(&o)["scan_id"].as_str().unwrap().to_string();
+    let o = remediate(
+        &dir,
+        &proxy,
+        &recorder,
+        &[
+            "--regions",
+            REGION,
+            "--from-scan",
+            "latest",
+            "--suffix",
+            &suffix,
+            "--resource",
+            &bucket,
+            "--rule",
+            "s3-versioning-enabled",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plan = json_of(&o);
+    assert_eq!(plan["mode"], "plan");
+    assert_eq!(plan["summary"]["planned"], 1, "{plan:#}");
+    // Without --suffix the local store has no scan: the table was read.
+    let o = remediate(&dir, &proxy, &recorder, &["--from-scan", &scan_id]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
     // An unknown run is bad input, naming the table.
     let o = remediate(
         &dir,
