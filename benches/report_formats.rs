@@ -76,6 +76,7 @@ fn main() {
         all: false,
         asff_account: None,
         asff_region: Some("eu-west-1".into()),
+        html: Default::default(),
     };
     let held_mb = status_kb("VmRSS:") / 1024.0;
     println!(

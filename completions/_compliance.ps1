@@ -445,6 +445,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Targets from a findings file (`scan --format json`); each is re-read live first')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user''s data directory]')
+            [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Use the stack `setup --suffix` created: the trail in its DynamoDB history table, one SNS message per applied run, the RemediationSucceeded/RemediationFailed metrics, and its KMS key for SSE-KMS when a rule names none')
             [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts per API call')
             [CompletionResult]::new('--call-timeout', '--call-timeout', [CompletionResultType]::ParameterName, 'Give up on one API call (retries included) after this many seconds')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')

@@ -671,7 +671,7 @@ _compliance() {
             return 0
             ;;
         compliance__subcmd__remediate)
-            opts="-v -q -h -V --rule --resource --resources --regions --yes --allow --max-changes --concurrency --apply-immediately --rollback --from-scan --input --log --since --store --max-attempts --call-timeout --format --out --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
+            opts="-v -q -h -V --rule --resource --resources --regions --yes --allow --max-changes --concurrency --apply-immediately --rollback --from-scan --input --log --since --store --suffix --max-attempts --call-timeout --format --out --rules --config --verbose --quiet --no-progress --profile --region --endpoint-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +722,10 @@ _compliance() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --suffix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -419,6 +419,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --input 'Targets from a findings file (`scan --format json`); each is re-read live first'
             cand --since 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)'
             cand --store 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user''s data directory]'
+            cand --suffix 'Use the stack `setup --suffix` created: the trail in its DynamoDB history table, one SNS message per applied run, the RemediationSucceeded/RemediationFailed metrics, and its KMS key for SSE-KMS when a rule names none'
             cand --max-attempts 'Attempts per API call'
             cand --call-timeout 'Give up on one API call (retries included) after this many seconds'
             cand --format 'format'

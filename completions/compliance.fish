@@ -342,6 +342,7 @@ complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l from
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l input -d 'Targets from a findings file (`scan --format json`); each is re-read live first' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l since -d 'With --log: only runs since then: 30d, 24h, or a date (2026-11-01)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l store -d 'Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user\'s data directory]' -r -F
+complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l suffix -d 'Use the stack `setup --suffix` created: the trail in its DynamoDB history table, one SNS message per applied run, the RemediationSucceeded/RemediationFailed metrics, and its KMS key for SSE-KMS when a rule names none' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l max-attempts -d 'Attempts per API call' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l call-timeout -d 'Give up on one API call (retries included) after this many seconds' -r
 complete -c compliance -n "__fish_compliance_using_subcommand remediate" -l format -r -f -a "table\t''

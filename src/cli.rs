@@ -543,6 +543,9 @@ pub struct RemediateArgs {
     /// Local history store file that keeps the audit trail [default: COMPLIANCE_STORE, else the user's data directory]
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    /// Use the stack `setup --suffix` created: the trail in its DynamoDB history table, one SNS message per applied run, the RemediationSucceeded/RemediationFailed metrics, and its KMS key for SSE-KMS when a rule names none
+    #[arg(long, conflicts_with = "store")]
+    pub suffix: Option<String>,
     /// Attempts per API call
     #[arg(long, default_value_t = 5, env = "AWS_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,

@@ -41,7 +41,7 @@ async fn connect(endpoint_url: Option<String>) -> Aws {
 }
 
 /// A table exactly as `setup` creates it (see src/aws/provision/dynamodb.rs).
-async fn create_table(aws: &Aws) -> String {
+pub(crate) async fn create_table(aws: &Aws) -> String {
     let name = format!("compliance-findings-{}", support::unique_name("h"));
     let key = |name: &str, kind: KeyType| {
         KeySchemaElement::builder()

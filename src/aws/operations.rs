@@ -330,6 +330,14 @@ pub const OPERATIONS: &[Operation] = &[
     op!(&[Remediate], "iam", "UpdateAccessKey", ["iam:UpdateAccessKey"], Any, "iam-deactivate-stale-keys (never deletes)"),
     op!(&[Remediate], "iam", "UpdateAccountPasswordPolicy", ["iam:UpdateAccountPasswordPolicy"], Any, "iam-set-password-policy"),
     op!(&[Remediate], "iam", "DeleteAccountPasswordPolicy", ["iam:DeleteAccountPasswordPolicy"], Any, "rollback to no password policy"),
+    // remediate --suffix: the stack's manifest, the trail in its table, one message, two metrics.
+    op!(&[Remediate], "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "with --suffix: the stack's manifest names its table, topic and key"),
+    op!(&[Remediate], "dynamodb", "BatchWriteItem", ["dynamodb:BatchWriteItem"], HistoryTable, "with --suffix: the trail, each run rewritten before and after every change"),
+    op!(&[Remediate], "dynamodb", "BatchWriteItem", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaDynamoDb, "the table is encrypted with the stack's key"),
+    op!(&[Remediate], "dynamodb", "Query", ["dynamodb:Query"], HistoryTable, "with --suffix: --log, --rollback and --from-scan read the table"),
+    op!(&[Remediate], "sns", "Publish", ["sns:Publish"], AlertTopic, "with --suffix: one message per applied run"),
+    op!(&[Remediate], "sns", "Publish", ["kms:Decrypt", "kms:GenerateDataKey"], KmsViaSns, "the topic is encrypted with the stack's key"),
+    op!(&[Remediate], "cloudwatch", "PutMetricData", ["cloudwatch:PutMetricData"], MetricsNamespace, "with --suffix: RemediationSucceeded and RemediationFailed per applied run"),
     // Rule parameters from SSM, read in the home region.
     op!(&[Ssm], "ssm", "GetParameter", ["ssm:GetParameter"], Parameters, "rule parameters named `ssm:/compliance/…`"),
     op!(&[Ssm], "ssm", "GetParameter", ["kms:Decrypt"], KmsViaSsm, "SecureString rule parameters"),

@@ -1,5 +1,6 @@
 //! `compliance remediate`: plan, apply, verify and roll back fixes, with an
-//! audit trail in the local history store.
+//! audit trail in the history store: the DynamoDB table of `--suffix`, else
+//! the local store.
 //!
 //! The command turns flags into a pipeline run (`pipeline::remediate`): read
 //! targets live (or a recorded run for `--rollback`), show the plan, refuse it
@@ -8,6 +9,14 @@
 //! ones are only listed), and map the outcome to the exit code: 0 nothing
 //! failed, 1 a change failed verification or needs a manual fix, 2 bad input
 //! or a refused plan, 3 AWS errors (every other change still done).
+//!
+//! With `--suffix`, the stack `setup` created is used as `scan --suffix` uses
+//! it: the trail goes to its history table (and `--log`, `--rollback` and
+//! `--from-scan` read from there), an applied run sends one message to its
+//! topic and publishes `RemediationSucceeded` / `RemediationFailed`, and
+//! `s3-enable-default-encryption` uses its KMS key when the rule names none.
+//! A failure to notify or publish comes after the trail is complete: it is
+//! reported and exits 3, and the changes stay done and recorded.
 
 use crate::cli::{AllowChoice, Format, GlobalArgs, RemediateArgs};
 use crate::commands::{commit_out, exit, load_catalogue, load_settings, open_out, InputError};
@@ -17,7 +26,9 @@ use crate::core::rule::Rule;
 use crate::output::{self, notice};
 use crate::pipeline::live;
 use crate::pipeline::remediate::{self as pipe, Apply, Trail};
+use crate::pipeline::stores::{self, AnyStore, Stack};
 use crate::store::local::LocalStore;
+use crate::store::RemediationTrail;
 use anyhow::Result;
 use std::collections::HashSet;
 use std::io::Write;
@@ -26,9 +37,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
-    let store = LocalStore::locate(args.store.as_deref())?;
     if args.log {
-        return log(args, &store);
+        let store = match &args.suffix {
+            Some(suffix) => stores::dynamo(&stores::stack(global, suffix).await?),
+            None => AnyStore::Local(LocalStore::locate(args.store.as_deref())?),
+        };
+        return log(args, &store).await;
+    }
+    if let Some(suffix) = &args.suffix {
+        crate::core::stack::validate_suffix(suffix).map_err(InputError)?;
     }
     let started = Instant::now();
     let catalogue = load_catalogue(global)?;
@@ -65,12 +82,22 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
             other => other.into(),
         })?;
     let (aws, regions, account, mut errors) = prepared.into_parts();
+    let stack = match &args.suffix {
+        Some(suffix) => Some(stores::stack(global, suffix).await?),
+        None => None,
+    };
+    let store = match &stack {
+        Some(stack) => stores::dynamo(stack),
+        None => AnyStore::Local(LocalStore::locate(args.store.as_deref())?),
+    };
     let home = regions
         .first()
         .cloned()
         .unwrap_or_else(|| "us-east-1".into());
     let caller = pipe::caller(&aws, &home).await;
-    let cx = Context::default();
+    let cx = Context {
+        stack_kms_key: stack.as_ref().and_then(stack_key),
+    };
     let engine = Engine::new(&rules, &settings);
     let plan = pipe::collector_plan(
         &engine,
@@ -86,13 +113,14 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
     let (mode, mut run, targets) = match &args.rollback {
         Some(id) => {
             let recorded = store
-                .remediation_runs(None)?
+                .runs(None)
+                .await?
                 .into_iter()
                 .find(|r| &r.run_id == id)
                 .ok_or_else(|| {
                     InputError(format!(
                         "--rollback {id}: no such run in {} (see --log)",
-                        store.path().display()
+                        store.describe()
                     ))
                 })?;
             let targets =
@@ -169,8 +197,9 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
     }
 
     let allow_disruptive = args.allow.contains(&AllowChoice::Disruptive);
+    let mut notify_failed = false;
     if args.yes {
-        let trail = Trail::new(&store, run)?;
+        let trail = Trail::open(&store, run).await?;
         let apply = Apply {
             aws: &aws,
             engine: &engine,
@@ -185,6 +214,9 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
         };
         pipe::apply_all(&apply, &trail, targets).await?;
         run = trail.finish().await?;
+        if let Some(stack) = &stack {
+            notify_failed = !notify(stack, &run).await;
+        }
     } else {
         run.finish(crate::core::timestamp::format(&chrono::Utc::now()));
     }
@@ -211,7 +243,7 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
         .changes
         .iter()
         .any(|c| c.status == ChangeStatus::Failed && c.error.is_some());
-    if aws_failed || !errors.is_empty() {
+    if aws_failed || !errors.is_empty() || notify_failed {
         return Ok(exit::RUNTIME);
     }
     // Applied but not verified (RDS pending the maintenance window) is not "every change verified".
@@ -221,10 +253,58 @@ pub async fn run(global: &GlobalArgs, args: &RemediateArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// The findings of `--from-scan` (local store) or `--input`, and how to name their source.
+/// The stack's KMS key for SSE-KMS when the rule names none: the key setup
+/// created or adopted (its ARN, as the manifest records it), else the alias
+/// when only that is recorded; none for a stack set up without a key.
+fn stack_key(stack: &Stack) -> Option<String> {
+    use crate::aws::provision::kind::{KMS_ALIAS, KMS_KEY};
+    let m = &stack.manifest;
+    let recorded = |kind: &str| m.created.get(kind).or_else(|| m.adopted.get(kind));
+    if let Some(key) = recorded(KMS_KEY) {
+        if key.starts_with("arn:") {
+            return Some(key.clone());
+        }
+        let partition = stack.topic_arn.split(':').nth(1).unwrap_or("aws");
+        return Some(format!(
+            "arn:{partition}:kms:{}:{}:key/{key}",
+            stack.region, stack.account
+        ));
+    }
+    recorded(KMS_ALIAS).map(|_| stack.names.kms_alias.clone())
+}
+
+/// One SNS message to the stack's topic and the two metrics, after the trail
+/// is complete; false (each failure reported) when either call failed.
+async fn notify(stack: &Stack, run: &RunRecord) -> bool {
+    use crate::core::remediation::notify;
+    let mut ok = true;
+    let alert = notify::alert(run, &stack.manifest.suffix);
+    match crate::aws::alerts::publish(&stack.aws, &stack.region, &stack.topic_arn, &alert).await {
+        Ok(id) => tracing::info!("remediate: message {id} sent to {}", stack.topic_arn),
+        Err(e) => {
+            notice::error(format!(
+                "the run is recorded, but its message was not sent: {e}"
+            ));
+            ok = false;
+        }
+    }
+    let metrics = notify::metrics(run);
+    if let Err(e) =
+        crate::aws::metrics::publish(&stack.aws, &stack.region, &stack.manifest.suffix, &metrics)
+            .await
+    {
+        notice::error(format!(
+            "the run is recorded, but its metrics were not published: {e}"
+        ));
+        ok = false;
+    }
+    ok
+}
+
+/// The findings of `--from-scan` (the history store) or `--input`, and how to name their source.
 async fn stored_findings(
     args: &RemediateArgs,
-    store: &LocalStore,
+    store: &AnyStore,
     catalogue: &crate::core::catalogue::Catalogue,
 ) -> Result<(Vec<crate::core::finding::Finding>, String)> {
     use crate::store::HistoryStore;
@@ -255,7 +335,7 @@ fn emit(args: &RemediateArgs, run: &RunRecord) -> Result<()> {
     commit_out(args.out.as_deref())
 }
 
-fn log(args: &RemediateArgs, store: &LocalStore) -> Result<u8> {
+async fn log(args: &RemediateArgs, store: &AnyStore) -> Result<u8> {
     let since = args
         .since
         .as_deref()
@@ -264,7 +344,7 @@ fn log(args: &RemediateArgs, store: &LocalStore) -> Result<u8> {
                 .map_err(|e| InputError(format!("--since {e}")))
         })
         .transpose()?;
-    let runs = store.remediation_runs(since.as_deref())?;
+    let runs = store.runs(since.as_deref()).await?;
     let text = match args.format {
         Format::Json => output::json::render(&runs)?,
         Format::Table => output::remediation::render_log(&runs),

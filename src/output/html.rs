@@ -990,7 +990,11 @@ mod tests {
             remediation: None,
             exemption: None,
             source: None,
+            finding_id: String::new(),
+            message: None,
+            first_seen: None,
         }
+        .with_id()
     }
 
     fn report(findings: Vec<Finding>) -> ScanReport {

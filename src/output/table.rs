@@ -564,7 +564,9 @@ impl TableSummary {
                 .rows
                 .first()
                 .map(|f| f.evidence.path.clone())
-                .filter(|p| !p.is_empty() && rows.rows.iter().all(|f| f.evidence.path == *p));
+                .filter(|p| !p.is_empty() && rows.rows.iter().all(|f| f.evidence.path == *p))
+                // A rule's own sentence (its message template) says what was found.
+                .filter(|_| rows.rows.iter().all(|f| f.message.is_none()));
             if let Some(path) = &path {
                 let _ = writeln!(out, "{}", fit_line(&format!("  at {path}")));
             }

@@ -30,8 +30,10 @@ use crate::core::remediation::{
 use crate::core::resource::ConfigItem;
 use crate::core::rule::Rule;
 use crate::core::settings::Settings;
+use crate::pipeline::stores::AnyStore;
+use crate::store::dynamodb::DynamoStore;
 use crate::store::local::{LocalStore, TrailWriter};
-use crate::store::StoreError;
+use crate::store::{RemediationTrail, StoreError};
 use futures::StreamExt;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -411,14 +413,22 @@ pub fn collector_plan(
     }
 }
 
-/// Where the trail goes, shared by the concurrent changes of one run.
-/// The store stays open for the run. Each write is the whole run as it stands,
-/// committed durably on a blocking thread so that other changes' AWS calls go
-/// on meanwhile; a snapshot older than the last one written is dropped (the
-/// newer one already holds its change), so the file never goes backwards.
+/// Where the trail goes, shared by the concurrent changes of one run: the
+/// local store, or the history table of `--suffix`.
+/// Each write is the whole run as it stands. The local store stays open for
+/// the run and commits durably on a blocking thread, so that other changes'
+/// AWS calls go on meanwhile; the table is written with the store's retried
+/// BatchWriteItem. Writes to either are serialised, and a snapshot older than
+/// the last one written is dropped (the newer one already holds its change),
+/// so the record never goes backwards.
 pub struct Trail {
     run: Mutex<(RunRecord, u64)>,
-    writer: Arc<Mutex<(TrailWriter, u64)>>,
+    sink: Sink,
+}
+
+enum Sink {
+    Local(Arc<Mutex<(TrailWriter, u64)>>),
+    Dynamo(DynamoStore, tokio::sync::Mutex<u64>),
 }
 
 impl Trail {
@@ -428,8 +438,26 @@ impl Trail {
         writer.put(&run)?;
         Ok(Trail {
             run: Mutex::new((run, 0)),
-            writer: Arc::new(Mutex::new((writer, 0))),
+            sink: Sink::Local(Arc::new(Mutex::new((writer, 0)))),
         })
+    }
+
+    /// The trail in a `--suffix` stack's history table, with the run recorded
+    /// as it stands before any change is made.
+    pub async fn in_table(store: DynamoStore, run: RunRecord) -> Result<Trail, StoreError> {
+        store.put_run(&run).await?;
+        Ok(Trail {
+            run: Mutex::new((run, 0)),
+            sink: Sink::Dynamo(store, tokio::sync::Mutex::new(0)),
+        })
+    }
+
+    /// The trail in whichever store the flags chose.
+    pub async fn open(store: &AnyStore, run: RunRecord) -> Result<Trail, StoreError> {
+        match store {
+            AnyStore::Local(s) => Trail::new(s, run),
+            AnyStore::Dynamo(s) => Trail::in_table(s.clone(), run).await,
+        }
     }
 
     /// Sets change `i` and writes the whole run, durably, before returning.
@@ -444,18 +472,31 @@ impl Trail {
     }
 
     async fn write(&self, snapshot: RunRecord, seq: u64) -> Result<(), StoreError> {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = writer.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.1 >= seq {
-                return Ok(());
+        match &self.sink {
+            Sink::Local(writer) => {
+                let writer = writer.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut guard = writer.lock().unwrap_or_else(|p| p.into_inner());
+                    if guard.1 >= seq {
+                        return Ok(());
+                    }
+                    guard.0.put(&snapshot)?;
+                    guard.1 = seq;
+                    Ok(())
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the trail writer stopped: {e}")))?
             }
-            guard.0.put(&snapshot)?;
-            guard.1 = seq;
-            Ok(())
-        })
-        .await
-        .map_err(|e| StoreError::Corrupt(format!("the trail writer stopped: {e}")))?
+            Sink::Dynamo(store, written) => {
+                let mut last = written.lock().await;
+                if *last >= seq {
+                    return Ok(());
+                }
+                store.put_run(&snapshot).await?;
+                *last = seq;
+                Ok(())
+            }
+        }
     }
 
     pub async fn finish(&self) -> Result<RunRecord, StoreError> {

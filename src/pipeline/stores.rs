@@ -13,7 +13,7 @@ use crate::error::InputError;
 use crate::pipeline::connection;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::local::LocalStore;
-use crate::store::{HistoryStore, StoreError};
+use crate::store::{HistoryStore, RemediationTrail, StoreError};
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,6 +98,34 @@ impl HistoryStore for AnyStore {
         match self {
             AnyStore::Local(s) => s.resource_history(resource_id, since).await,
             AnyStore::Dynamo(s) => s.resource_history(resource_id, since).await,
+        }
+    }
+}
+
+impl RemediationTrail for AnyStore {
+    async fn put_run(&self, run: &crate::core::remediation::RunRecord) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Local(s) => s.put_run(run).await,
+            AnyStore::Dynamo(s) => s.put_run(run).await,
+        }
+    }
+    async fn runs(
+        &self,
+        since: Option<&str>,
+    ) -> Result<Vec<crate::core::remediation::RunRecord>, StoreError> {
+        match self {
+            AnyStore::Local(s) => s.runs(since).await,
+            AnyStore::Dynamo(s) => s.runs(since).await,
+        }
+    }
+}
+
+impl AnyStore {
+    /// Where the store is, for messages: the local file or the table.
+    pub fn describe(&self) -> String {
+        match self {
+            AnyStore::Local(s) => s.path().display().to_string(),
+            AnyStore::Dynamo(s) => format!("table {}", s.table()),
         }
     }
 }

@@ -19,6 +19,20 @@
 //! - `expires_at` (epoch seconds, the scan time plus the retention) on every item
 //!   when a retention is set, the attribute `setup --retain-days` points TTL at.
 //!   Summary and records expire together, so an expired scan disappears whole.
+//! - one item per remediation run (the audit trail of `remediate --suffix`)
+//!   under the reserved partition `resourceId = "#remediation"`
+//!   ([`REMEDIATION_PARTITION`]), sort key `{started_at}#{run_id}` (the start
+//!   time first, so `--log --since` is a key condition and runs list oldest
+//!   first; the run id after it, so two runs started in the same millisecond
+//!   stay apart), with `run_id`, `mode` and the whole [`RunRecord`] as a JSON
+//!   string in `run`. The item has no `scan_id`, so the sparse GSI never holds
+//!   it and no scan's records include it; `scans` and `resource_history` read
+//!   other partitions. The item is rewritten whole before and after every
+//!   change (PutRequest through the same retried BatchWriteItem path as scan
+//!   records), so the record of a change is stored before its call is made.
+//!   DynamoDB's 400 KB item limit bounds a run: far above `--max-changes`'
+//!   default of 25, and a write refused for size stops the run before the
+//!   next call, never after it. `expires_at` follows the retention like scans.
 //!
 //! Writing: records go out with BatchWriteItem in chunks of 25 (the API's limit),
 //! a few chunks at a time; unprocessed items are retried with exponential backoff
@@ -37,7 +51,8 @@ use crate::aws::error::AwsError;
 use crate::aws::provision::dynamodb::TTL_ATTRIBUTE;
 use crate::aws::Aws;
 use crate::core::history::{ResourceRecord, RuleOutcome, ScanSummary};
-use crate::store::{HistoryStore, StoreError};
+use crate::core::remediation::RunRecord;
+use crate::store::{HistoryStore, RemediationTrail, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -48,6 +63,8 @@ use std::time::Duration;
 pub const SUMMARY_PARTITION: &str = "#scan";
 /// The GSI `setup` creates on `scan_id` + `resourceId`.
 pub const SCAN_INDEX: &str = "scan_id-index";
+/// The partition holding one item per remediation run.
+pub const REMEDIATION_PARTITION: &str = "#remediation";
 const SERVICE: &str = "dynamodb";
 /// BatchWriteItem takes at most 25 items per call.
 const BATCH: usize = 25;
@@ -61,6 +78,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 
 type Item = HashMap<String, AttributeValue>;
 
+#[derive(Clone)]
 pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -152,7 +170,7 @@ impl DynamoStore {
     }
 
     /// Writes one chunk, retrying what DynamoDB leaves unprocessed.
-    async fn write_chunk(&self, items: Vec<Item>) -> Result<(), StoreError> {
+    async fn write_chunk(&self, items: Vec<Item>, unwritten: &str) -> Result<(), StoreError> {
         let mut pending: Vec<WriteRequest> = items
             .into_iter()
             .map(|item| {
@@ -198,7 +216,7 @@ impl DynamoStore {
             "BatchWriteItem",
             "UnprocessedItems",
             format!(
-                "table {}: {} item(s) still unprocessed after {MAX_ATTEMPTS} attempts (throttled); the scan summary was not written",
+                "table {}: {} item(s) still unprocessed after {MAX_ATTEMPTS} attempts (throttled); {unwritten}",
                 self.table,
                 pending.len()
             ),
@@ -294,10 +312,14 @@ impl HistoryStore for DynamoStore {
         while items.peek().is_some() {
             chunks.push(items.by_ref().take(BATCH).collect());
         }
-        stream::iter(chunks.into_iter().map(|chunk| self.write_chunk(chunk)))
-            .buffer_unordered(PARALLEL_BATCHES)
-            .try_collect::<Vec<()>>()
-            .await?;
+        stream::iter(
+            chunks
+                .into_iter()
+                .map(|chunk| self.write_chunk(chunk, "the scan summary was not written")),
+        )
+        .buffer_unordered(PARALLEL_BATCHES)
+        .try_collect::<Vec<()>>()
+        .await?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -345,7 +367,7 @@ impl HistoryStore for DynamoStore {
         resource_id: &str,
         since: Option<&str>,
     ) -> Result<Vec<ResourceRecord>, StoreError> {
-        if resource_id == SUMMARY_PARTITION {
+        if resource_id == SUMMARY_PARTITION || resource_id == REMEDIATION_PARTITION {
             return Ok(Vec::new());
         }
         self.partition(resource_id, since)
@@ -354,6 +376,52 @@ impl HistoryStore for DynamoStore {
             .map(record_of)
             .collect::<Result<_, _>>()
             .map_err(StoreError::Corrupt)
+    }
+}
+
+impl DynamoStore {
+    fn run_item(&self, run: &RunRecord) -> Result<Item, String> {
+        let json = serde_json::to_string(run)
+            .map_err(|e| format!("remediation run {}: {e}", run.run_id))?;
+        let mut item = Item::new();
+        item.insert("resourceId".into(), s(REMEDIATION_PARTITION));
+        item.insert(
+            "timestamp".into(),
+            s(&format!("{}#{}", run.started_at, run.run_id)),
+        );
+        item.insert("run_id".into(), s(&run.run_id));
+        item.insert("mode".into(), s(run.mode.as_str()));
+        item.insert("run".into(), AttributeValue::S(json));
+        if let Some(at) = self.expires_at(&run.started_at) {
+            item.insert(TTL_ATTRIBUTE.into(), AttributeValue::N(at.to_string()));
+        }
+        Ok(item)
+    }
+}
+
+impl RemediationTrail for DynamoStore {
+    async fn put_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let item = self.run_item(run).map_err(StoreError::Corrupt)?;
+        self.write_chunk(
+            vec![item],
+            "the remediation trail was not written, so no further change is made",
+        )
+        .await
+    }
+
+    async fn runs(&self, since: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        let mut out: Vec<RunRecord> = self
+            .partition(REMEDIATION_PARTITION, since)
+            .await?
+            .iter()
+            .map(|item| {
+                serde_json::from_str(required(item, "run")?)
+                    .map_err(|e| format!("{}: run: {e}", describe(item)))
+            })
+            .collect::<Result<_, String>>()
+            .map_err(StoreError::Corrupt)?;
+        out.sort_by(|a, b| (&a.started_at, &a.run_id).cmp(&(&b.started_at, &b.run_id)));
+        Ok(out)
     }
 }
 

@@ -420,3 +420,15 @@ impl HistoryStore for LocalStore {
         self.resource_history_sync(resource_id, since)
     }
 }
+
+impl crate::store::RemediationTrail for LocalStore {
+    async fn put_run(&self, run: &crate::core::remediation::RunRecord) -> Result<(), StoreError> {
+        self.put_remediation_run(run)
+    }
+    async fn runs(
+        &self,
+        since: Option<&str>,
+    ) -> Result<Vec<crate::core::remediation::RunRecord>, StoreError> {
+        self.remediation_runs(since)
+    }
+}

@@ -11,6 +11,7 @@ pub mod dynamodb;
 pub mod local;
 
 use crate::core::history::{ResourceRecord, ScanSummary};
+use crate::core::remediation::RunRecord;
 use std::future::Future;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,4 +48,18 @@ pub trait HistoryStore {
         resource_id: &str,
         since: Option<&str>,
     ) -> impl Future<Output = Result<Vec<ResourceRecord>, StoreError>> + Send;
+}
+
+/// The remediation audit trail: one [`RunRecord`] per run, rewritten whole
+/// before and after every change, so the record of a change exists before its
+/// call is made. Both backends implement it, with the same behaviour (one run
+/// per id, the last write wins, listed oldest first by start time).
+pub trait RemediationTrail {
+    /// Writes (or rewrites) one run, durably, before returning.
+    fn put_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Runs started at or after `since` (ISO-8601), oldest first.
+    fn runs(
+        &self,
+        since: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<RunRecord>, StoreError>> + Send;
 }

@@ -21,6 +21,7 @@
 //! again since.
 
 pub mod actions;
+pub mod notify;
 
 use crate::resource::ConfigItem;
 use serde::{Deserialize, Serialize};
