@@ -715,4 +715,42 @@ async fn upload_puts_every_file_with_its_type_and_the_buckets_kms_key() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("NoSuchBucket"), "{}", stderr(&o));
     assert!(out2.join("report.csv").is_file(), "the local file is kept");
+
+    // The scheduled line: a period summary of the stored scans, uploaded.
+    let o = run_in(
+        &dir,
+        &[
+            "scan",
+            "--snapshot",
+            "examples/estate-snapshot.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--since",
+            "1d",
+            "--format",
+            "markdown",
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--upload",
+            &format!("s3://{bucket}/daily/"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let period = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(period.contains("Compliance since"), "{period}");
+    let head = s3
+        .head_object()
+        .bucket(&bucket)
+        .key("daily/report.md")
+        .send()
+        .await
+        .expect("the period summary is uploaded");
+    assert_eq!(head.content_type(), Some("text/markdown; charset=utf-8"));
 }

@@ -34,9 +34,6 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
             formats.push(*f);
         }
     }
-    if let Some(since) = &args.since {
-        return period(global, args, since, &formats).await;
-    }
     if formats.len() > 1 && args.out_dir.is_none() {
         return Err(InputError(format!(
             "--format given {} times: several formats need --out-dir DIR (one file each)",
@@ -70,6 +67,9 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
                 .into(),
         )
         .into());
+    }
+    if let Some(since) = &args.since {
+        return period(global, args, since, &formats, named, presign).await;
     }
     let source = ReportSource::of(&args.input, args.scan.as_deref(), &args.store);
     let report = source.load(global, || load_catalogue(global)).await?;
@@ -137,18 +137,21 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
             .into_iter()
             .filter_map(|(f, p)| Some((f, p?)))
             .collect();
-        code = code.max(upload(global, args, named, &report, &files, presign).await?);
+        let at = (report.generated_at.as_str(), report.scan_id.as_str());
+        code = code.max(upload(global, args, named, at, &files, presign).await?);
     }
     Ok(code)
 }
 
 /// `--upload`: every written file into S3. A failure is reported with the
 /// service's code and request id and leaves the local files in place (exit 3).
+/// `at` is the report's time and name (a scan id, or the period), which place
+/// it in the evidence bucket.
 async fn upload(
     global: &GlobalArgs,
     args: &ReportArgs,
     named: Option<Destination>,
-    report: &ScanReport,
+    at: (&str, &str),
     files: &[(ReportFormat, PathBuf)],
     presign: Option<Duration>,
 ) -> Result<u8> {
@@ -164,11 +167,7 @@ async fn upload(
             }
             (None, Some(suffix)) => {
                 let stack = crate::pipeline::stores::stack(global, suffix).await?;
-                let d = Destination::evidence(
-                    &stack.names.bucket,
-                    &report.generated_at,
-                    &report.scan_id,
-                );
+                let d = Destination::evidence(&stack.names.bucket, at.0, at.1);
                 (stack.aws, stack.region, d)
             }
             (None, None) => {
@@ -358,6 +357,8 @@ async fn period(
     args: &ReportArgs,
     since: &str,
     formats: &[ReportFormat],
+    named: Option<Destination>,
+    presign: Option<Duration>,
 ) -> Result<u8> {
     let format = match formats {
         [one] => *one,
@@ -399,6 +400,30 @@ async fn period(
         ReportFormat::Html => output::html::render_period(&summary),
         _ => output::period::render_table(&summary),
     };
-    emit(args.out.as_deref(), &text)?;
-    Ok(exit::OK)
+    if args.upload.is_none() {
+        emit(args.out.as_deref(), &text)?;
+        return Ok(exit::OK);
+    }
+    // An upload needs a file: --out, else the format's name in --out-dir or here.
+    let path = match (&args.out, &args.out_dir) {
+        (Some(p), _) => p.clone(),
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+            dir.join(format.file_name())
+        }
+        (None, None) => PathBuf::from(format.file_name()),
+    };
+    emit(Some(&path), &text)?;
+    let generated_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let label = format!("since-{}", summary.since.replace(':', "-"));
+    upload(
+        global,
+        args,
+        named,
+        (&generated_at, &label),
+        &[(format, path)],
+        presign,
+    )
+    .await
 }
