@@ -180,29 +180,12 @@ impl Managed for ConfigRole {
         ctx: &Ctx<'_>,
         made: &mut Option<String>,
     ) -> Result<Vec<String>, AwsError> {
-        let region = ctx.region();
         let spec = ctx.spec;
-        let out = ctx
-            .aws
-            .iam(region)
-            .create_role()
-            .role_name(&ctx.names.role)
-            .description(format!(
-                "AWS Config service role of the compliance stack {}",
-                spec.suffix
-            ))
-            .assume_role_policy_document(spec.role_trust_policy().to_string())
-            .set_tags(Some(
-                iam_tags(spec).map_err(|e| build_error(SERVICE, region, "CreateRole", e))?,
-            ))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateRole", &e))?;
-        *made = Some(
-            out.role()
-                .map(|r| r.arn().to_string())
-                .unwrap_or_else(|| spec.role_arn()),
+        let description = format!(
+            "AWS Config service role of the compliance stack {}",
+            spec.suffix
         );
+        *made = Some(create_role(ctx, &ctx.names.role, &description, spec.role_arn()).await?);
         attach(ctx).await?;
         put_inline(ctx).await?;
         Ok(Vec::new())
@@ -369,29 +352,13 @@ impl Managed for OrgRole {
         ctx: &Ctx<'_>,
         made: &mut Option<String>,
     ) -> Result<Vec<String>, AwsError> {
-        let region = ctx.region();
         let spec = ctx.spec;
-        let out = ctx
-            .aws
-            .iam(region)
-            .create_role()
-            .role_name(&ctx.names.org_role)
-            .description(format!(
-                "Role AWS Config assumes to aggregate the organisation for the compliance stack {}",
-                spec.suffix
-            ))
-            .assume_role_policy_document(spec.role_trust_policy().to_string())
-            .set_tags(Some(
-                iam_tags(spec).map_err(|e| build_error(SERVICE, region, "CreateRole", e))?,
-            ))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateRole", &e))?;
-        *made = Some(
-            out.role()
-                .map(|r| r.arn().to_string())
-                .unwrap_or_else(|| spec.org_role_arn()),
+        let description = format!(
+            "Role AWS Config assumes to aggregate the organisation for the compliance stack {}",
+            spec.suffix
         );
+        *made =
+            Some(create_role(ctx, &ctx.names.org_role, &description, spec.org_role_arn()).await?);
         attach_policy(ctx, &ctx.names.org_role, &org_policy_arn(spec)).await?;
         Ok(Vec::new())
     }
@@ -591,4 +558,30 @@ mod tests {
         assert_eq!(parse_policy("{\"a\":1}"), Some(json!({"a": 1})));
         assert_eq!(parse_policy("not json"), None);
     }
+}
+
+/// Creates one of the stack's roles (Config's trust policy, the stack's tags)
+/// and returns its ARN (`fallback` when the answer names none).
+async fn create_role(
+    ctx: &Ctx<'_>,
+    name: &str,
+    description: &str,
+    fallback: String,
+) -> Result<String, AwsError> {
+    let region = ctx.region();
+    let spec = ctx.spec;
+    let out = ctx
+        .aws
+        .iam(region)
+        .create_role()
+        .role_name(name)
+        .description(description)
+        .assume_role_policy_document(spec.role_trust_policy().to_string())
+        .set_tags(Some(
+            iam_tags(spec).map_err(|e| build_error(SERVICE, region, "CreateRole", e))?,
+        ))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateRole", &e))?;
+    Ok(out.role().map(|r| r.arn().to_string()).unwrap_or(fallback))
 }
