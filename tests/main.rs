@@ -29,6 +29,7 @@ mod provision_alerting;
 mod provision_config;
 mod provision_storage;
 mod remediate;
+mod remediate_password;
 mod remediate_suffix;
 mod report_formats;
 mod scan_history_e2e;
