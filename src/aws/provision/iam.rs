@@ -534,32 +534,6 @@ pub(crate) fn build_error(
     AwsError::local(service, region, operation, "InvalidRequest", e.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn policies_compare_by_meaning() {
-        let a = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:B", "s3:A"], "Resource": ["x"]}]});
-        let b = json!({"Statement": {"Resource": "x", "Action": ["s3:A", "s3:B"], "Effect": "Allow"}, "Version": "2012-10-17"});
-        assert!(same_policy(&a, &b));
-        let c = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:A", "Resource": "*"}]});
-        assert!(!same_policy(&a, &c));
-    }
-
-    #[test]
-    fn url_encoded_documents_parse() {
-        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(
-            parse_policy(encoded),
-            Some(json!({"Version": "2012-10-17", "Statement": []}))
-        );
-        assert_eq!(parse_policy("{\"a\":1}"), Some(json!({"a": 1})));
-        assert_eq!(parse_policy("not json"), None);
-    }
-}
-
 /// Creates one of the stack's roles (Config's trust policy, the stack's tags)
 /// and returns its ARN (`fallback` when the answer names none).
 async fn create_role(
@@ -584,4 +558,30 @@ async fn create_role(
         .await
         .map_err(|e| AwsError::from_sdk(SERVICE, region, "CreateRole", &e))?;
     Ok(out.role().map(|r| r.arn().to_string()).unwrap_or(fallback))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn policies_compare_by_meaning() {
+        let a = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:B", "s3:A"], "Resource": ["x"]}]});
+        let b = json!({"Statement": {"Resource": "x", "Action": ["s3:A", "s3:B"], "Effect": "Allow"}, "Version": "2012-10-17"});
+        assert!(same_policy(&a, &b));
+        let c = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:A", "Resource": "*"}]});
+        assert!(!same_policy(&a, &c));
+    }
+
+    #[test]
+    fn url_encoded_documents_parse() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(
+            parse_policy(encoded),
+            Some(json!({"Version": "2012-10-17", "Statement": []}))
+        );
+        assert_eq!(parse_policy("{\"a\":1}"), Some(json!({"a": 1})));
+        assert_eq!(parse_policy("not json"), None);
+    }
 }
