@@ -175,28 +175,6 @@ fn json_of(o: &Output) -> Value {
     })
 }
 
-async fn messages(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<Value> {
-    let out = sqs
-        .receive_message()
-        .queue_url(queue)
-        .max_number_of_messages(10)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .unwrap();
-    let mut bodies = Vec::new();
-    for m in out.messages() {
-        bodies.push(serde_json::from_str(m.body().unwrap()).unwrap());
-        sqs.delete_message()
-            .queue_url(queue)
-            .receipt_handle(m.receipt_handle().unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
-    bodies
-}
-
 async fn metric_sum(cw: &aws_sdk_cloudwatch::Client, name: &str, suffix: &str) -> f64 {
     let now = SystemTime::now();
     let out = cw
@@ -423,7 +401,7 @@ async fn remediate_with_a_suffix_keeps_the_trail_in_the_table_notifies_and_rolls
     assert_eq!(json_of(&local), serde_json::json!([]));
 
     // One message for the run, naming its counts.
-    let received = messages(&sqs, &queue_url).await;
+    let received = support::sqs_messages(&sqs, &queue_url).await;
     assert_eq!(received.len(), 1, "{received:#?}");
     assert_eq!(
         received[0]["Subject"].as_str().unwrap(),
@@ -518,7 +496,7 @@ async fn remediate_with_a_suffix_keeps_the_trail_in_the_table_notifies_and_rolls
     let runs = json_of(&log);
     assert_eq!(runs.as_array().unwrap().len(), 2);
     assert_eq!(runs[1]["rollback_of"], run_id.as_str());
-    let received = messages(&sqs, &queue_url).await;
+    let received = support::sqs_messages(&sqs, &queue_url).await;
     assert_eq!(
         received.len(),
         1,

@@ -35,28 +35,6 @@ fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(o)))
 }
 
-async fn messages(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<Value> {
-    let out = sqs
-        .receive_message()
-        .queue_url(queue)
-        .max_number_of_messages(10)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .unwrap();
-    let mut bodies = Vec::new();
-    for m in out.messages() {
-        bodies.push(serde_json::from_str(m.body().unwrap()).unwrap());
-        sqs.delete_message()
-            .queue_url(queue)
-            .receipt_handle(m.receipt_handle().unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
-    bodies
-}
-
 #[tokio::test]
 async fn scans_with_a_suffix_keep_history_alert_once_and_publish_metrics() {
     let Some(config) = support::sdk_config().await else {
@@ -215,7 +193,7 @@ async fn scans_with_a_suffix_keep_history_alert_once_and_publish_metrics() {
     );
 
     // One alert, with filterable attributes.
-    let received = messages(&sqs, &queue_url).await;
+    let received = support::sqs_messages(&sqs, &queue_url).await;
     assert_eq!(received.len(), 1, "{received:#?}");
     let envelope = &received[0];
     assert!(envelope["Subject"].as_str().unwrap().contains(&suffix));
@@ -273,7 +251,7 @@ async fn scans_with_a_suffix_keep_history_alert_once_and_publish_metrics() {
     let o = scan(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        messages(&sqs, &queue_url).await.is_empty(),
+        support::sqs_messages(&sqs, &queue_url).await.is_empty(),
         "a persisting violation was announced again"
     );
 

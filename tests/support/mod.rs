@@ -283,3 +283,27 @@ pub fn fresh_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create a test directory under target/tmp");
     dir
 }
+
+/// Every message waiting in an SQS queue (a topic's test subscriber), parsed
+/// as JSON and deleted, so the next call sees only what came after.
+pub async fn sqs_messages(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<serde_json::Value> {
+    let out = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    let mut bodies = Vec::new();
+    for m in out.messages() {
+        bodies.push(serde_json::from_str(m.body().unwrap()).unwrap());
+        sqs.delete_message()
+            .queue_url(queue)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    bodies
+}
