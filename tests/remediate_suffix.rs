@@ -244,27 +244,15 @@ async fn remediate_with_a_suffix_keeps_the_trail_in_the_table_notifies_and_rolls
         return;
     };
     let s3 = support::s3_client(&config);
-    let region = aws_sdk_sqs::config::Region::new(REGION);
-    let sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let sns = aws_sdk_sns::Client::from_conf(
-        aws_sdk_sns::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let ddb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let cw = aws_sdk_cloudwatch::Client::from_conf(
-        aws_sdk_cloudwatch::config::Builder::from(&config)
-            .region(region)
-            .build(),
-    );
+    // Every client in the test's own region.
+    let config = config
+        .into_builder()
+        .region(aws_sdk_sqs::config::Region::new(REGION))
+        .build();
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let sns = aws_sdk_sns::Client::new(&config);
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let cw = aws_sdk_cloudwatch::Client::new(&config);
 
     let dir = support::fresh_dir();
     let suffix = format!("rem{}", std::process::id() % 100_000);

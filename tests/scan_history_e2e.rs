@@ -41,32 +41,16 @@ async fn scans_with_a_suffix_keep_history_alert_once_and_publish_metrics() {
         support::skipped("scans_with_a_suffix_keep_history_alert_once_and_publish_metrics");
         return;
     };
-    let region = aws_sdk_ec2::config::Region::new(REGION);
-    let ec2 = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let sns = aws_sdk_sns::Client::from_conf(
-        aws_sdk_sns::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let ddb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .region(region.clone())
-            .build(),
-    );
-    let cw = aws_sdk_cloudwatch::Client::from_conf(
-        aws_sdk_cloudwatch::config::Builder::from(&config)
-            .region(region)
-            .build(),
-    );
+    // Every client in the test's own region.
+    let config = config
+        .into_builder()
+        .region(aws_sdk_sqs::config::Region::new(REGION))
+        .build();
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let sns = aws_sdk_sns::Client::new(&config);
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let cw = aws_sdk_cloudwatch::Client::new(&config);
 
     let suffix = format!("hist{}", std::process::id() % 100_000);
     let o = run(&["--region", REGION, "setup", "--suffix", &suffix, "-q"]);
