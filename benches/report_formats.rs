@@ -4,6 +4,11 @@
 //! through /proc/self/clear_refs, so each figure is that format's own peak,
 //! the report it renders included). Targets: ≤ 2 s and ≤ 300 MB per format.
 //!
+//! Then the same end to end, as a user runs it: the findings written to a
+//! file and `compliance report --input FILE --format X` run once per format
+//! (and once for all nine with `--out-dir`), each a process of its own whose
+//! peak RSS `/usr/bin/time` reports.
+//!
 //! Run: `cargo bench --bench report_formats` (release profile; not part of CI).
 //! `COMPLIANCE_BENCH_FINDINGS=N` changes the finding count.
 
@@ -119,5 +124,76 @@ fn main() {
         );
         let _ = std::fs::remove_file(&path);
     }
-    let _ = std::fs::remove_dir(&dir);
+    // End to end, as a user runs it: the findings written to a file, then
+    // `compliance report --input FILE` once per format in a process of its
+    // own (peak RSS from /usr/bin/time), then every format from one read.
+    let input = dir.join("findings.json");
+    {
+        let file = std::fs::File::create(&input).expect("findings file");
+        compliance::output::json::write_report(BufWriter::with_capacity(1 << 16, file), &report)
+            .expect("writes the findings");
+    }
+    drop(report);
+    let input_mb = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    println!(
+        "end to end: `compliance report --input findings.json` ({input_mb:.0} MB), one process per format"
+    );
+    println!("  {:<9} {:>8} {:>14}", "format", "time", "peak RSS");
+    let every: Vec<String> = ReportFormat::value_variants()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let mut runs: Vec<(String, Vec<String>)> = every
+        .iter()
+        .map(|f| {
+            let out = dir.join(format!("out.{f}")).display().to_string();
+            (
+                f.clone(),
+                vec!["--format".into(), f.clone(), "--out".into(), out],
+            )
+        })
+        .collect();
+    let mut all = Vec::new();
+    for f in &every {
+        all.extend(["--format".to_string(), f.clone()]);
+    }
+    all.extend([
+        "--out-dir".to_string(),
+        dir.join("all").display().to_string(),
+    ]);
+    runs.push(("all nine".into(), all));
+    for (name, args) in runs {
+        let t = Instant::now();
+        let run = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(env!("CARGO_BIN_EXE_compliance"))
+            .args(["report", "--input"])
+            .arg(&input)
+            .args(["--region", "eu-west-1"])
+            .args(&args)
+            .env("HOME", &dir)
+            .stdin(std::process::Stdio::null())
+            .output();
+        let took = t.elapsed().as_secs_f64();
+        let Ok(run) = run else {
+            println!("  {name:<9} (no /usr/bin/time: skipped)");
+            continue;
+        };
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        let peak = stderr
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0);
+        assert!(run.status.success(), "{name}: {stderr}");
+        println!(
+            "  {name:<9} {took:>6.3} s {peak:>11.0} MB{}",
+            if took > 2.0 || peak > 300.0 {
+                "  OVER TARGET"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

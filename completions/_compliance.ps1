@@ -130,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'compliance' -ScriptBlock {
             [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Page size of list calls (tests of pagination only)')
             [CompletionResult]::new('--resources', '--resources', [CompletionResultType]::ParameterName, 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account''s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account''s password policy and summary), cfn (CloudFormation stacks)')
             [CompletionResult]::new('--rule', '--rule', [CompletionResultType]::ParameterName, 'Only these rules (ids or globs); repeatable')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: any `report` format, written as the scan goes')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report to FILE instead of stdout')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a non-compliant or error finding has this severity or higher')
             [CompletionResult]::new('--suffix', '--suffix', [CompletionResultType]::ParameterName, 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created')

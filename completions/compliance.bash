@@ -1156,7 +1156,7 @@ _compliance() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json html" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown csv sarif ocsf asff junit html" -- "${cur}"))
                     return 0
                     ;;
                 --out)

@@ -123,7 +123,7 @@ set edit:completion:arg-completer[compliance] = {|@words|
             cand --page-size 'Page size of list calls (tests of pagination only)'
             cand --resources 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account''s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account''s password policy and summary), cfn (CloudFormation stacks)'
             cand --rule 'Only these rules (ids or globs); repeatable'
-            cand --format 'format'
+            cand --format 'Output format: any `report` format, written as the scan goes'
             cand --out 'Write the report to FILE instead of stdout'
             cand --fail-on 'Exit 1 when a non-compliant or error finding has this severity or higher'
             cand --suffix 'Use the DynamoDB history table (and alert topic, metrics) that `setup --suffix` created'

@@ -109,8 +109,14 @@ complete -c compliance -n "__fish_compliance_using_subcommand scan" -l max-attem
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l page-size -d 'Page size of list calls (tests of pagination only)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l resources -d 'Only these resource kinds: ec2 (instances, security groups and EBS volumes), sg (security groups), ebs (EBS volumes), s3 (buckets and the account\'s public access block), rds (DB instances and clusters), iam (users, roles, groups, policies and the account\'s password policy and summary), cfn (CloudFormation stacks)' -r
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l rule -d 'Only these rules (ids or globs); repeatable' -r
-complete -c compliance -n "__fish_compliance_using_subcommand scan" -l format -r -f -a "table\t''
-json\t''
+complete -c compliance -n "__fish_compliance_using_subcommand scan" -l format -d 'Output format: any `report` format, written as the scan goes' -r -f -a "table\t'Summary tables for a terminal'
+json\t'The compliance.findings/v1 document'
+markdown\t'The executive summary, for tickets, pull requests and wikis'
+csv\t'One row per finding (RFC 4180, header row, JSON fields flattened)'
+sarif\t'SARIF 2.1.0, for code-scanning tools (GitHub, Azure DevOps)'
+ocsf\t'OCSF Compliance Finding events (class_uid 2003), one JSON array'
+asff\t'AWS Security Finding Format, ready for Security Hub\'s BatchImportFindings'
+junit\t'JUnit XML: one testsuite per rule, one testcase per resource'
 html\t'One self-contained page (no request leaves it), for browsers and auditors'"
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l out -d 'Write the report to FILE instead of stdout' -r -F
 complete -c compliance -n "__fish_compliance_using_subcommand scan" -l fail-on -d 'Exit 1 when a non-compliant or error finding has this severity or higher' -r -f -a "critical\t''

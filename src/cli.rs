@@ -184,16 +184,6 @@ pub enum Format {
     Json,
 }
 
-/// The formats of a findings report (`scan` and `report`): the shared ones plus
-/// those that only make sense for a whole report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScanFormat {
-    Table,
-    Json,
-    /// One self-contained page (no request leaves it), for browsers and auditors
-    Html,
-}
-
 /// Severity threshold for exit code 1; `none` never fails on findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -241,8 +231,9 @@ pub struct ScanArgs {
     /// Only these rules (ids or globs); repeatable
     #[arg(long = "rule", value_name = "ID")]
     pub rule: Vec<String>,
-    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
-    pub format: ScanFormat,
+    /// Output format: any `report` format, written as the scan goes
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,

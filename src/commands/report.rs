@@ -17,7 +17,7 @@ use crate::output;
 use crate::output::html::{HtmlContext, PreviousScan, TrendPoint};
 use crate::output::notice;
 use crate::output::report::{self, Options, ReportFormat};
-use crate::pipeline::report_source::ReportSource;
+use crate::pipeline::report_source::{Opened, ReportSource};
 use crate::pipeline::stores::open;
 use crate::store::HistoryStore;
 use anyhow::{Context, Result};
@@ -72,9 +72,10 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
         return period(global, args, since, &formats, named, presign).await;
     }
     let source = ReportSource::of(&args.input, args.scan.as_deref(), &args.store);
-    let report = source.load(global, || load_catalogue(global)).await?;
+    let opened = source.open(global, || load_catalogue(global)).await?;
     let html = if formats.contains(&ReportFormat::Html) {
-        stored_context(global, &args.store, &report.scan_id, &report.generated_at).await?
+        let head = &opened.head;
+        stored_context(global, &args.store, &head.scan_id, &head.generated_at).await?
     } else {
         HtmlContext::default()
     };
@@ -125,9 +126,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<u8> {
         None if hub.is_some() && args.out.is_none() => Vec::new(),
         None => vec![(formats[0], args.out.clone())],
     };
-    for (format, path) in &targets {
-        write_one(*format, path.as_ref(), &report, &options, out_dir.is_some())?;
-    }
+    let report = write_all(opened, &targets, &options, hub.is_some(), out_dir.is_some())?;
     let mut code = exit::OK;
     if let Some((aws, region)) = hub {
         code = code.max(import(&aws, &region, &report, &options).await?);
@@ -212,33 +211,73 @@ async fn upload(
     }
 }
 
-fn write_one(
-    format: ReportFormat,
-    path: Option<&PathBuf>,
-    report: &ScanReport,
+/// Every target written from one pass over the findings: each format
+/// starts before the first finding, takes each as it comes, and finishes
+/// when the source is done. A failure anywhere removes every partial file.
+/// Returns the final report, holding its findings only when `keep` (the
+/// Security Hub import needs them after the files are written).
+fn write_all(
+    opened: Opened,
+    targets: &[(ReportFormat, Option<PathBuf>)],
     options: &Options,
+    keep: bool,
     announce: bool,
-) -> Result<()> {
-    let out = open_out(path.map(PathBuf::as_path))?;
-    match report::write(format, out, report, options) {
-        Ok(left_out) => {
-            commit_out(path.map(PathBuf::as_path))?;
-            if left_out > 0 {
-                notice::note(format!(
-                    "{}: {left_out} finding(s) name no account or region and were left out (pass --region; --to securityhub uses the caller's account)",
-                    format.name()
-                ));
-            }
-            if let (Some(p), true) = (path, announce) {
-                notice::note(format!("wrote {}", p.display()));
-            }
-            Ok(())
+) -> Result<ScanReport> {
+    let discard = |from: usize| {
+        for (_, path) in &targets[from..] {
+            discard_out(path.as_deref());
         }
-        Err(e) => {
-            discard_out(path.map(PathBuf::as_path));
-            Err(e.into())
+    };
+    let mut writers = Vec::with_capacity(targets.len());
+    for (format, path) in targets {
+        let started = open_out(path.as_deref())
+            .and_then(|out| Ok(report::start(*format, out, &opened.head, options)?));
+        match started {
+            Ok(w) => writers.push(w),
+            Err(e) => {
+                discard(0);
+                return Err(e);
+            }
         }
     }
+    let mut held = Vec::new();
+    let streamed = opened.stream(|f| {
+        for w in writers.iter_mut() {
+            w.finding(f)?;
+        }
+        if keep {
+            held.push(f.clone());
+        }
+        Ok(())
+    });
+    let mut report = match streamed {
+        Ok(report) => report,
+        Err(e) => {
+            discard(0);
+            return Err(e.into());
+        }
+    };
+    for (i, (writer, (format, path))) in writers.into_iter().zip(targets).enumerate() {
+        let left_out = match writer.finish(&report) {
+            Ok(n) => n,
+            Err(e) => {
+                discard(i);
+                return Err(e.into());
+            }
+        };
+        commit_out(path.as_deref())?;
+        if left_out > 0 {
+            notice::note(format!(
+                "{}: {left_out} finding(s) name no account or region and were left out (pass --region; --to securityhub uses the caller's account)",
+                format.name()
+            ));
+        }
+        if let (Some(p), true) = (path, announce) {
+            notice::note(format!("wrote {}", p.display()));
+        }
+    }
+    report.findings = held;
+    Ok(report)
 }
 
 /// `--to securityhub`: imports every ASFF document; any finding not imported

@@ -6,7 +6,7 @@
 //! findings are out (history, alerts, metrics) and the exit code.
 
 use crate::aws::accounts::AssumeOptions;
-use crate::cli::{FailOn, GlobalArgs, ScanArgs, ScanFormat, SourceChoice};
+use crate::cli::{FailOn, GlobalArgs, ScanArgs, SourceChoice};
 use crate::commands::{
     commit_out, discard_out, exit, load_catalogue, load_settings, open_out, progress_enabled,
     InputError,
@@ -18,10 +18,11 @@ use crate::core::report::{ScanError, Source};
 use crate::core::rule::Rule;
 use crate::core::shard::ShardSpec;
 use crate::output::notice;
+use crate::output::report::{Options, ReportFormat};
 use crate::pipeline::accounts::{self, LiveSource, OrgOptions};
 use crate::pipeline::history::{self, LocalRecords, Recording, Records};
 use crate::pipeline::live::{self, LiveError};
-use crate::pipeline::render::{Failing, HtmlSink, JsonSink, TableSink};
+use crate::pipeline::render::{Failing, FormatSink};
 use crate::pipeline::{connection, snapshot, Head, Run, Sink};
 use anyhow::Result;
 use std::collections::HashSet;
@@ -78,7 +79,7 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     // store, read before this scan's records are written to it; with --suffix,
     // `report --format html --suffix` has the table's trend.
     let html_context = match (args.format, &args.history.suffix) {
-        (ScanFormat::Html, None) => {
+        (ReportFormat::Html, None) => {
             let store = crate::pipeline::stores::local(&args.history)?;
             match crate::commands::report::html_context(&store, &head.scan_id, &head.generated_at)
                 .await
@@ -104,11 +105,22 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
     };
     let failing = Failing::default();
     let out = open_out(args.out.as_deref())?;
-    let mut sinks: Vec<Box<dyn Sink>> = vec![match args.format {
-        ScanFormat::Json => Box::new(JsonSink::start(out, &head)?),
-        ScanFormat::Table => Box::new(TableSink::new(out, args.all)),
-        ScanFormat::Html => Box::new(HtmlSink::start(out, &head, html_context)?),
-    }];
+    let options = Options {
+        all: args.all,
+        html: html_context,
+        asff_account: None,
+        asff_region: global
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .filter(|r| !r.is_empty()),
+    };
+    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(FormatSink::start(
+        args.format,
+        out,
+        &head,
+        &options,
+    )?)];
     if let Some(records) = &table_records {
         sinks.push(Box::new(records.clone()));
         sinks.push(Box::new(failing.clone()));

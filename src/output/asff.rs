@@ -176,6 +176,53 @@ impl<'a> Documents<'a> {
     }
 }
 
+/// One document per finding as it arrives, in one JSON array.
+pub struct AsffWriter<W: Write> {
+    out: W,
+    head: ScanReport,
+    context: Context,
+    first: bool,
+    skipped: usize,
+}
+
+impl<W: Write> AsffWriter<W> {
+    pub fn start(mut out: W, head: &ScanReport, context: Context) -> io::Result<AsffWriter<W>> {
+        out.write_all(b"[")?;
+        Ok(AsffWriter {
+            out,
+            head: ScanReport {
+                findings: Vec::new(),
+                ..head.clone()
+            },
+            context,
+            first: true,
+            skipped: 0,
+        })
+    }
+}
+
+impl<W: Write + Send> super::report::FormatWriter for AsffWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let mut docs = Documents::new(&self.head, &self.context);
+        match docs.document(f) {
+            Some(doc) => {
+                self.out
+                    .write_all(if self.first { b"\n" } else { b",\n" })?;
+                self.first = false;
+                serde_json::to_writer(&mut self.out, &doc)?;
+            }
+            None => self.skipped += 1,
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, _report: &ScanReport) -> io::Result<usize> {
+        self.out.write_all(b"\n]\n")?;
+        self.out.flush()?;
+        Ok(self.skipped)
+    }
+}
+
 /// Writes the array; returns how many findings were left out (no account).
 pub fn write<W: Write>(out: &mut W, report: &ScanReport, context: &Context) -> io::Result<usize> {
     let mut docs = Documents::new(report, context);

@@ -954,6 +954,16 @@ pub fn render_period(p: &PeriodSummary) -> String {
     h
 }
 
+impl<W: Write + Send> super::report::FormatWriter for HtmlWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        HtmlWriter::finding(self, f)
+    }
+
+    fn finish(self: Box<Self>, report: &ScanReport) -> io::Result<usize> {
+        HtmlWriter::finish(*self, report).map(|_| 0)
+    }
+}
+
 /// A whole report (findings included) through the streaming writer.
 pub fn write_report<W: Write>(out: W, report: &ScanReport, context: HtmlContext) -> io::Result<W> {
     let mut writer = HtmlWriter::start(out, &report.scan_id, &report.generated_at, context)?;

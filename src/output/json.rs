@@ -80,6 +80,16 @@ impl<W: Write> FindingsWriter<W> {
     }
 }
 
+impl<W: Write + Send> super::report::FormatWriter for FindingsWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        FindingsWriter::finding(self, f)
+    }
+
+    fn finish(self: Box<Self>, report: &ScanReport) -> io::Result<usize> {
+        FindingsWriter::finish(*self, report).map(|_| 0)
+    }
+}
+
 /// A whole report (findings included) through the streaming writer, so files
 /// written by `scan` and re-rendered by `report` look the same.
 pub fn write_report<W: Write>(out: W, report: &ScanReport) -> io::Result<W> {

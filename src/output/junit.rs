@@ -30,86 +30,123 @@ impl Counts {
     }
 }
 
-pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
-    let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    let mut total = Counts::default();
-    for f in &report.findings {
-        by_rule.entry(&f.rule_id).or_default().push(f);
-        total.add(f);
+/// Suites need their counts in their opening tag, and findings arrive in
+/// resource order: each rule's test cases are kept as XML text (a few hundred
+/// bytes each, not the findings) and the suites written at the end.
+pub struct JunitWriter<W: Write> {
+    out: W,
+    total: Counts,
+    suites: BTreeMap<String, (Counts, Vec<u8>)>,
+}
+
+impl<W: Write> JunitWriter<W> {
+    pub fn new(out: W) -> JunitWriter<W> {
+        JunitWriter {
+            out,
+            total: Counts::default(),
+            suites: BTreeMap::new(),
+        }
     }
-    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
-    writeln!(
-        out,
-        "<testsuites name=\"compliance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
-        total.tests,
-        total.failures,
-        total.errors,
-        total.skipped,
-        xml(&report.generated_at)
-    )?;
-    for (rule, findings) in by_rule {
-        let mut counts = Counts::default();
-        findings.iter().for_each(|f| counts.add(f));
+}
+
+impl<W: Write + Send> super::report::FormatWriter for JunitWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        self.total.add(f);
+        if !self.suites.contains_key(&*f.rule_id) {
+            self.suites
+                .insert(f.rule_id.to_string(), Default::default());
+        }
+        let (counts, out) = self
+            .suites
+            .get_mut(&*f.rule_id)
+            .expect("the suite was just added");
+        counts.add(f);
+        testcase(out, f)
+    }
+
+    fn finish(self: Box<Self>, report: &ScanReport) -> io::Result<usize> {
+        let JunitWriter {
+            mut out,
+            total,
+            suites,
+        } = *self;
+        writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
-            xml(rule),
-            counts.tests,
-            counts.failures,
-            counts.errors,
-            counts.skipped,
+            "<testsuites name=\"compliance\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
+            total.tests,
+            total.failures,
+            total.errors,
+            total.skipped,
             xml(&report.generated_at)
         )?;
-        for f in findings {
-            let name = match (&f.region, &f.account) {
-                (Some(region), Some(account)) => {
-                    format!("{} ({account}/{region})", f.resource_id)
-                }
-                (Some(region), None) => format!("{} ({region})", f.resource_id),
-                _ => f.resource_id.clone(),
-            };
-            write!(
+        for (rule, (counts, cases)) in suites {
+            writeln!(
                 out,
-                "    <testcase name=\"{}\" classname=\"{}\" time=\"0\"",
-                xml(&name),
-                xml(rule)
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
+                xml(&rule),
+                counts.tests,
+                counts.failures,
+                counts.errors,
+                counts.skipped,
+                xml(&report.generated_at)
             )?;
-            let title = xml(&f.title);
-            match f.status {
-                Status::Compliant => writeln!(out, "/>")?,
-                Status::NonCompliant => writeln!(
-                    out,
-                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                    xml(&f.message_text()),
-                    f.severity,
-                    detail(f, &title)
-                )?,
-                Status::Error => writeln!(
-                    out,
-                    ">\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
-                    xml(&f.message_text()),
-                    detail(f, &title)
-                )?,
-                Status::Exempted | Status::NotApplicable => {
-                    let reason = match (&f.exemption, &f.evidence.note) {
-                        (Some(e), _) => format!(
-                            "exempted: {} (owner {}, until {})",
-                            e.reason, e.owner, e.expires
-                        ),
-                        (None, Some(note)) => format!("{}: {note}", f.status),
-                        (None, None) => f.status.to_string(),
-                    };
-                    writeln!(
-                        out,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        xml(&reason)
-                    )?
-                }
-            }
+            out.write_all(&cases)?;
+            writeln!(out, "  </testsuite>")?;
         }
-        writeln!(out, "  </testsuite>")?;
+        writeln!(out, "</testsuites>")?;
+        out.flush()?;
+        Ok(0)
     }
-    writeln!(out, "</testsuites>")
+}
+
+fn testcase(out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
+    let name = match (&f.region, &f.account) {
+        (Some(region), Some(account)) => {
+            format!("{} ({account}/{region})", f.resource_id)
+        }
+        (Some(region), None) => format!("{} ({region})", f.resource_id),
+        _ => f.resource_id.clone(),
+    };
+    write!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"0\"",
+        xml(&name),
+        xml(&f.rule_id)
+    )?;
+    let title = xml(&f.title);
+    match f.status {
+        Status::Compliant => writeln!(out, "/>")?,
+        Status::NonCompliant => writeln!(
+            out,
+            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+            xml(&f.message_text()),
+            f.severity,
+            detail(f, &title)
+        )?,
+        Status::Error => writeln!(
+            out,
+            ">\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
+            xml(&f.message_text()),
+            detail(f, &title)
+        )?,
+        Status::Exempted | Status::NotApplicable => {
+            let reason = match (&f.exemption, &f.evidence.note) {
+                (Some(e), _) => format!(
+                    "exempted: {} (owner {}, until {})",
+                    e.reason, e.owner, e.expires
+                ),
+                (None, Some(note)) => format!("{}: {note}", f.status),
+                (None, None) => f.status.to_string(),
+            };
+            writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                xml(&reason)
+            )?
+        }
+    }
+    Ok(())
 }
 
 fn detail(f: &Finding, title: &str) -> String {

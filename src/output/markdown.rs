@@ -6,13 +6,98 @@
 
 use crate::core::finding::{Finding, Severity, Status};
 use crate::core::report::ScanReport;
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// How many findings the "worst" list shows.
 pub const WORST: usize = 10;
 
-pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
+/// Failing findings per rule (worst severity first): the rule's title and count.
+type ByRule = BTreeMap<(Reverse<Severity>, String), (String, usize)>;
+
+/// The summary needs the final score, so it is written at the end; on the
+/// way only the per-rule counts and the worst few findings are kept.
+pub struct MarkdownWriter<W: Write> {
+    out: W,
+    by_rule: ByRule,
+    worst: Vec<Finding>,
+    /// `worst` was sorted and cut: its first WORST are the best so far.
+    cut: bool,
+}
+
+impl<W: Write> MarkdownWriter<W> {
+    pub fn new(out: W) -> MarkdownWriter<W> {
+        MarkdownWriter {
+            out,
+            by_rule: BTreeMap::new(),
+            worst: Vec::new(),
+            cut: false,
+        }
+    }
+}
+
+impl<W: Write + Send> super::report::FormatWriter for MarkdownWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        if !f.status.is_failing() {
+            return Ok(());
+        }
+        let key = (Reverse(f.severity), f.rule_id.to_string());
+        match self.by_rule.get_mut(&key) {
+            Some(entry) => entry.1 += 1,
+            None => {
+                self.by_rule.insert(key, (f.title.to_string(), 1));
+            }
+        }
+        // Sorted and cut now and then, so at most 2 × WORST are kept; once
+        // cut, a finding behind the last one kept cannot make the list.
+        if self.cut && order(f, &self.worst[WORST - 1]).is_gt() {
+            return Ok(());
+        }
+        self.worst.push(f.clone());
+        if self.worst.len() >= 2 * WORST {
+            worst_first(&mut self.worst);
+            self.worst.truncate(WORST);
+            self.cut = true;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, report: &ScanReport) -> io::Result<usize> {
+        let MarkdownWriter {
+            mut out,
+            by_rule,
+            mut worst,
+            ..
+        } = *self;
+        worst_first(&mut worst);
+        summary(&mut out, report, &by_rule, &worst)?;
+        out.flush()?;
+        Ok(0)
+    }
+}
+
+/// Highest weight first, then severity, rule and resource (a total order, so
+/// the list does not depend on the order findings arrived in).
+fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.weight()
+        .total_cmp(&a.weight())
+        .then(b.severity.cmp(&a.severity))
+        .then(a.rule_id.cmp(&b.rule_id))
+        .then(a.resource_id.cmp(&b.resource_id))
+        .then(a.finding_id.cmp(&b.finding_id))
+}
+
+fn worst_first(findings: &mut [Finding]) {
+    findings.sort_by(order);
+}
+
+fn summary<W: Write>(
+    out: &mut W,
+    report: &ScanReport,
+    by_rule: &ByRule,
+    worst: &[Finding],
+) -> io::Result<()> {
     let s = &report.summary;
     let card = &report.score;
     writeln!(out, "# Compliance report\n")?;
@@ -70,14 +155,6 @@ pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
             )?;
         }
     }
-    // Failing findings per rule, worst severity first.
-    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), (&str, usize)> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.status.is_failing()) {
-        by_rule
-            .entry((std::cmp::Reverse(f.severity), &f.rule_id))
-            .or_insert((&f.title, 0))
-            .1 += 1;
-    }
     writeln!(out, "\n## Failing rules\n")?;
     if by_rule.is_empty() {
         writeln!(out, "No failing findings.")?;
@@ -86,22 +163,10 @@ pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
             out,
             "| Severity | Rule | Title | Resources |\n|---|---|---|---:|"
         )?;
-        for ((sev, id), (title, n)) in &by_rule {
+        for ((sev, id), (title, n)) in by_rule {
             writeln!(out, "| {} | `{id}` | {} | {n} |", sev.0, cell(title))?;
         }
     }
-    let mut worst: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.status.is_failing())
-        .collect();
-    worst.sort_by(|a, b| {
-        b.weight()
-            .total_cmp(&a.weight())
-            .then(b.severity.cmp(&a.severity))
-            .then(a.rule_id.cmp(&b.rule_id))
-            .then(a.resource_id.cmp(&b.resource_id))
-    });
     if !worst.is_empty() {
         writeln!(
             out,

@@ -65,6 +65,52 @@ pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
     out.write_all(b"\n]\n")
 }
 
+/// One event per finding as it arrives, in one JSON array.
+pub struct OcsfWriter<W: Write> {
+    out: W,
+    head: ScanReport,
+    fixes: HashMap<String, String>,
+    time: i64,
+    first: bool,
+}
+
+impl<W: Write> OcsfWriter<W> {
+    pub fn start(mut out: W, head: &ScanReport) -> io::Result<OcsfWriter<W>> {
+        out.write_all(b"[")?;
+        Ok(OcsfWriter {
+            out,
+            fixes: head
+                .rules
+                .iter()
+                .map(|r| (r.id.clone(), r.fix.clone()))
+                .collect(),
+            time: epoch_ms(&head.generated_at),
+            head: ScanReport {
+                findings: Vec::new(),
+                ..head.clone()
+            },
+            first: true,
+        })
+    }
+}
+
+impl<W: Write + Send> super::report::FormatWriter for OcsfWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        let fix = self.fixes.get(&*f.rule_id).map(String::as_str);
+        serde_json::to_writer(&mut self.out, &event(f, &self.head, self.time, fix))?;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, _report: &ScanReport) -> io::Result<usize> {
+        self.out.write_all(b"\n]\n")?;
+        self.out.flush()?;
+        Ok(0)
+    }
+}
+
 fn event(f: &Finding, report: &ScanReport, time: i64, fix: Option<&str>) -> Value {
     let (sev_id, sev) = severity_id(f.severity);
     let (cstatus_id, cstatus) = compliance_status(f.status);

@@ -1,8 +1,10 @@
 //! The report formats of `compliance report`, one renderer file each
 //! (`json`, `table`, `markdown`, `csv`, `sarif`, `ocsf`, `asff`, `junit`),
-//! chosen here by [`ReportFormat`]; each writes to any `io::Write` as it goes,
-//! never building the whole document in memory.
+//! chosen here by [`ReportFormat`] and driven through one [`FormatWriter`]
+//! shape: each writes to any `io::Write` as findings arrive, never holding
+//! the whole document; formats that summarise keep only their running totals.
 
+use crate::core::finding::Finding;
 use crate::core::report::ScanReport;
 use clap::ValueEnum;
 use std::io::{self, Write};
@@ -88,36 +90,65 @@ pub struct Options {
     pub html: super::html::HtmlContext,
 }
 
-/// Writes `report` in `format` to `out`; returns how many findings the
-/// format had to leave out (ASFF: findings with no account known).
-pub fn write<W: Write>(
+/// One format being written, finding by finding: the renderers' one shape,
+/// so `scan` and `report` stream every format the same way and one read of
+/// the findings feeds several formats at once.
+pub trait FormatWriter: Send {
+    fn finding(&mut self, f: &Finding) -> io::Result<()>;
+    /// Writes what is only known at the end (`report` has the final score,
+    /// summary and errors and no findings) and flushes; returns how many
+    /// findings the format had to leave out (ASFF: no account known).
+    fn finish(self: Box<Self>, report: &ScanReport) -> io::Result<usize>;
+}
+
+/// Starts `format` on `out`. `head` is what is known before the first
+/// finding: the scan id, time, tool and the rules' descriptions (its score,
+/// summary and findings are not read; they come to [`FormatWriter::finish`]).
+pub fn start<W: Write + Send + 'static>(
     format: ReportFormat,
-    mut out: W,
+    out: W,
+    head: &ScanReport,
+    options: &Options,
+) -> io::Result<Box<dyn FormatWriter>> {
+    Ok(match format {
+        ReportFormat::Table => Box::new(super::table::TableWriter::new(out, options.all)),
+        ReportFormat::Json => Box::new(super::json::FindingsWriter::start(
+            out,
+            &head.scan_id,
+            &head.generated_at,
+        )?),
+        ReportFormat::Markdown => Box::new(super::markdown::MarkdownWriter::new(out)),
+        ReportFormat::Csv => Box::new(super::csv::CsvWriter::start(out)?),
+        ReportFormat::Sarif => Box::new(super::sarif::SarifWriter::start(out, head)?),
+        ReportFormat::Ocsf => Box::new(super::ocsf::OcsfWriter::start(out, head)?),
+        ReportFormat::Asff => Box::new(super::asff::AsffWriter::start(
+            out,
+            head,
+            super::asff::Context::of(options),
+        )?),
+        ReportFormat::Junit => Box::new(super::junit::JunitWriter::new(out)),
+        ReportFormat::Html => Box::new(super::html::HtmlWriter::start(
+            out,
+            &head.scan_id,
+            &head.generated_at,
+            options.html.clone(),
+        )?),
+    })
+}
+
+/// Writes a report that holds its findings in `format` to `out`; returns
+/// how many findings the format had to leave out.
+pub fn write<W: Write + Send + 'static>(
+    format: ReportFormat,
+    out: W,
     report: &ScanReport,
     options: &Options,
 ) -> io::Result<usize> {
-    let mut left_out = 0;
-    match format {
-        ReportFormat::Table => {
-            out.write_all(super::table::render_report(report, options.all).as_bytes())?
-        }
-        ReportFormat::Json => {
-            super::json::write_report(&mut out, report)?;
-        }
-        ReportFormat::Markdown => super::markdown::write(&mut out, report)?,
-        ReportFormat::Csv => super::csv::write(&mut out, report)?,
-        ReportFormat::Sarif => super::sarif::write(&mut out, report)?,
-        ReportFormat::Ocsf => super::ocsf::write(&mut out, report)?,
-        ReportFormat::Asff => {
-            left_out = super::asff::write(&mut out, report, &super::asff::Context::of(options))?;
-        }
-        ReportFormat::Junit => super::junit::write(&mut out, report)?,
-        ReportFormat::Html => {
-            super::html::write_report(&mut out, report, options.html.clone())?;
-        }
+    let mut writer = start(format, out, report, options)?;
+    for f in &report.findings {
+        writer.finding(f)?;
     }
-    out.flush()?;
-    Ok(left_out)
+    writer.finish(report)
 }
 
 /// `report --upload`: the object URIs (and presigned links) on stdout, one

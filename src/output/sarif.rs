@@ -1,7 +1,7 @@
 //! `report --format sarif`: SARIF 2.1.0 for code-scanning tools (GitHub code
 //! scanning, Azure DevOps, any SARIF viewer).
 //!
-//! `tool.driver.rules` lists every rule with findings (help text from the
+//! `tool.driver.rules` (written last: see [`SarifWriter`]) lists every rule with findings (help text from the
 //! rule's why and fix, `properties.security-severity` on GitHub's scale:
 //! critical 9.5, high 8.0, medium 5.5, low 3.0, info 0.0); one result per
 //! non-compliant, error or exempted finding, with `level` from the severity
@@ -44,65 +44,131 @@ fn reported(f: &Finding) -> bool {
     )
 }
 
-pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
-    // Rules: the report's own descriptions, then any rule only findings name.
-    let mut rules: Vec<RuleInfo> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for r in &report.rules {
-        if !index.contains_key(&r.id) {
-            index.insert(r.id.clone(), rules.len());
-            rules.push(r.clone());
+/// Results as findings arrive; `tool.driver.rules` at the end, when every
+/// rule a result names is known (JSON member order carries no meaning, so
+/// SARIF readers take `tool` after `results`). A rule's `ruleIndex` is its
+/// place in that list, given on its first result.
+pub struct SarifWriter<W: Write> {
+    out: W,
+    /// The rules' descriptions known before the first finding.
+    known: HashMap<String, RuleInfo>,
+    index: HashMap<String, usize>,
+    /// In index order: the rule id, and a description made from the first
+    /// finding for a rule no description names.
+    order: Vec<(String, Option<RuleInfo>)>,
+    version: String,
+    first: bool,
+}
+
+impl<W: Write> SarifWriter<W> {
+    pub fn start(mut out: W, head: &ScanReport) -> io::Result<SarifWriter<W>> {
+        write!(
+            out,
+            "{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"automationDetails\": "
+        )?;
+        serde_json::to_writer(
+            &mut out,
+            &json!({"id": format!("compliance/{}", head.scan_id)}),
+        )?;
+        write!(out, ",\n      \"results\": [")?;
+        Ok(SarifWriter {
+            out,
+            known: head
+                .rules
+                .iter()
+                .map(|r| (r.id.clone(), r.clone()))
+                .collect(),
+            index: HashMap::new(),
+            order: Vec::new(),
+            version: head.tool.version.clone(),
+            first: true,
+        })
+    }
+
+    fn rule_index(&mut self, f: &Finding) -> usize {
+        if let Some(i) = self.index.get(&*f.rule_id) {
+            return *i;
         }
+        let i = self.order.len();
+        self.index.insert(f.rule_id.to_string(), i);
+        let described = (!self.known.contains_key(&*f.rule_id)).then(|| RuleInfo {
+            id: f.rule_id.to_string(),
+            title: f.title.to_string(),
+            severity: f.severity,
+            category: f.category.to_string(),
+            frameworks: f.frameworks.to_vec(),
+            resource_types: vec![f.resource_type.to_string()],
+            remediation: f.remediation.as_deref().map(str::to_string),
+            config_rule: None,
+            why: f.title.to_string(),
+            fix: String::new(),
+            file: String::new(),
+        });
+        self.order.push((f.rule_id.to_string(), described));
+        i
     }
-    for f in report.findings.iter().filter(|f| reported(f)) {
-        if !index.contains_key(&*f.rule_id) {
-            index.insert(f.rule_id.to_string(), rules.len());
-            rules.push(RuleInfo {
-                id: f.rule_id.to_string(),
-                title: f.title.to_string(),
-                severity: f.severity,
-                category: f.category.to_string(),
-                frameworks: f.frameworks.to_vec(),
-                resource_types: vec![f.resource_type.to_string()],
-                remediation: f.remediation.as_deref().map(str::to_string),
-                config_rule: None,
-                why: f.title.to_string(),
-                fix: String::new(),
-                file: String::new(),
-            });
+}
+
+impl<W: Write + Send> super::report::FormatWriter for SarifWriter<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        if !reported(f) {
+            return Ok(());
         }
+        let index = self.rule_index(f);
+        self.out.write_all(if self.first {
+            b"\n        "
+        } else {
+            b",\n        "
+        })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, &result(f, index))?;
+        Ok(())
     }
-    let driver_rules: Vec<Value> = rules.iter().map(rule).collect();
-    write!(
-        out,
-        "{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"tool\": "
-    )?;
-    serde_json::to_writer(
-        &mut *out,
-        &json!({"driver": {
-            "name": "compliance",
-            "version": report.tool.version,
-            "semanticVersion": report.tool.version,
-            "rules": driver_rules,
-        }}),
-    )?;
-    write!(out, ",\n      \"automationDetails\": ")?;
-    serde_json::to_writer(
-        &mut *out,
-        &json!({"id": format!("compliance/{}", report.scan_id)}),
-    )?;
-    write!(out, ",\n      \"results\": [")?;
-    let mut first = true;
-    for f in report.findings.iter().filter(|f| reported(f)) {
-        out.write_all(if first { b"\n        " } else { b",\n        " })?;
-        first = false;
-        serde_json::to_writer(&mut *out, &result(f, index[&*f.rule_id]))?;
+
+    fn finish(mut self: Box<Self>, report: &ScanReport) -> io::Result<usize> {
+        // Every rule with a result, in index order; then the report's other
+        // rules (evaluated, nothing to report).
+        let finals: HashMap<&str, &RuleInfo> =
+            report.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut rules: Vec<Value> = Vec::with_capacity(self.order.len() + report.rules.len());
+        for (id, described) in &self.order {
+            let info = finals
+                .get(id.as_str())
+                .copied()
+                .or_else(|| self.known.get(id))
+                .or(described.as_ref());
+            if let Some(info) = info {
+                rules.push(rule(info));
+            }
+        }
+        for r in &report.rules {
+            if !self.index.contains_key(&r.id) {
+                rules.push(rule(r));
+            }
+        }
+        let version = if report.tool.version.is_empty() {
+            &self.version
+        } else {
+            &report.tool.version
+        };
+        write!(
+            self.out,
+            "{}],\n      \"tool\": ",
+            if self.first { "" } else { "\n      " }
+        )?;
+        serde_json::to_writer(
+            &mut self.out,
+            &json!({"driver": {
+                "name": "compliance",
+                "version": version,
+                "semanticVersion": version,
+                "rules": rules,
+            }}),
+        )?;
+        write!(self.out, "\n    }}\n  ]\n}}\n")?;
+        self.out.flush()?;
+        Ok(0)
     }
-    write!(
-        out,
-        "{}]\n    }}\n  ]\n}}\n",
-        if first { "" } else { "\n      " }
-    )
 }
 
 fn rule(r: &RuleInfo) -> Value {

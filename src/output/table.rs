@@ -673,11 +673,34 @@ fn worst_first(rows: &mut [Finding]) {
     });
 }
 
-/// `scan` and `report` output for a report that holds its findings.
-pub fn render_report(report: &ScanReport, all: bool) -> String {
-    let mut summary = TableSummary::new(all);
-    report.findings.iter().for_each(|f| summary.add(f));
-    summary.render(report)
+/// `--format table` as a [`super::report::FormatWriter`]: the running
+/// summary, written out at the end.
+pub struct TableWriter<W: std::io::Write> {
+    summary: TableSummary,
+    out: W,
+}
+
+impl<W: std::io::Write> TableWriter<W> {
+    pub fn new(out: W, all: bool) -> TableWriter<W> {
+        TableWriter {
+            summary: TableSummary::new(all),
+            out,
+        }
+    }
+}
+
+impl<W: std::io::Write + Send> super::report::FormatWriter for TableWriter<W> {
+    fn finding(&mut self, f: &Finding) -> std::io::Result<()> {
+        self.summary.add(f);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, report: &ScanReport) -> std::io::Result<usize> {
+        let TableWriter { summary, mut out } = *self;
+        out.write_all(summary.render(report).as_bytes())?;
+        out.flush()?;
+        Ok(0)
+    }
 }
 
 /// `rules list`.

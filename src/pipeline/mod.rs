@@ -57,6 +57,31 @@ pub struct Head {
 }
 
 impl Head {
+    /// What a report format knows before the first finding: the scan id,
+    /// time and tool, and every rule the scan runs (the final report lists
+    /// only those with findings).
+    pub fn report(&self) -> ScanReport {
+        let mut report = ScanReport::build(
+            Meta {
+                scan_id: self.scan_id.clone(),
+                generated_at: self.generated_at.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                source: Source {
+                    kind: "scan".into(),
+                    inputs: Vec::new(),
+                },
+                resources: 0,
+                rules: self.rules.len(),
+                threshold: self.threshold,
+            },
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        report.rules = self.rules.iter().map(|r| RuleInfo::of(r)).collect();
+        report
+    }
+
     /// A new scan id (UUID v7: sortable by time) and the time now.
     pub fn now(rules: &[Arc<Rule>], settings: &Settings) -> Head {
         Head {

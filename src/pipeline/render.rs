@@ -1,34 +1,35 @@
-//! The report renderers as sinks: the findings document or the HTML page
-//! streamed to a writer, or the terminal table's running summary, written out
-//! at the end.
+//! The report formats as sinks of a scan (every format `report` writes, so
+//! `scan --format sarif` streams like `scan --format json`), and the sink
+//! that keeps the failing findings for alerts.
 
 use crate::core::finding::Finding;
 use crate::core::report::ScanReport;
-use crate::output::html::{HtmlContext, HtmlWriter};
-use crate::output::json::FindingsWriter;
-use crate::output::table::TableSummary;
+use crate::output::report::{self, FormatWriter, Options, ReportFormat};
 use crate::pipeline::{Head, Sink, SinkError};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-/// `--format json`: each finding is written as soon as it is made.
-pub struct JsonSink<W: Write + Send> {
-    writer: Option<FindingsWriter<W>>,
+/// Any report format as a sink: each finding goes to the format's writer as
+/// soon as it is made; what is only known at the end (score, summary, the
+/// rules that had findings) goes when the scan ends.
+pub struct FormatSink {
+    writer: Option<Box<dyn FormatWriter>>,
 }
 
-impl<W: Write + Send> JsonSink<W> {
-    pub fn start(out: W, head: &Head) -> Result<JsonSink<W>, SinkError> {
-        Ok(JsonSink {
-            writer: Some(FindingsWriter::start(
-                out,
-                &head.scan_id,
-                &head.generated_at,
-            )?),
+impl FormatSink {
+    pub fn start<W: Write + Send + 'static>(
+        format: ReportFormat,
+        out: W,
+        head: &Head,
+        options: &Options,
+    ) -> Result<FormatSink, SinkError> {
+        Ok(FormatSink {
+            writer: Some(report::start(format, out, &head.report(), options)?),
         })
     }
 }
 
-impl<W: Write + Send> Sink for JsonSink<W> {
+impl Sink for FormatSink {
     fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError> {
         if let Some(w) = &mut self.writer {
             for f in findings {
@@ -40,76 +41,12 @@ impl<W: Write + Send> Sink for JsonSink<W> {
 
     fn finish(&mut self, report: &ScanReport) -> Result<(), SinkError> {
         if let Some(w) = self.writer.take() {
-            w.finish(report)?;
-        }
-        Ok(())
-    }
-}
-
-/// `--format html`: each finding becomes one compact row of the page's data
-/// as soon as it is made; the summary follows at the end.
-pub struct HtmlSink<W: Write + Send> {
-    writer: Option<HtmlWriter<W>>,
-}
-
-impl<W: Write + Send> HtmlSink<W> {
-    pub fn start(out: W, head: &Head, context: HtmlContext) -> Result<HtmlSink<W>, SinkError> {
-        Ok(HtmlSink {
-            writer: Some(HtmlWriter::start(
-                out,
-                &head.scan_id,
-                &head.generated_at,
-                context,
-            )?),
-        })
-    }
-}
-
-impl<W: Write + Send> Sink for HtmlSink<W> {
-    fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError> {
-        if let Some(w) = &mut self.writer {
-            for f in findings {
-                w.finding(f)?;
+            let left_out = w.finish(report)?;
+            if left_out > 0 {
+                crate::output::notice::note(format!(
+                    "{left_out} finding(s) name no account or region and were left out (pass --region)"
+                ));
             }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, report: &ScanReport) -> Result<(), SinkError> {
-        if let Some(w) = self.writer.take() {
-            w.finish(report)?;
-        }
-        Ok(())
-    }
-}
-
-/// `--format table`: a summary per rule, written when the scan ends.
-pub struct TableSink<W: Write + Send> {
-    summary: Option<TableSummary>,
-    out: W,
-}
-
-impl<W: Write + Send> TableSink<W> {
-    pub fn new(out: W, all: bool) -> TableSink<W> {
-        TableSink {
-            summary: Some(TableSummary::new(all)),
-            out,
-        }
-    }
-}
-
-impl<W: Write + Send> Sink for TableSink<W> {
-    fn item(&mut self, findings: &[Finding]) -> Result<(), SinkError> {
-        if let Some(s) = &mut self.summary {
-            findings.iter().for_each(|f| s.add(f));
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, report: &ScanReport) -> Result<(), SinkError> {
-        if let Some(s) = self.summary.take() {
-            self.out.write_all(s.render(report).as_bytes())?;
-            self.out.flush()?;
         }
         Ok(())
     }

@@ -1,20 +1,26 @@
 //! Where `report` gets its findings: findings files (`--input`, several
 //! merged into one report), a stored scan (`--scan ID`), or by default the
 //! latest stored scan of the history store (`--suffix`'s DynamoDB table, else
-//! the local file). A stored scan's findings also get `first_seen` from the
+//! the local file). Files are streamed: a first pass reads and checks each
+//! head, a second hands the findings on one at a time, so a report of
+//! 100,000 findings holds one of them. A stored scan's findings also get `first_seen` from the
 //! scans before it. No stored scan and no input is an input error that says
 //! how to make one.
 
 use crate::cli::{GlobalArgs, StoreArgs};
 use crate::core::catalogue::Catalogue;
+use crate::core::finding::Finding;
+use crate::core::findings_reader::{self, ReadError};
 use crate::core::history::FirstSeen;
-use crate::core::report::{Meta, RuleInfo, ScanReport, Source};
+use crate::core::report::{Merge, Meta, ReportError, RuleInfo, ScanReport, Source};
 use crate::error::InputError;
 use crate::pipeline::stores::{findings_of, open};
 use crate::store::HistoryStore;
 use anyhow::Result;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
 
 /// What the flags chose.
 pub enum ReportSource<'a> {
@@ -36,37 +42,138 @@ impl<'a> ReportSource<'a> {
         }
     }
 
-    /// The report to render, with every finding in memory (renderers that
-    /// group by rule or list rules first need them all).
-    pub async fn load(
+    /// Opens the source: reads what comes before the findings (for files,
+    /// a first pass over each that checks it and skips its findings), so a
+    /// bad input fails before anything is written. The findings follow in
+    /// [`Opened::stream`].
+    pub async fn open(
         &self,
         global: &GlobalArgs,
         catalogue: impl FnOnce() -> Result<Catalogue>,
-    ) -> Result<ScanReport> {
+    ) -> Result<Opened> {
         match self {
-            ReportSource::Files(files) => read_files(files),
+            ReportSource::Files(files) => open_files(files),
             ReportSource::Stored { scan, store } => {
-                read_stored(global, scan, store, catalogue()?).await
+                let mut report = read_stored(global, scan, store, catalogue()?).await?;
+                let findings = std::mem::take(&mut report.findings);
+                Ok(Opened {
+                    head: report,
+                    feed: Feed::Held(findings),
+                })
             }
         }
     }
 }
 
-fn read_files(files: &[PathBuf]) -> Result<ScanReport> {
-    let mut parts = Vec::with_capacity(files.len());
+/// A source whose head is read and whose findings are still to come.
+pub struct Opened {
+    /// The scan id, time, tool and rules, and for a single file or a stored
+    /// scan also its score and summary; no findings.
+    pub head: ScanReport,
+    feed: Feed,
+}
+
+enum Feed {
+    /// One findings file, read again finding by finding.
+    File(PathBuf),
+    /// Several, merged as they are read.
+    Merged(Vec<PathBuf>, Box<Merge>),
+    /// A stored scan, already in memory (history records are rebuilt into
+    /// findings together, for `first_seen`).
+    Held(Vec<Finding>),
+}
+
+/// Why the findings could not all be handed on.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Input(#[from] ReportError),
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The consumer failed (a full disk, a closed pipe).
+    #[error("cannot write the report: {0}")]
+    Write(std::io::Error),
+}
+
+impl Opened {
+    /// Hands every finding to `each`, in source order; returns the final
+    /// report (score and summary of what was handed on, no findings).
+    pub fn stream(
+        self,
+        mut each: impl FnMut(&Finding) -> std::io::Result<()>,
+    ) -> Result<ScanReport, StreamError> {
+        match self.feed {
+            Feed::File(path) => {
+                read_findings(&path, |f| each(&f))?;
+                Ok(self.head)
+            }
+            Feed::Merged(paths, mut merge) => {
+                for path in &paths {
+                    read_findings(path, |f| {
+                        if merge.admit(&f) {
+                            each(&f)?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(merge.finish())
+            }
+            Feed::Held(findings) => {
+                for f in &findings {
+                    each(f).map_err(StreamError::Write)?;
+                }
+                Ok(self.head)
+            }
+        }
+    }
+}
+
+fn open_file(path: &Path) -> Result<BufReader<File>, StreamError> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(1 << 16, f))
+        .map_err(|source| StreamError::Read {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+fn read_findings(
+    path: &Path,
+    each: impl FnMut(Finding) -> std::io::Result<()>,
+) -> Result<(), StreamError> {
+    let name = path.display().to_string();
+    findings_reader::findings_from(&name, open_file(path)?, each).map_err(|e| match e {
+        ReadError::Report(e) => StreamError::Input(e),
+        ReadError::Stopped(e) => StreamError::Write(e),
+    })
+}
+
+fn open_files(files: &[PathBuf]) -> Result<Opened> {
+    let mut heads = Vec::with_capacity(files.len());
     for path in files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))?;
-        parts.push(ScanReport::parse(&path.display().to_string(), &text)?);
+        let name = path.display().to_string();
+        let input = open_file(path).map_err(|e| InputError(e.to_string()))?;
+        heads.push(findings_reader::head_from(&name, input)?.report);
     }
-    if parts.len() == 1 {
-        return Ok(parts.pop().expect("one report"));
+    if let [one] = files {
+        let head = heads.pop().expect("one head per file");
+        return Ok(Opened {
+            head,
+            feed: Feed::File(one.clone()),
+        });
     }
-    Ok(ScanReport::merge(
-        parts,
+    let merge = Merge::new(
+        heads,
         uuid::Uuid::now_v7().to_string(),
         crate::core::timestamp::format(&chrono::Utc::now()),
-    ))
+    );
+    Ok(Opened {
+        head: merge.head().clone(),
+        feed: Feed::Merged(files.to_vec(), Box::new(merge)),
+    })
 }
 
 async fn read_stored(

@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod engine;
 pub mod exemption;
 pub mod finding;
+pub mod findings_reader;
 pub mod history;
 pub mod message;
 pub mod metrics;

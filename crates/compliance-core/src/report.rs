@@ -8,9 +8,11 @@
 use crate::exemption::ExpiredExemption;
 use crate::finding::{Finding, Severity, Status};
 use crate::normalize::Skipped;
-use crate::score::{score, ScoreCard};
+use crate::score::{score, ScoreBuilder, ScoreCard};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 pub const SCHEMA: &str = "compliance.findings/v1";
 
@@ -135,6 +137,13 @@ pub enum ReportError {
     },
     #[error("{file}: schema `{found}` is not supported (this version reads `{SCHEMA}`)")]
     Schema { file: String, found: String },
+    /// A field met before the schema (sorted keys), or missing.
+    #[error("{file}: field `{field}`: {message}")]
+    Field {
+        file: String,
+        field: String,
+        message: String,
+    },
 }
 
 /// Everything needed to assemble a report besides the findings.
@@ -175,121 +184,39 @@ impl ScanReport {
         }
     }
 
+    /// A whole findings document, findings included (small files; large
+    /// ones are read finding by finding through [`crate::findings_reader`]).
     pub fn parse(file: &str, text: &str) -> Result<ScanReport, ReportError> {
-        let invalid = |e: serde_json::Error| ReportError::Invalid {
-            file: file.to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: match e.to_string().find(" at line ") {
-                Some(i) => e.to_string()[..i].to_string(),
-                None => e.to_string(),
-            },
-        };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
-        match value.get("schema").and_then(|s| s.as_str()) {
-            Some(SCHEMA) => {}
-            Some(other) => {
-                return Err(ReportError::Schema {
-                    file: file.to_string(),
-                    found: other.to_string(),
-                })
-            }
-            None => {
-                return Err(ReportError::Invalid {
-                    file: file.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: format!("no `schema` field (expected \"{SCHEMA}\", as written by `compliance scan --format json`)"),
-                })
-            }
-        }
-        // Re-parse from text so errors in the body carry line and column.
-        let mut report: ScanReport = serde_json::from_str(text).map_err(invalid)?;
-        // Files written before finding ids existed get them now.
-        for f in report
-            .findings
-            .iter_mut()
-            .filter(|f| f.finding_id.is_empty())
-        {
-            f.set_id();
-        }
+        let mut report = crate::findings_reader::head(file, text)?.report;
+        crate::findings_reader::findings(file, text, |f| {
+            report.findings.push(f);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .map_err(|e| match e {
+            crate::findings_reader::ReadError::Report(e) => e,
+            crate::findings_reader::ReadError::Stopped(never) => match never {},
+        })?;
         Ok(report)
     }
 
-    /// Several findings documents as one (shards of a scan, or accounts):
-    /// findings in file order, a finding id seen before is dropped (the first
-    /// file wins), errors and expired exemptions concatenated, rules united by
-    /// id, and the score and summary recomputed with the first file's
-    /// threshold. Resources add up across files; when duplicates were dropped
-    /// the files overlapped, and the count is the distinct resources with
-    /// findings (at least the largest file's count).
+    /// Several findings documents as one (shards of a scan, or accounts);
+    /// see [`Merge`] for the rules.
     pub fn merge(parts: Vec<ScanReport>, scan_id: String, generated_at: String) -> ScanReport {
-        let threshold = parts.first().map_or(70.0, |p| p.score.threshold);
-        let version = parts
-            .first()
-            .map_or_else(String::new, |p| p.tool.version.clone());
-        let mut seen = std::collections::HashSet::new();
         let mut findings = Vec::new();
-        let mut errors = Vec::new();
-        let mut expired = Vec::new();
-        let mut rules: Vec<RuleInfo> = Vec::new();
-        let mut inputs = Vec::new();
-        let (mut resources, mut largest, mut rule_count, mut dropped) = (0, 0, 0, false);
-        for part in parts {
-            resources += part.summary.resources;
-            largest = largest.max(part.summary.resources);
-            rule_count = rule_count.max(part.summary.rules);
-            inputs.extend(part.source.inputs);
-            for f in part.findings {
-                if seen.insert(f.finding_id.clone()) {
-                    findings.push(f);
-                } else {
-                    dropped = true;
-                }
-            }
-            errors.extend(part.errors);
-            for e in part.expired_exemptions {
-                if !expired.contains(&e) {
-                    expired.push(e);
-                }
-            }
-            for r in part.rules {
-                if !rules.iter().any(|known| known.id == r.id) {
-                    rules.push(r);
-                }
+        let mut heads = Vec::with_capacity(parts.len());
+        for mut part in parts {
+            findings.push(std::mem::take(&mut part.findings));
+            heads.push(part);
+        }
+        let mut merge = Merge::new(heads, scan_id, generated_at);
+        let mut kept = Vec::new();
+        for f in findings.into_iter().flatten() {
+            if merge.admit(&f) {
+                kept.push(f);
             }
         }
-        if dropped {
-            let distinct: std::collections::HashSet<(&str, &str, Option<&str>)> = findings
-                .iter()
-                .map(|f| {
-                    (
-                        &*f.resource_type,
-                        f.resource_id.as_str(),
-                        f.region.as_deref(),
-                    )
-                })
-                .collect();
-            resources = distinct.len().max(largest);
-        }
-        let mut report = ScanReport::build(
-            Meta {
-                scan_id,
-                generated_at,
-                version,
-                source: Source {
-                    kind: "merged".into(),
-                    inputs,
-                },
-                resources,
-                rules: rule_count.max(rules.len()),
-                threshold,
-            },
-            findings,
-            errors,
-            expired,
-        );
-        report.rules = rules;
+        let mut report = merge.finish();
+        report.findings = kept;
         report
     }
 
@@ -309,6 +236,122 @@ impl ScanReport {
                 .filter(|f| f.status.is_failing() && f.severity >= min)
                 .count(),
         }
+    }
+}
+
+/// Several findings documents as one, finding by finding (so `report
+/// --input a.json b.json` streams): findings in file order, a finding id
+/// seen before is dropped (the first file wins), errors and expired
+/// exemptions concatenated, rules united by id, and the score and summary
+/// recomputed with the first file's threshold. Resources add up across
+/// files; when duplicates were dropped the files overlapped, and the count is
+/// the distinct resources with findings (at least the largest file's count).
+pub struct Merge {
+    head: ScanReport,
+    threshold: f64,
+    resources: usize,
+    largest: usize,
+    seen: HashSet<String>,
+    distinct: HashSet<(Arc<str>, String, Option<Arc<str>>)>,
+    dropped: bool,
+    score: ScoreBuilder,
+    summary: SummaryBuilder,
+}
+
+impl Merge {
+    /// `heads` are the documents without their findings, in file order.
+    pub fn new(heads: Vec<ScanReport>, scan_id: String, generated_at: String) -> Merge {
+        let threshold = heads.first().map_or(70.0, |p| p.score.threshold);
+        let version = heads
+            .first()
+            .map_or_else(String::new, |p| p.tool.version.clone());
+        let mut errors = Vec::new();
+        let mut expired = Vec::new();
+        let mut rules: Vec<RuleInfo> = Vec::new();
+        let mut inputs = Vec::new();
+        let (mut resources, mut largest, mut rule_count) = (0, 0, 0);
+        for part in heads {
+            resources += part.summary.resources;
+            largest = largest.max(part.summary.resources);
+            rule_count = rule_count.max(part.summary.rules);
+            inputs.extend(part.source.inputs);
+            errors.extend(part.errors);
+            for e in part.expired_exemptions {
+                if !expired.contains(&e) {
+                    expired.push(e);
+                }
+            }
+            for r in part.rules {
+                if !rules.iter().any(|known| known.id == r.id) {
+                    rules.push(r);
+                }
+            }
+        }
+        let rule_count = rule_count.max(rules.len());
+        let mut head = ScanReport::build(
+            Meta {
+                scan_id,
+                generated_at,
+                version,
+                source: Source {
+                    kind: "merged".into(),
+                    inputs,
+                },
+                resources,
+                rules: rule_count,
+                threshold,
+            },
+            Vec::new(),
+            errors,
+            expired,
+        );
+        head.rules = rules;
+        Merge {
+            head,
+            threshold,
+            resources,
+            largest,
+            seen: HashSet::new(),
+            distinct: HashSet::new(),
+            dropped: false,
+            score: ScoreBuilder::default(),
+            summary: SummaryBuilder::default(),
+        }
+    }
+
+    /// What is known before the first finding (the score and summary are
+    /// those of no findings until [`Merge::finish`]).
+    pub fn head(&self) -> &ScanReport {
+        &self.head
+    }
+
+    /// Whether `f` belongs in the merged report (false: a duplicate).
+    pub fn admit(&mut self, f: &Finding) -> bool {
+        if !self.seen.insert(f.finding_id.clone()) {
+            self.dropped = true;
+            return false;
+        }
+        self.distinct.insert((
+            f.resource_type.clone(),
+            f.resource_id.clone(),
+            f.region.clone(),
+        ));
+        self.score.add(f);
+        self.summary.add(f);
+        true
+    }
+
+    /// The merged report, without its findings (they went through [`Merge::admit`]).
+    pub fn finish(self) -> ScanReport {
+        let resources = if self.dropped {
+            self.distinct.len().max(self.largest)
+        } else {
+            self.resources
+        };
+        let mut report = self.head;
+        report.score = self.score.finish(self.threshold);
+        report.summary = self.summary.finish(resources, report.summary.rules);
+        report
     }
 }
 
