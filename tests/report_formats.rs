@@ -161,6 +161,199 @@ fn several_formats_need_out_dir() {
 }
 
 #[test]
+fn several_formats_come_from_one_read_and_match_their_single_runs() {
+    let dir = support::fresh_dir();
+    let out = dir.join("all");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            FIXTURE,
+            "--format",
+            "csv",
+            "--format",
+            "junit",
+            "--format",
+            "markdown",
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (format, file) in [
+        ("csv", "report.csv"),
+        ("junit", "report.junit.xml"),
+        ("markdown", "report.md"),
+    ] {
+        let alone = run_in(&dir, &["report", "--input", FIXTURE, "--format", format]);
+        assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+        let together = std::fs::read(out.join(file)).unwrap();
+        assert!(!together.is_empty());
+        assert_eq!(together, alone.stdout, "{format}");
+    }
+}
+
+/// Report rows of a findings file as CSV, header first.
+fn csv_of(dir: &Path, input: &str) -> String {
+    let o = run_in(dir, &["report", "--input", input, "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn a_file_with_sorted_keys_reads_like_the_original() {
+    // `jq -S` puts `findings` before `schema` and `rules`: the head pass
+    // must still know the rules and check the schema before any finding.
+    let dir = support::fresh_dir();
+    let text = std::fs::read_to_string(root().join(FIXTURE)).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let sorted = serde_json::to_string_pretty(&value).unwrap();
+    assert!(sorted.find("\"findings\"") < sorted.find("\"schema\""));
+    let path = dir.join("sorted.json");
+    std::fs::write(&path, sorted).unwrap();
+    assert_eq!(csv_of(&dir, path.to_str().unwrap()), csv_of(&dir, FIXTURE));
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            path.to_str().unwrap(),
+            "--format",
+            "sarif",
+        ],
+    );
+    let sarif = json(&o);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let fixed = rules
+        .iter()
+        .filter(|r| r["help"]["text"].as_str().unwrap_or("").contains("Fix: "))
+        .count();
+    assert!(
+        fixed > 0,
+        "the rules' fix text came from the file's `rules`"
+    );
+}
+
+#[test]
+fn a_bad_finding_late_in_a_file_names_its_line_and_leaves_no_output() {
+    let dir = support::fresh_dir();
+    let text = std::fs::read_to_string(root().join(FIXTURE)).unwrap();
+    let findings = text.matches("\"finding_id\"").count();
+    assert!(findings > 20, "the fixture has {findings} findings");
+    // Break the last finding's status: earlier findings are already written
+    // when the reader reaches it.
+    let at = text
+        .rfind("\"status\":\"")
+        .or_else(|| text.rfind("\"status\": \""))
+        .unwrap();
+    let line = text[..at].matches('\n').count() + 1;
+    let broken = format!(
+        "{}\"status\":\"maybe\",\"was\":{}",
+        &text[..at],
+        &text[at + "\"status\":".len()..]
+    );
+    let input = dir.join("broken.json");
+    std::fs::write(&input, broken).unwrap();
+    let out = dir.join("out");
+    let o = run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            input.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--format",
+            "json",
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("broken.json:{line}:")) && err.contains("maybe"),
+        "names the file, line and value: {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "no partial report is left: {left:?}");
+}
+
+#[test]
+fn scan_writes_every_report_format_as_report_does() {
+    let dir = support::fresh_dir();
+    let findings = dir.join("findings.json");
+    let o = run_in(
+        &dir,
+        &[
+            "scan",
+            "--snapshot",
+            "examples/estate-snapshot.json",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--no-history",
+            "--out",
+            findings.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let scanned = run_in(
+        &dir,
+        &[
+            "scan",
+            "--snapshot",
+            "examples/estate-snapshot.json",
+            "--format",
+            "csv",
+            "--fail-on",
+            "none",
+            "--no-history",
+        ],
+    );
+    assert_eq!(scanned.status.code(), Some(0), "{}", stderr(&scanned));
+    let scanned = String::from_utf8(scanned.stdout).unwrap();
+    assert!(scanned.lines().count() > 100, "{scanned}");
+    assert_eq!(scanned, csv_of(&dir, findings.to_str().unwrap()));
+    let sarif = |args: &[&str]| {
+        let v = json(&run_in(&dir, args));
+        let results = v["runs"][0]["results"].clone();
+        let rules: BTreeSet<String> = v["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        (results, rules)
+    };
+    let from_scan = sarif(&[
+        "scan",
+        "--snapshot",
+        "examples/estate-snapshot.json",
+        "--format",
+        "sarif",
+        "--fail-on",
+        "none",
+        "--no-history",
+    ]);
+    let from_report = sarif(&[
+        "report",
+        "--input",
+        findings.to_str().unwrap(),
+        "--format",
+        "sarif",
+    ]);
+    assert!(from_scan.0.as_array().unwrap().len() > 10);
+    assert_eq!(from_scan, from_report);
+}
+
+#[test]
 fn messages_come_from_rule_templates() {
     let dir = support::fresh_dir();
     let o = run_in(&dir, &["report", "--input", FIXTURE, "--format", "csv"]);

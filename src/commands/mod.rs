@@ -56,6 +56,13 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
                 )
             )
             || matches!(
+                e.downcast_ref::<crate::pipeline::report_source::StreamError>(),
+                Some(
+                    crate::pipeline::report_source::StreamError::Input(_)
+                        | crate::pipeline::report_source::StreamError::Read { .. }
+                )
+            )
+            || matches!(
                 e.downcast_ref::<crate::store::StoreError>(),
                 Some(crate::store::StoreError::Local { .. })
             )
