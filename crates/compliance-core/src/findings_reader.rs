@@ -42,11 +42,12 @@ pub enum ReadError<E> {
 }
 
 /// The head of a document held in memory.
-pub fn head(file: &str, text: &str) -> Result<Head, ReportError> {
-    head_with(file, serde_json::Deserializer::from_str(text))
+pub fn head(file: &str, text: &[u8]) -> Result<Head, ReportError> {
+    head_with(file, serde_json::Deserializer::from_slice(text))
 }
 
-/// The head of a document read from `input` (buffer it: it is read byte by byte).
+/// The head of a document read from `input` (buffer it: it is read byte by
+/// byte, which parses at about half the speed of a document in memory).
 pub fn head_from(file: &str, input: impl io::Read) -> Result<Head, ReportError> {
     head_with(file, serde_json::Deserializer::from_reader(input))
 }
@@ -55,10 +56,10 @@ pub fn head_from(file: &str, input: impl io::Read) -> Result<Head, ReportError> 
 /// written before finding ids existed get theirs here.
 pub fn findings<E>(
     file: &str,
-    text: &str,
+    text: &[u8],
     each: impl FnMut(Finding) -> Result<(), E>,
 ) -> Result<(), ReadError<E>> {
-    findings_with(file, serde_json::Deserializer::from_str(text), each)
+    findings_with(file, serde_json::Deserializer::from_slice(text), each)
 }
 
 /// Each finding of a document read from `input`, as [`findings`].
@@ -444,7 +445,7 @@ mod tests {
 
     fn collect(text: &str) -> Vec<Finding> {
         let mut all = Vec::new();
-        findings("f.json", text, |f| {
+        findings("f.json", text.as_bytes(), |f| {
             all.push(f);
             Ok::<(), ()>(())
         })
@@ -456,7 +457,7 @@ mod tests {
     fn the_head_pass_keeps_everything_but_the_findings() {
         let r = report(3);
         let text = serde_json::to_string_pretty(&r).unwrap();
-        let head = head("f.json", &text).unwrap();
+        let head = head("f.json", text.as_bytes()).unwrap();
         assert_eq!(head.findings, 3);
         let mut without = r.clone();
         without.findings.clear();
@@ -474,7 +475,7 @@ mod tests {
         let sorted: serde_json::Value = serde_json::to_value(&r).unwrap();
         let text = serde_json::to_string(&sorted).unwrap();
         assert!(text.find("\"findings\"") < text.find("\"schema\""));
-        let head = head("f.json", &text).unwrap();
+        let head = head("f.json", text.as_bytes()).unwrap();
         assert_eq!(head.report.rules, r.rules);
         assert_eq!(head.report.score, r.score);
         assert_eq!(collect(&text), r.findings);
@@ -484,15 +485,15 @@ mod tests {
     fn another_schema_is_named_before_any_field_is_judged() {
         let text = r#"{"findings": [{"x": 1}], "score": "nonsense", "schema": "other/v2"}"#;
         assert_eq!(
-            head("f.json", text).unwrap_err(),
+            head("f.json", text.as_bytes()).unwrap_err(),
             ReportError::Schema {
                 file: "f.json".into(),
                 found: "other/v2".into()
             }
         );
-        let e = head("f.json", r#"{"findings": []}"#).unwrap_err();
+        let e = head("f.json", r#"{"findings": []}"#.as_bytes()).unwrap_err();
         assert!(e.to_string().contains("no `schema` field"), "{e}");
-        let e = head("f.json", "[1, 2]").unwrap_err();
+        let e = head("f.json", "[1, 2]".as_bytes()).unwrap_err();
         assert!(e.to_string().starts_with("f.json:1:"), "{e}");
     }
 
@@ -508,7 +509,7 @@ mod tests {
             .map(|(i, _)| i + 1)
             .unwrap();
         let mut seen = 0;
-        let e = findings("f.json", &text, |_| {
+        let e = findings("f.json", text.as_bytes(), |_| {
             seen += 1;
             Ok::<(), ()>(())
         })
@@ -524,7 +525,7 @@ mod tests {
         }
         assert_eq!(seen, 0);
         let text = r#"{"score": 3, "schema": "compliance.findings/v1", "findings": []}"#;
-        let e = head("f.json", text).unwrap_err();
+        let e = head("f.json", text.as_bytes()).unwrap_err();
         assert!(
             matches!(&e, ReportError::Field { field, .. } if field == "score"),
             "{e}"
@@ -540,7 +541,7 @@ mod tests {
         }
         let text = serde_json::to_string(&value).unwrap();
         let mut seen = Vec::new();
-        let e = findings("f.json", &text, |f| {
+        let e = findings("f.json", text.as_bytes(), |f| {
             seen.push(f.finding_id.clone());
             if seen.len() == 2 {
                 Err("full disk")

@@ -187,8 +187,8 @@ impl ScanReport {
     /// A whole findings document, findings included (small files; large
     /// ones are read finding by finding through [`crate::findings_reader`]).
     pub fn parse(file: &str, text: &str) -> Result<ScanReport, ReportError> {
-        let mut report = crate::findings_reader::head(file, text)?.report;
-        crate::findings_reader::findings(file, text, |f| {
+        let mut report = crate::findings_reader::head(file, text.as_bytes())?.report;
+        crate::findings_reader::findings(file, text.as_bytes(), |f| {
             report.findings.push(f);
             Ok::<(), std::convert::Infallible>(())
         })
