@@ -191,3 +191,150 @@ pub fn write<W: Write>(out: &mut W, report: &ScanReport, context: &Context) -> i
     out.write_all(b"\n]\n")?;
     Ok(docs.skipped)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::ocsf::tests::{bare, full, report};
+    use serde_json::json;
+
+    fn written(report: &ScanReport, context: &Context) -> (Vec<Value>, usize) {
+        let mut out = Vec::new();
+        let skipped = write(&mut out, report, context).unwrap();
+        (serde_json::from_slice(&out).unwrap(), skipped)
+    }
+
+    fn context(account: &str, region: &str) -> Context {
+        Context {
+            account: Some(account.into()),
+            region: Some(region.into()),
+        }
+    }
+
+    const TYPE: &str = "Software and Configuration Checks/Industry and Regulatory Standards";
+
+    #[test]
+    fn a_document_carries_every_optional_part_of_the_finding() {
+        let f = full();
+        let id = f.finding_id.clone();
+        let (docs, skipped) = written(&report(vec![f]), &Context::default());
+        assert_eq!(skipped, 0);
+        assert_eq!(
+            docs[0],
+            json!({
+                "AwsAccountId": "111122223333",
+                "CompanyName": "compliance",
+                "Compliance": {
+                    "RelatedRequirements": ["SOC2:CC6.1", "SOC2:CC6.6", "CIS:2.1.5"],
+                    "Status": "FAILED"
+                },
+                "CreatedAt": "2026-11-01T08:30:00Z",
+                "Description": "S3 bucket logs allows public ACLs",
+                "GeneratorId": "compliance/s3-public",
+                "Id": id,
+                "ProductArn": "arn:aws-us-gov:securityhub:eu-west-1:111122223333:product/111122223333/default",
+                "ProductFields": {
+                    "compliance/ResourceId": "logs",
+                    "compliance/ResourceType": "AWS::S3::Bucket",
+                    "compliance/RuleId": "s3-public",
+                    "compliance/ScanId": "scan-7",
+                    "compliance/Status": "exempted"
+                },
+                "ProductName": "compliance",
+                "RecordState": "ACTIVE",
+                "Remediation": {"Recommendation": {"Text": "Turn on S3 Block Public Access."}},
+                "Resources": [{
+                    "Id": "arn:aws-us-gov:s3:::logs",
+                    "Partition": "aws-us-gov",
+                    "Region": "eu-west-1",
+                    "Type": "AwsS3Bucket"
+                }],
+                "SchemaVersion": "2018-10-08",
+                "Severity": {"Label": "HIGH", "Original": "high"},
+                "Title": "S3 bucket blocks public access",
+                "Types": [TYPE],
+                "UpdatedAt": "2026-11-29T12:00:00.000Z",
+                "Workflow": {"Status": "SUPPRESSED"}
+            })
+        );
+    }
+
+    #[test]
+    fn the_product_arn_names_the_import_region_and_the_resource_keeps_its_own() {
+        let (docs, _) = written(&report(vec![full()]), &context("999988887777", "us-east-1"));
+        assert_eq!(
+            docs[0]["ProductArn"],
+            "arn:aws-us-gov:securityhub:us-east-1:111122223333:product/111122223333/default"
+        );
+        assert_eq!(docs[0]["AwsAccountId"], "111122223333");
+        assert_eq!(docs[0]["Resources"][0]["Region"], "eu-west-1");
+    }
+
+    #[test]
+    fn a_document_leaves_out_what_the_finding_does_not_say() {
+        let f = bare();
+        let id = f.finding_id.clone();
+        let (docs, skipped) = written(&report(vec![f]), &context("999988887777", "us-east-1"));
+        assert_eq!(skipped, 0);
+        assert_eq!(
+            docs[0],
+            json!({
+                "AwsAccountId": "999988887777",
+                "CompanyName": "compliance",
+                "Compliance": {"RelatedRequirements": [], "Status": "FAILED"},
+                "CreatedAt": "2026-11-29T12:00:00.000Z",
+                "Description": "MfaDevices: found missing; expected is not empty",
+                "GeneratorId": "compliance/iam-mfa",
+                "Id": id,
+                "ProductArn": "arn:aws:securityhub:us-east-1:999988887777:product/999988887777/default",
+                "ProductFields": {
+                    "compliance/ResourceId": "alice",
+                    "compliance/ResourceType": "AWS::IAM::User",
+                    "compliance/RuleId": "iam-mfa",
+                    "compliance/ScanId": "scan-7",
+                    "compliance/Status": "non_compliant"
+                },
+                "ProductName": "compliance",
+                "RecordState": "ACTIVE",
+                "Resources": [{
+                    "Id": "alice",
+                    "Partition": "aws",
+                    "Region": "us-east-1",
+                    "Type": "AwsIamUser"
+                }],
+                "SchemaVersion": "2018-10-08",
+                "Severity": {"Label": "MEDIUM", "Original": "medium"},
+                "Title": "IAM user has MFA",
+                "Types": [TYPE],
+                "UpdatedAt": "2026-11-29T12:00:00.000Z"
+            })
+        );
+    }
+
+    #[test]
+    fn a_finding_without_account_or_region_is_left_out_and_counted() {
+        let no_region = Finding {
+            account: Some("111122223333".into()),
+            ..bare()
+        };
+        let (docs, skipped) = written(&report(vec![bare(), no_region]), &Context::default());
+        assert!(docs.is_empty(), "{docs:?}");
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
+    fn long_text_is_clipped_to_the_limits_security_hub_takes() {
+        let f = Finding {
+            title: "t".repeat(300).into(),
+            message: Some("é".repeat(2000)),
+            ..full()
+        };
+        let (docs, _) = written(&report(vec![f]), &Context::default());
+        let title = docs[0]["Title"].as_str().unwrap();
+        let description = docs[0]["Description"].as_str().unwrap();
+        assert_eq!(title.chars().count(), 256);
+        assert!(title.ends_with('…'));
+        assert_eq!(description.chars().count(), 1024);
+        assert_eq!(description, format!("{}…", "é".repeat(1023)));
+    }
+}

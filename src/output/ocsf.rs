@@ -158,3 +158,311 @@ fn event(f: &Finding, report: &ScanReport, time: i64, fix: Option<&str>) -> Valu
     }
     event
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::finding::{AppliedExemption, Evidence};
+    use crate::core::report::{Meta, RuleInfo, Source};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// Every optional part present: region, account, ARN, first seen,
+    /// exemption, the rule's fix, resource name and message.
+    pub(crate) fn full() -> Finding {
+        Finding {
+            rule_id: Arc::from("s3-public"),
+            title: Arc::from("S3 bucket blocks public access"),
+            severity: Severity::High,
+            category: Arc::from("data-protection"),
+            frameworks: Arc::from(vec![
+                "SOC2:CC6.1".to_string(),
+                "SOC2:CC6.6".to_string(),
+                "CIS:2.1.5".to_string(),
+            ]),
+            service: "s3".into(),
+            resource_type: "AWS::S3::Bucket".into(),
+            resource_id: "logs".into(),
+            resource_name: Some("logs bucket".into()),
+            arn: Some("arn:aws-us-gov:s3:::logs".into()),
+            region: Some("eu-west-1".into()),
+            account: Some("111122223333".into()),
+            status: Status::Exempted,
+            criticality: 3.0,
+            evidence: Evidence {
+                path: "PublicAccessBlock".into(),
+                found: Some(json!({"BlockPublicAcls": false})),
+                missing: false,
+                expected: "PublicAccessBlock.BlockPublicAcls == true".into(),
+                note: Some("exempted".into()),
+            },
+            remediation: None,
+            exemption: Some(Box::new(AppliedExemption {
+                reason: "public website".into(),
+                owner: "web-team".into(),
+                expires: "2027-01-31".into(),
+            })),
+            source: None,
+            finding_id: String::new(),
+            message: Some("S3 bucket logs allows public ACLs".into()),
+            first_seen: Some("2026-11-01T08:30:00Z".into()),
+        }
+        .with_id()
+    }
+
+    /// Every optional part absent.
+    pub(crate) fn bare() -> Finding {
+        Finding {
+            rule_id: Arc::from("iam-mfa"),
+            title: Arc::from("IAM user has MFA"),
+            severity: Severity::Medium,
+            category: Arc::from("identity"),
+            frameworks: Arc::from(Vec::<String>::new()),
+            service: "iam".into(),
+            resource_type: "AWS::IAM::User".into(),
+            resource_id: "alice".into(),
+            resource_name: None,
+            arn: None,
+            region: None,
+            account: None,
+            status: Status::NonCompliant,
+            criticality: 1.5,
+            evidence: Evidence {
+                path: "MfaDevices".into(),
+                found: None,
+                missing: true,
+                expected: "MfaDevices is not empty".into(),
+                note: None,
+            },
+            remediation: None,
+            exemption: None,
+            source: None,
+            finding_id: String::new(),
+            message: None,
+            first_seen: None,
+        }
+        .with_id()
+    }
+
+    pub(crate) fn report(findings: Vec<Finding>) -> ScanReport {
+        let mut report = ScanReport::build(
+            Meta {
+                scan_id: "scan-7".into(),
+                generated_at: "2026-11-29T12:00:00.000Z".into(),
+                version: "0.9.1".into(),
+                source: Source {
+                    kind: "snapshot".into(),
+                    inputs: vec!["a.json".into()],
+                },
+                resources: 2,
+                rules: 2,
+                threshold: 70.0,
+            },
+            findings,
+            vec![],
+            vec![],
+        );
+        let rule = |id: &str, fix: &str| RuleInfo {
+            id: id.into(),
+            title: String::new(),
+            severity: Severity::High,
+            category: String::new(),
+            frameworks: vec![],
+            resource_types: vec![],
+            remediation: None,
+            config_rule: None,
+            why: String::new(),
+            fix: fix.into(),
+            file: String::new(),
+        };
+        report.rules = vec![
+            rule("s3-public", "Turn on S3 Block Public Access."),
+            rule("iam-mfa", ""),
+        ];
+        report
+    }
+
+    /// The event of each finding, as the file holds it.
+    fn written(report: &ScanReport) -> Vec<Value> {
+        let mut out = Vec::new();
+        write(&mut out, report).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn an_event_carries_every_optional_part_of_the_finding() {
+        let f = full();
+        let id = f.finding_id.clone();
+        let events = written(&report(vec![f]));
+        assert_eq!(
+            events[0],
+            json!({
+                "activity_id": 1,
+                "activity_name": "Create",
+                "category_name": "Findings",
+                "category_uid": 2,
+                "class_name": "Compliance Finding",
+                "class_uid": 2003,
+                "cloud": {
+                    "account": {
+                        "name": "111122223333",
+                        "type": "AWS Account",
+                        "type_id": 10,
+                        "uid": "111122223333"
+                    },
+                    "provider": "AWS",
+                    "region": "eu-west-1"
+                },
+                "compliance": {
+                    "category": "data-protection",
+                    "control": "s3-public",
+                    "desc": "S3 bucket blocks public access",
+                    "requirements": ["SOC2:CC6.1", "SOC2:CC6.6", "CIS:2.1.5"],
+                    "standards": ["SOC2", "CIS"],
+                    "status": "Fail",
+                    "status_id": 3
+                },
+                "finding_info": {
+                    "created_time": 1795953600000_i64,
+                    "desc": "S3 bucket logs allows public ACLs",
+                    "first_seen_time": 1793521800000_i64,
+                    "last_seen_time": 1795953600000_i64,
+                    "title": "S3 bucket blocks public access",
+                    "types": ["data-protection"],
+                    "uid": id
+                },
+                "message": "S3 bucket logs allows public ACLs",
+                "metadata": {
+                    "correlation_uid": "scan-7",
+                    "event_code": "s3-public",
+                    "product": {
+                        "name": "compliance",
+                        "uid": "compliance",
+                        "vendor_name": "compliance",
+                        "version": "0.9.1"
+                    },
+                    "profiles": ["cloud"],
+                    "uid": id,
+                    "version": "1.5.0"
+                },
+                "remediation": {"desc": "Turn on S3 Block Public Access."},
+                "resources": [{
+                    "cloud_partition": "aws-us-gov",
+                    "criticality": "3",
+                    "data": {"resource_id": "logs", "service": "s3"},
+                    "name": "logs bucket",
+                    "region": "eu-west-1",
+                    "type": "AWS::S3::Bucket",
+                    "uid": "arn:aws-us-gov:s3:::logs"
+                }],
+                "severity": "High",
+                "severity_id": 4,
+                "status": "Suppressed",
+                "status_code": "exempted",
+                "status_id": 3,
+                "time": 1795953600000_i64,
+                "type_name": "Compliance Finding: Create",
+                "type_uid": 200301,
+                "unmapped": {
+                    "evidence": {
+                        "expected": "PublicAccessBlock.BlockPublicAcls == true",
+                        "found": {"BlockPublicAcls": false},
+                        "note": "exempted",
+                        "path": "PublicAccessBlock"
+                    },
+                    "exemption": {
+                        "expires": "2027-01-31",
+                        "owner": "web-team",
+                        "reason": "public website"
+                    }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn an_event_leaves_out_what_the_finding_does_not_say() {
+        let f = bare();
+        let id = f.finding_id.clone();
+        let events = written(&report(vec![f]));
+        assert_eq!(
+            events[0],
+            json!({
+                "activity_id": 1,
+                "activity_name": "Create",
+                "category_name": "Findings",
+                "category_uid": 2,
+                "class_name": "Compliance Finding",
+                "class_uid": 2003,
+                "cloud": {"provider": "AWS"},
+                "compliance": {
+                    "category": "identity",
+                    "control": "iam-mfa",
+                    "desc": "IAM user has MFA",
+                    "requirements": [],
+                    "standards": [],
+                    "status": "Fail",
+                    "status_id": 3
+                },
+                "finding_info": {
+                    "created_time": 1795953600000_i64,
+                    "desc": "MfaDevices: found missing; expected is not empty",
+                    "last_seen_time": 1795953600000_i64,
+                    "title": "IAM user has MFA",
+                    "types": ["identity"],
+                    "uid": id
+                },
+                "message": "MfaDevices: found missing; expected is not empty",
+                "metadata": {
+                    "correlation_uid": "scan-7",
+                    "event_code": "iam-mfa",
+                    "product": {
+                        "name": "compliance",
+                        "uid": "compliance",
+                        "vendor_name": "compliance",
+                        "version": "0.9.1"
+                    },
+                    "profiles": ["cloud"],
+                    "uid": id,
+                    "version": "1.5.0"
+                },
+                "resources": [{
+                    "cloud_partition": "aws",
+                    "criticality": "1.5",
+                    "data": {"resource_id": "alice", "service": "iam"},
+                    "name": "alice",
+                    "type": "AWS::IAM::User",
+                    "uid": "alice"
+                }],
+                "severity": "Medium",
+                "severity_id": 3,
+                "status": "New",
+                "status_code": "non_compliant",
+                "status_id": 1,
+                "time": 1795953600000_i64,
+                "type_name": "Compliance Finding: Create",
+                "type_uid": 200301,
+                "unmapped": {
+                    "evidence": {
+                        "expected": "MfaDevices is not empty",
+                        "missing": true,
+                        "path": "MfaDevices"
+                    },
+                    "exemption": null
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn the_file_is_one_array_of_every_finding_in_order() {
+        let (a, b) = (full(), bare());
+        let ids = [a.finding_id.clone(), b.finding_id.clone()];
+        let events = written(&report(vec![a, b]));
+        let uids: Vec<&str> = events
+            .iter()
+            .map(|e| e["finding_info"]["uid"].as_str().unwrap())
+            .collect();
+        assert_eq!(uids, ids);
+    }
+}
