@@ -12,11 +12,17 @@
 //! `status_id` is 3 Suppressed for exempted findings, else 1 New; the
 //! resource is in `resources[0]` (ARN as uid) and the account and region in
 //! `cloud`; the evidence is kept under `unmapped`.
+//!
+//! Events are typed structs that borrow from the finding ([`Event`]), built
+//! by [`Events`] from what one report shares: no JSON tree per finding.
 
-use crate::core::finding::{Finding, Severity, Status};
+use crate::core::finding::{AppliedExemption, Evidence, Finding, Severity, Status};
 use crate::core::report::ScanReport;
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::io::{self, Write};
 
 pub const OCSF_VERSION: &str = "1.5.0";
@@ -42,121 +48,289 @@ pub fn compliance_status(s: Status) -> (u8, &'static str) {
 
 /// Milliseconds since the epoch of an ISO-8601 time (0 when unreadable).
 pub fn epoch_ms(text: &str) -> i64 {
-    crate::core::timestamp::parse(&Value::String(text.to_string()))
-        .map(|t| t.timestamp_millis())
-        .unwrap_or(0)
+    // The times this tool writes are RFC 3339: read them without building a
+    // JSON string; anything else goes through the lenient parser.
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) if (0..=9999).contains(&chrono::Datelike::year(&t)) => t.timestamp_millis(),
+        _ => crate::core::timestamp::parse(&Value::String(text.to_string()))
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(0),
+    }
 }
 
 pub fn write<W: Write>(out: &mut W, report: &ScanReport) -> io::Result<()> {
-    let fixes: HashMap<&str, &str> = report
-        .rules
-        .iter()
-        .map(|r| (r.id.as_str(), r.fix.as_str()))
-        .collect();
-    let time = epoch_ms(&report.generated_at);
+    let events = Events::new(report);
     out.write_all(b"[")?;
     for (i, f) in report.findings.iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(
-            &mut *out,
-            &event(f, report, time, fixes.get(&*f.rule_id).copied()),
-        )?;
+        serde_json::to_writer(&mut *out, &events.event(f))?;
     }
     out.write_all(b"\n]\n")
 }
 
-fn event(f: &Finding, report: &ScanReport, time: i64, fix: Option<&str>) -> Value {
-    let (sev_id, sev) = severity_id(f.severity);
-    let (cstatus_id, cstatus) = compliance_status(f.status);
-    let (status_id, status) = if f.status == Status::Exempted {
-        (3, "Suppressed")
-    } else {
-        (1, "New")
-    };
-    let mut standards: Vec<&str> = f
-        .frameworks
-        .iter()
-        .map(|fw| fw.split(':').next().unwrap_or(fw))
-        .collect();
-    standards.dedup();
-    let message = f.message_text();
-    let mut finding_info = json!({
-        "uid": f.finding_id,
-        "title": f.title,
-        "desc": message,
-        "types": [f.category],
-        "created_time": time,
-        "last_seen_time": time,
-    });
-    if let Some(first) = &f.first_seen {
-        finding_info["first_seen_time"] = json!(epoch_ms(first));
+/// What every event of one report shares, worked out once; [`Events::event`]
+/// then borrows the rest from the finding. Only the report's scan id, time,
+/// tool and rules are read (its findings may be streamed from elsewhere).
+pub struct Events<'a> {
+    time: i64,
+    scan_id: &'a str,
+    version: &'a str,
+    fixes: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Events<'a> {
+    pub fn new(report: &'a ScanReport) -> Events<'a> {
+        Events {
+            time: epoch_ms(&report.generated_at),
+            scan_id: &report.scan_id,
+            version: &report.tool.version,
+            fixes: report
+                .rules
+                .iter()
+                .map(|r| (r.id.as_str(), r.fix.as_str()))
+                .collect(),
+        }
     }
-    let mut resource = json!({
-        "uid": f.arn.clone().unwrap_or_else(|| f.resource_id.clone()),
-        "name": f.resource_name.clone().unwrap_or_else(|| f.resource_id.clone()),
-        "type": f.resource_type,
-        "cloud_partition": f.arn.as_deref().and_then(|a| a.split(':').nth(1)).unwrap_or("aws"),
-        "criticality": f.criticality.to_string(),
-        "data": {"resource_id": f.resource_id, "service": f.service},
-    });
-    if let Some(region) = &f.region {
-        resource["region"] = json!(region);
-    }
-    let mut cloud = json!({"provider": "AWS"});
-    if let Some(region) = &f.region {
-        cloud["region"] = json!(region);
-    }
-    if let Some(account) = &f.account {
-        cloud["account"] =
-            json!({"uid": account, "name": account, "type": "AWS Account", "type_id": 10});
-    }
-    let mut event = json!({
-        "activity_id": 1,
-        "activity_name": "Create",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "class_uid": 2003,
-        "class_name": "Compliance Finding",
-        "type_uid": 200301,
-        "type_name": "Compliance Finding: Create",
-        "time": time,
-        "severity_id": sev_id,
-        "severity": sev,
-        "status_id": status_id,
-        "status": status,
-        "status_code": f.status,
-        "message": message,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": f.finding_id,
-            "event_code": f.rule_id,
-            "correlation_uid": report.scan_id,
-            "profiles": ["cloud"],
-            "product": {
-                "name": "compliance",
-                "vendor_name": "compliance",
-                "uid": "compliance",
-                "version": report.tool.version,
+
+    /// The event of one finding.
+    pub fn event<'b>(&'b self, f: &'b Finding) -> Event<'b> {
+        let (severity_id, severity) = severity_id(f.severity);
+        let (cstatus_id, cstatus) = compliance_status(f.status);
+        let (status_id, status) = if f.status == Status::Exempted {
+            (3, "Suppressed")
+        } else {
+            (1, "New")
+        };
+        let message = f.message_text();
+        let time = self.time;
+        Event {
+            activity_id: 1,
+            activity_name: "Create",
+            category_uid: 2,
+            category_name: "Findings",
+            class_uid: 2003,
+            class_name: "Compliance Finding",
+            type_uid: 200301,
+            type_name: "Compliance Finding: Create",
+            time,
+            severity_id,
+            severity,
+            status_id,
+            status,
+            status_code: f.status,
+            finding_info: FindingInfo {
+                uid: &f.finding_id,
+                title: &f.title,
+                desc: message.clone(),
+                types: [&f.category],
+                created_time: time,
+                last_seen_time: time,
+                first_seen_time: f.first_seen.as_deref().map(epoch_ms),
             },
-        },
-        "finding_info": finding_info,
-        "compliance": {
-            "control": f.rule_id,
-            "desc": f.title,
-            "standards": standards,
-            "requirements": f.frameworks,
-            "status": cstatus,
-            "status_id": cstatus_id,
-            "category": f.category,
-        },
-        "resources": [resource],
-        "cloud": cloud,
-        "unmapped": {"evidence": f.evidence, "exemption": f.exemption},
-    });
-    if let Some(fix) = fix.filter(|x| !x.is_empty()) {
-        event["remediation"] = json!({"desc": fix});
+            message,
+            metadata: Metadata {
+                version: OCSF_VERSION,
+                uid: &f.finding_id,
+                event_code: &f.rule_id,
+                correlation_uid: self.scan_id,
+                profiles: ["cloud"],
+                product: Product {
+                    name: "compliance",
+                    vendor_name: "compliance",
+                    uid: "compliance",
+                    version: self.version,
+                },
+            },
+            compliance: Compliance {
+                control: &f.rule_id,
+                desc: &f.title,
+                standards: Standards(&f.frameworks),
+                requirements: &f.frameworks,
+                status: cstatus,
+                status_id: cstatus_id,
+                category: &f.category,
+            },
+            resources: [Resource {
+                uid: f.arn.as_deref().unwrap_or(&f.resource_id),
+                name: f.resource_name.as_deref().unwrap_or(&f.resource_id),
+                kind: &f.resource_type,
+                cloud_partition: f
+                    .arn
+                    .as_deref()
+                    .and_then(|a| a.split(':').nth(1))
+                    .unwrap_or("aws"),
+                criticality: Text(f.criticality),
+                data: ResourceData {
+                    resource_id: &f.resource_id,
+                    service: &f.service,
+                },
+                region: f.region.as_deref(),
+            }],
+            cloud: Cloud {
+                provider: "AWS",
+                region: f.region.as_deref(),
+                account: f.account.as_deref().map(|uid| Account {
+                    uid,
+                    name: uid,
+                    kind: "AWS Account",
+                    type_id: 10,
+                }),
+            },
+            unmapped: Unmapped {
+                evidence: &f.evidence,
+                exemption: f.exemption.as_deref(),
+            },
+            remediation: self
+                .fixes
+                .get(&*f.rule_id)
+                .filter(|fix| !fix.is_empty())
+                .map(|desc| Remediation { desc }),
+        }
     }
-    event
+}
+
+/// One OCSF Compliance Finding event, borrowing its text from the finding.
+#[derive(Debug, Serialize)]
+pub struct Event<'a> {
+    pub activity_id: u8,
+    pub activity_name: &'static str,
+    pub category_uid: u8,
+    pub category_name: &'static str,
+    pub class_uid: u16,
+    pub class_name: &'static str,
+    pub type_uid: u32,
+    pub type_name: &'static str,
+    pub time: i64,
+    pub severity_id: u8,
+    pub severity: &'static str,
+    pub status_id: u8,
+    pub status: &'static str,
+    pub status_code: Status,
+    pub message: Cow<'a, str>,
+    pub metadata: Metadata<'a>,
+    pub finding_info: FindingInfo<'a>,
+    pub compliance: Compliance<'a>,
+    pub resources: [Resource<'a>; 1],
+    pub cloud: Cloud<'a>,
+    pub unmapped: Unmapped<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Remediation<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Metadata<'a> {
+    pub version: &'static str,
+    pub uid: &'a str,
+    pub event_code: &'a str,
+    pub correlation_uid: &'a str,
+    pub profiles: [&'static str; 1],
+    pub product: Product<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Product<'a> {
+    pub name: &'static str,
+    pub vendor_name: &'static str,
+    pub uid: &'static str,
+    pub version: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingInfo<'a> {
+    pub uid: &'a str,
+    pub title: &'a str,
+    pub desc: Cow<'a, str>,
+    pub types: [&'a str; 1],
+    pub created_time: i64,
+    pub last_seen_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen_time: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Compliance<'a> {
+    pub control: &'a str,
+    pub desc: &'a str,
+    pub standards: Standards<'a>,
+    pub requirements: &'a [String],
+    pub status: &'static str,
+    pub status_id: u8,
+    pub category: &'a str,
+}
+
+/// The standards of `SOC2:CC6.1`-style requirements (`SOC2`), a standard
+/// said once when its requirements are next to each other.
+#[derive(Debug)]
+pub struct Standards<'a>(pub &'a [String]);
+
+impl Serialize for Standards<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut last = None;
+        s.collect_seq(self.0.iter().filter_map(|fw| {
+            let name = fw.split(':').next().unwrap_or(fw);
+            (last.replace(name) != Some(name)).then_some(name)
+        }))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Resource<'a> {
+    pub uid: &'a str,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub cloud_partition: &'a str,
+    /// A string in OCSF (`"3"`, `"1.5"`).
+    pub criticality: Text<f64>,
+    pub data: ResourceData<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResourceData<'a> {
+    pub resource_id: &'a str,
+    pub service: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cloud<'a> {
+    pub provider: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Account<'a> {
+    pub uid: &'a str,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub type_id: u8,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Unmapped<'a> {
+    pub evidence: &'a Evidence,
+    /// `null` when none applied (kept, so every event has the same shape).
+    pub exemption: Option<&'a AppliedExemption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Remediation<'a> {
+    pub desc: &'a str,
+}
+
+/// A value written as its `Display` text, without an intermediate `String`.
+#[derive(Debug)]
+pub struct Text<T>(pub T);
+
+impl<T: Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
 }
 
 #[cfg(test)]
@@ -289,13 +463,20 @@ pub(crate) mod tests {
         serde_json::from_slice(&out).unwrap()
     }
 
+    /// The event of one finding, from a report that holds no findings (as
+    /// when they are streamed from a file).
+    fn event(f: &Finding) -> Value {
+        let report = report(vec![]);
+        let events = Events::new(&report);
+        serde_json::from_str(&serde_json::to_string(&events.event(f)).unwrap()).unwrap()
+    }
+
     #[test]
     fn an_event_carries_every_optional_part_of_the_finding() {
         let f = full();
         let id = f.finding_id.clone();
-        let events = written(&report(vec![f]));
         assert_eq!(
-            events[0],
+            event(&f),
             json!({
                 "activity_id": 1,
                 "activity_name": "Create",
@@ -384,9 +565,8 @@ pub(crate) mod tests {
     fn an_event_leaves_out_what_the_finding_does_not_say() {
         let f = bare();
         let id = f.finding_id.clone();
-        let events = written(&report(vec![f]));
         assert_eq!(
-            events[0],
+            event(&f),
             json!({
                 "activity_id": 1,
                 "activity_name": "Create",
@@ -458,7 +638,8 @@ pub(crate) mod tests {
     fn the_file_is_one_array_of_every_finding_in_order() {
         let (a, b) = (full(), bare());
         let ids = [a.finding_id.clone(), b.finding_id.clone()];
-        let events = written(&report(vec![a, b]));
+        let events = written(&report(vec![a.clone(), b.clone()]));
+        assert_eq!(events, [event(&a), event(&b)]);
         let uids: Vec<&str> = events
             .iter()
             .map(|e| e["finding_info"]["uid"].as_str().unwrap())
