@@ -119,8 +119,8 @@ pub fn global_region(partition: &str) -> Option<&'static str> {
     }
 }
 
-/// The ASFF documents, one per finding that has an account; `skipped` counts
-/// the rest. Only the report's scan id, time and rules are read (its findings
+/// The ASFF documents, one per finding whose account and region can be
+/// told (see the module's note); `skipped` counts the rest. Only the report's scan id, time and rules are read (its findings
 /// may be streamed from elsewhere).
 pub struct Documents<'a> {
     scan_id: &'a str,
@@ -379,7 +379,8 @@ pub struct Workflow {
     pub status: &'static str,
 }
 
-/// Writes the array; returns how many findings were left out (no account).
+/// Writes the array; returns how many findings were left out (no account or
+/// no region to file them under).
 pub fn write<W: Write>(out: &mut W, report: &ScanReport, context: &Context) -> io::Result<usize> {
     let mut docs = Documents::new(report, context);
     out.write_all(b"[")?;
