@@ -947,3 +947,50 @@ async fn upload_puts_every_file_with_its_type_and_the_buckets_kms_key() {
         .expect("the period summary is uploaded");
     assert_eq!(head.content_type(), Some("text/markdown; charset=utf-8"));
 }
+
+/// Without an import region (no --region, no AWS_REGION), every finding is
+/// still in the ASFF file: regional ones filed for their own region's
+/// Security Hub, global IAM ones for us-east-1 (the aws partition's IAM
+/// region), and nothing is reported as left out.
+#[test]
+fn asff_without_a_region_files_each_finding_in_its_own_region_and_global_ones_in_us_east_1() {
+    let dir = support::fresh_dir();
+    let o = support::compliance_in(&dir)
+        .env_remove("AWS_REGION")
+        .args(["report", "--input", FIXTURE, "--format", "asff"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("left out"), "{}", stderr(&o));
+    let docs: Vec<Value> = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FIXTURE)).unwrap()).unwrap();
+    let findings = fixture["findings"].as_array().unwrap();
+    assert_eq!(docs.len(), findings.len());
+    let region_of: BTreeMap<&str, &str> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["finding_id"].as_str().unwrap(),
+                f["region"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        region_of.values().any(|r| *r == "global"),
+        "the fixture has IAM findings"
+    );
+    for d in &docs {
+        let filed = match region_of[d["Id"].as_str().unwrap()] {
+            "global" => "us-east-1",
+            own => own,
+        };
+        let account = d["AwsAccountId"].as_str().unwrap();
+        assert_eq!(
+            d["ProductArn"],
+            format!("arn:aws:securityhub:{filed}:{account}:product/{account}/default"),
+            "{d}"
+        );
+        assert_eq!(d["Resources"][0]["Region"], filed, "{d}");
+    }
+}

@@ -7,11 +7,11 @@
 
 use crate::aws::error::AwsError;
 use crate::aws::Aws;
+use crate::output::asff::Document;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Compliance, ComplianceStatus, Partition, Recommendation, RecordState,
     Remediation, Resource, Severity, SeverityLabel, Workflow, WorkflowStatus,
 };
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -39,95 +39,82 @@ pub struct Imported {
     pub calls: usize,
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
 /// One ASFF document (as [`crate::output::asff`] writes it) as the SDK's type.
-pub fn finding(doc: &Value) -> AwsSecurityFinding {
-    let s = |key: &str| text(doc, key).map(str::to_string);
-    let mut b = AwsSecurityFinding::builder()
-        .set_schema_version(s("SchemaVersion"))
-        .set_id(s("Id"))
-        .set_product_arn(s("ProductArn"))
-        .set_product_name(s("ProductName"))
-        .set_company_name(s("CompanyName"))
-        .set_generator_id(s("GeneratorId"))
-        .set_aws_account_id(s("AwsAccountId"))
-        .set_created_at(s("CreatedAt"))
-        .set_updated_at(s("UpdatedAt"))
-        .set_title(s("Title"))
-        .set_description(s("Description"))
-        .set_record_state(text(doc, "RecordState").map(RecordState::from));
-    for t in doc["Types"].as_array().into_iter().flatten() {
-        if let Some(t) = t.as_str() {
-            b = b.types(t);
-        }
-    }
-    let sev = &doc["Severity"];
-    b = b.severity(
-        Severity::builder()
-            .set_label(text(sev, "Label").map(SeverityLabel::from))
-            .set_original(text(sev, "Original").map(str::to_string))
-            .build(),
-    );
-    for r in doc["Resources"].as_array().into_iter().flatten() {
-        b = b.resources(
-            Resource::builder()
-                .set_type(text(r, "Type").map(str::to_string))
-                .set_id(text(r, "Id").map(str::to_string))
-                .set_partition(text(r, "Partition").map(Partition::from))
-                .set_region(text(r, "Region").map(str::to_string))
+pub fn finding(d: &Document) -> AwsSecurityFinding {
+    AwsSecurityFinding::builder()
+        .schema_version(d.schema_version)
+        .id(d.id)
+        .product_arn(d.product_arn.to_string())
+        .product_name(d.product_name)
+        .company_name(d.company_name)
+        .generator_id(d.generator_id.to_string())
+        .aws_account_id(d.aws_account_id)
+        .set_types(Some(d.types.iter().map(|t| t.to_string()).collect()))
+        .created_at(d.created_at)
+        .updated_at(d.updated_at)
+        .severity(
+            Severity::builder()
+                .label(SeverityLabel::from(d.severity.label))
+                .original(d.severity.original)
                 .build(),
-        );
-    }
-    let c = &doc["Compliance"];
-    let mut compliance =
-        Compliance::builder().set_status(text(c, "Status").map(ComplianceStatus::from));
-    for req in c["RelatedRequirements"].as_array().into_iter().flatten() {
-        if let Some(req) = req.as_str() {
-            compliance = compliance.related_requirements(req);
-        }
-    }
-    b = b.compliance(compliance.build());
-    if let Some(fields) = doc["ProductFields"].as_object() {
-        let map: HashMap<String, String> = fields
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-            .collect();
-        b = b.set_product_fields(Some(map));
-    }
-    if let Some(fix) = doc
-        .pointer("/Remediation/Recommendation/Text")
-        .and_then(Value::as_str)
-    {
-        b = b.remediation(
+        )
+        .title(d.title.as_ref())
+        .description(d.description.as_ref())
+        .set_resources(Some(
+            d.resources
+                .iter()
+                .map(|r| {
+                    Resource::builder()
+                        .r#type(r.kind)
+                        .id(r.id)
+                        .partition(Partition::from(r.partition))
+                        .region(r.region)
+                        .build()
+                })
+                .collect(),
+        ))
+        .compliance(
+            Compliance::builder()
+                .status(ComplianceStatus::from(d.compliance.status))
+                .set_related_requirements(
+                    // The SDK leaves an empty list out, as the document reader did.
+                    Some(d.compliance.related_requirements.to_vec()).filter(|r| !r.is_empty()),
+                )
+                .build(),
+        )
+        .set_product_fields(Some(
+            d.product_fields
+                .entries()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ))
+        .record_state(RecordState::from(d.record_state))
+        .set_remediation(d.remediation.as_ref().map(|r| {
             Remediation::builder()
-                .recommendation(Recommendation::builder().text(fix).build())
-                .build(),
-        );
-    }
-    if let Some(status) = doc.pointer("/Workflow/Status").and_then(Value::as_str) {
-        b = b.workflow(
+                .recommendation(
+                    Recommendation::builder()
+                        .text(r.recommendation.text.as_ref())
+                        .build(),
+                )
+                .build()
+        }))
+        .set_workflow(d.workflow.as_ref().map(|w| {
             Workflow::builder()
-                .status(WorkflowStatus::from(status))
-                .build(),
-        );
-    }
-    b.build()
+                .status(WorkflowStatus::from(w.status))
+                .build()
+        }))
+        .build()
 }
 
 /// Imports `docs` into Security Hub in `region`, 100 at a time.
-pub async fn import(aws: &Aws, region: &str, docs: &[Value]) -> Result<Imported, AwsError> {
+pub async fn import(aws: &Aws, region: &str, docs: &[Document<'_>]) -> Result<Imported, AwsError> {
     let client = aws.securityhub(region);
     let mut out = Imported::default();
     for batch in docs.chunks(BATCH) {
-        let mut pending: Vec<&Value> = batch.iter().collect();
+        let mut pending: Vec<&Document> = batch.iter().collect();
         for attempt in 1..=ATTEMPTS {
-            let by_id: HashMap<&str, &Value> = pending
-                .iter()
-                .filter_map(|d| Some((text(d, "Id")?, *d)))
-                .collect();
+            let by_id: HashMap<&str, &Document> = pending.iter().map(|d| (d.id, *d)).collect();
             let response = client
                 .batch_import_findings()
                 .set_findings(Some(pending.iter().map(|d| finding(d)).collect()))
@@ -158,4 +145,86 @@ pub async fn import(aws: &Aws, region: &str, docs: &[Value]) -> Result<Imported,
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::asff::{Context, Documents};
+    use crate::output::ocsf::tests::{bare, full, report};
+
+    #[test]
+    fn the_sdk_finding_says_what_the_document_says() {
+        let report = report(vec![]);
+        let context = Context::default();
+        let documents = Documents::new(&report, context.clone());
+        let f = full();
+        let doc = documents.document(&f).unwrap();
+        let json: serde_json::Value = serde_json::to_value(&doc).unwrap();
+        let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+        let hub = finding(&doc);
+        assert_eq!(hub.schema_version(), Some("2018-10-08"));
+        assert_eq!(hub.id().map(str::to_string), Some(f.finding_id.clone()));
+        assert_eq!(
+            hub.product_arn().map(str::to_string),
+            Some(s(&json["ProductArn"]))
+        );
+        assert_eq!(hub.generator_id(), Some("compliance/s3-public"));
+        assert_eq!(hub.aws_account_id(), Some("111122223333"));
+        assert_eq!(hub.types(), [crate::output::asff::FINDING_TYPE]);
+        assert_eq!(hub.created_at(), Some("2026-11-01T08:30:00Z"));
+        assert_eq!(hub.updated_at(), Some("2026-11-29T12:00:00.000Z"));
+        let severity = hub.severity().unwrap();
+        assert_eq!(severity.label(), Some(&SeverityLabel::High));
+        assert_eq!(severity.original(), Some("high"));
+        assert_eq!(hub.title(), Some("S3 bucket blocks public access"));
+        assert_eq!(hub.description(), Some("S3 bucket logs allows public ACLs"));
+        let resource = &hub.resources()[0];
+        assert_eq!(resource.r#type(), Some("AwsS3Bucket"));
+        assert_eq!(resource.id(), Some("arn:aws-us-gov:s3:::logs"));
+        assert_eq!(resource.partition(), Some(&Partition::AwsUsGov));
+        assert_eq!(resource.region(), Some("eu-west-1"));
+        let compliance = hub.compliance().unwrap();
+        assert_eq!(compliance.status(), Some(&ComplianceStatus::Failed));
+        assert_eq!(
+            compliance.related_requirements(),
+            ["SOC2:CC6.1", "SOC2:CC6.6", "CIS:2.1.5"]
+        );
+        let fields: BTreeMap<String, String> = hub
+            .product_fields()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let written: BTreeMap<String, String> = json["ProductFields"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), s(v)))
+            .collect();
+        assert_eq!(fields, written);
+        assert_eq!(hub.record_state(), Some(&RecordState::Active));
+        assert_eq!(
+            hub.remediation()
+                .and_then(|r| r.recommendation())
+                .and_then(|r| r.text()),
+            Some("Turn on S3 Block Public Access.")
+        );
+        assert_eq!(
+            hub.workflow().and_then(|w| w.status()),
+            Some(&WorkflowStatus::Suppressed)
+        );
+
+        let context = Context {
+            account: Some("999988887777".into()),
+            region: Some("us-east-1".into()),
+        };
+        let documents = Documents::new(&report, context.clone());
+        let b = bare();
+        let hub = finding(&documents.document(&b).unwrap());
+        assert_eq!(hub.aws_account_id(), Some("999988887777"));
+        assert!(hub.compliance().unwrap().related_requirements().is_empty());
+        assert!(hub.remediation().is_none());
+        assert!(hub.workflow().is_none());
+    }
 }

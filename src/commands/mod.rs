@@ -193,21 +193,48 @@ pub fn load_settings(global: &GlobalArgs, catalogue: Option<&Catalogue>) -> Resu
 /// is written beside its destination and renamed into place by [`commit_out`]
 /// only when the whole report is out, so a scan that fails half way never
 /// replaces a good report with a truncated one.
-pub fn open_out(out: Option<&Path>) -> Result<Box<dyn std::io::Write + Send>> {
-    Ok(match out {
-        Some(path) => {
-            let partial = partial_path(path);
-            Box::new(std::io::BufWriter::with_capacity(
-                1 << 16,
-                fs::File::create(&partial)
+pub fn open_out(out: Option<&Path>) -> Result<std::io::BufWriter<Out>> {
+    Ok(std::io::BufWriter::with_capacity(
+        1 << 16,
+        match out {
+            Some(path) => Out::File(
+                fs::File::create(partial_path(path))
                     .with_context(|| format!("{}: cannot write", path.display()))?,
-            ))
+            ),
+            None => Out::Stdout(std::io::stdout()),
+        },
+    ))
+}
+
+/// Where a report goes: a concrete type rather than `dyn Write`, so the
+/// many small writes of a JSON serialiser reach the buffer without a virtual
+/// call each.
+pub enum Out {
+    File(fs::File),
+    Stdout(std::io::Stdout),
+}
+
+impl std::io::Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Out::File(f) => f.write(buf),
+            Out::Stdout(s) => s.write(buf),
         }
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout(),
-        )),
-    })
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Out::File(f) => f.write_all(buf),
+            Out::Stdout(s) => s.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Out::File(f) => f.flush(),
+            Out::Stdout(s) => s.flush(),
+        }
+    }
 }
 
 /// Moves a finished `--out` file into place (nothing to do for stdout).

@@ -289,8 +289,8 @@ async fn import(
     options: &Options,
 ) -> Result<u8> {
     let context = crate::output::asff::Context::of(options);
-    let mut documents = crate::output::asff::Documents::new(report, &context);
-    let docs: Vec<serde_json::Value> = report
+    let documents = crate::output::asff::Documents::new(report, context);
+    let docs: Vec<crate::output::asff::Document> = report
         .findings
         .iter()
         .filter_map(|f| documents.document(f))
