@@ -75,7 +75,9 @@ pub struct Opened {
 
 enum Feed {
     /// One findings file, read again finding by finding.
-    File(PathBuf),
+    /// One findings file, read again finding by finding (from the bytes the
+    /// head pass read, when the file was small enough to hold).
+    File(PathBuf, Option<Vec<u8>>),
     /// Several, merged as they are read.
     Merged(Vec<PathBuf>, Box<Merge>),
     /// A stored scan, already in memory (history records are rebuilt into
@@ -106,8 +108,12 @@ impl Opened {
         mut each: impl FnMut(&Finding) -> std::io::Result<()>,
     ) -> Result<ScanReport, StreamError> {
         match self.feed {
-            Feed::File(path) => {
-                read_findings(&path, IN_MEMORY, |f| each(&f))?;
+            Feed::File(path, held) => {
+                let input = match held {
+                    Some(bytes) => Input::Held(bytes),
+                    None => open_file(&path, IN_MEMORY)?,
+                };
+                findings_in(&path, input, |f| each(&f))?;
                 Ok(self.head)
             }
             Feed::Merged(paths, mut merge) => {
@@ -161,13 +167,14 @@ fn open_file(path: &Path, in_memory: u64) -> Result<Input, StreamError> {
     }
 }
 
-fn read_head(path: &Path, in_memory: u64) -> Result<ScanReport, StreamError> {
+/// The head of a file, and its bytes when they were small enough to hold
+/// (the findings pass reads them again from there).
+fn read_head(path: &Path, in_memory: u64) -> Result<(ScanReport, Option<Vec<u8>>), StreamError> {
     let name = path.display().to_string();
-    let head = match open_file(path, in_memory)? {
-        Input::Held(bytes) => findings_reader::head(&name, &bytes)?,
-        Input::Streamed(reader) => findings_reader::head_from(&name, reader)?,
-    };
-    Ok(head.report)
+    Ok(match open_file(path, in_memory)? {
+        Input::Held(bytes) => (findings_reader::head(&name, &bytes)?.report, Some(bytes)),
+        Input::Streamed(reader) => (findings_reader::head_from(&name, reader)?.report, None),
+    })
 }
 
 fn read_findings(
@@ -175,8 +182,16 @@ fn read_findings(
     in_memory: u64,
     each: impl FnMut(Finding) -> std::io::Result<()>,
 ) -> Result<(), StreamError> {
+    findings_in(path, open_file(path, in_memory)?, each)
+}
+
+fn findings_in(
+    path: &Path,
+    input: Input,
+    each: impl FnMut(Finding) -> std::io::Result<()>,
+) -> Result<(), StreamError> {
     let name = path.display().to_string();
-    let read = match open_file(path, in_memory)? {
+    let read = match input {
         Input::Held(bytes) => findings_reader::findings(&name, &bytes, each),
         Input::Streamed(reader) => findings_reader::findings_from(&name, reader, each),
     };
@@ -187,16 +202,16 @@ fn read_findings(
 }
 
 fn open_files(files: &[PathBuf]) -> Result<Opened> {
-    let mut heads = Vec::with_capacity(files.len());
-    for path in files {
-        heads.push(read_head(path, IN_MEMORY)?);
-    }
     if let [one] = files {
-        let head = heads.pop().expect("one head per file");
+        let (head, held) = read_head(one, IN_MEMORY)?;
         return Ok(Opened {
             head,
-            feed: Feed::File(one.clone()),
+            feed: Feed::File(one.clone(), held),
         });
+    }
+    let mut heads = Vec::with_capacity(files.len());
+    for path in files {
+        heads.push(read_head(path, IN_MEMORY)?.0);
     }
     let merge = Merge::new(
         heads,
@@ -292,10 +307,9 @@ mod tests {
             open_file(&path, streamed).unwrap(),
             Input::Streamed(_)
         ));
-        assert_eq!(
-            read_head(&path, held).unwrap(),
-            read_head(&path, streamed).unwrap()
-        );
+        let (head, bytes) = read_head(&path, held).unwrap();
+        assert!(bytes.is_some());
+        assert_eq!((head, None), read_head(&path, streamed).unwrap());
         let all = |limit| {
             let mut ids = Vec::new();
             read_findings(&path, limit, |f| {
