@@ -288,41 +288,29 @@ fn a_bad_finding_late_in_a_file_names_its_line_and_leaves_no_output() {
 fn scan_writes_every_report_format_as_report_does() {
     let dir = support::fresh_dir();
     let findings = dir.join("findings.json");
-    let o = run_in(
-        &dir,
-        &[
+    // The example estate without history, in `format`, with `extra` flags.
+    let scan_as = |format: &str, extra: &[&str]| {
+        let mut args = vec![
             "scan",
             "--snapshot",
             "examples/estate-snapshot.json",
-            "--format",
-            "json",
             "--fail-on",
             "none",
             "--no-history",
-            "--out",
-            findings.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let scanned = run_in(
-        &dir,
-        &[
-            "scan",
-            "--snapshot",
-            "examples/estate-snapshot.json",
             "--format",
-            "csv",
-            "--fail-on",
-            "none",
-            "--no-history",
-        ],
-    );
-    assert_eq!(scanned.status.code(), Some(0), "{}", stderr(&scanned));
-    let scanned = String::from_utf8(scanned.stdout).unwrap();
+            format,
+        ];
+        args.extend_from_slice(extra);
+        let o = run_in(&dir, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        o
+    };
+    scan_as("json", &["--out", findings.to_str().unwrap()]);
+    let scanned = String::from_utf8(scan_as("csv", &[]).stdout).unwrap();
     assert!(scanned.lines().count() > 100, "{scanned}");
     assert_eq!(scanned, csv_of(&dir, findings.to_str().unwrap()));
-    let sarif = |args: &[&str]| {
-        let v = json(&run_in(&dir, args));
+    let sarif = |o: Output| {
+        let v = json(&o);
         let results = v["runs"][0]["results"].clone();
         let rules: BTreeSet<String> = v["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
@@ -332,23 +320,17 @@ fn scan_writes_every_report_format_as_report_does() {
             .collect();
         (results, rules)
     };
-    let from_scan = sarif(&[
-        "scan",
-        "--snapshot",
-        "examples/estate-snapshot.json",
-        "--format",
-        "sarif",
-        "--fail-on",
-        "none",
-        "--no-history",
-    ]);
-    let from_report = sarif(&[
-        "report",
-        "--input",
-        findings.to_str().unwrap(),
-        "--format",
-        "sarif",
-    ]);
+    let from_scan = sarif(scan_as("sarif", &[]));
+    let from_report = sarif(run_in(
+        &dir,
+        &[
+            "report",
+            "--input",
+            findings.to_str().unwrap(),
+            "--format",
+            "sarif",
+        ],
+    ));
     assert!(from_scan.0.as_array().unwrap().len() > 10);
     assert_eq!(from_scan, from_report);
 }
