@@ -186,9 +186,11 @@ fn main() {
             .and_then(|l| l.trim().parse::<f64>().ok())
             .map_or(f64::NAN, |kb| kb / 1024.0);
         assert!(run.status.success(), "{name}: {stderr}");
+        // The target is per format; the run of all nine has nine formats' time.
+        let formats = if name == "all nine" { 9.0 } else { 1.0 };
         println!(
             "  {name:<9} {took:>6.3} s {peak:>11.0} MB{}",
-            if took > 2.0 || peak > 300.0 {
+            if took > 2.0 * formats || peak > 300.0 {
                 "  OVER TARGET"
             } else {
                 ""
