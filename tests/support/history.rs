@@ -39,6 +39,8 @@ pub fn record(resource: &str, scan: &str, timestamp: &str, status: Status) -> Re
                 expected: "== \"Enabled\"".into(),
                 note: None,
             },
+            first_seen: None,
+            exemption: None,
         }],
     }
 }
