@@ -20,7 +20,7 @@ use crate::core::shard::ShardSpec;
 use crate::output::notice;
 use crate::output::report::{Options, ReportFormat};
 use crate::pipeline::accounts::{self, LiveSource, OrgOptions};
-use crate::pipeline::history::{self, LocalRecords, Recording, Records, TableStart};
+use crate::pipeline::history::{self, LocalRecords, Recording, Records};
 use crate::pipeline::live::{self, LiveError};
 use crate::pipeline::render::{Failing, FormatSink};
 use crate::pipeline::{connection, snapshot, Head, Run, Sink};
@@ -94,55 +94,11 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         _ => Default::default(),
     };
     // With history, the previous stored scan is read once, before this
-    // scan's records are written: its open findings' runs date this scan's
-    // (`first_seen`), and with --suffix the alert compares with it. If it
-    // cannot be read, the findings carry no first_seen (a later `report`
-    // dates them by walking back) and the scan goes on.
-    let mut table_start = None;
-    let run_starts = if args.no_history {
-        None
+    // scan's records are written: it dates this scan's open findings.
+    let (run_starts, mut table_start) = if args.no_history {
+        (None, None)
     } else {
-        let read = match &args.history.suffix {
-            None => match crate::pipeline::stores::local(&args.history) {
-                Ok(store) => history::previous_scan(&store, false)
-                    .await
-                    .map(|p| p.run_starts)
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(format!("{e:#}")),
-            },
-            Some(suffix) => match crate::pipeline::stores::stack(global, suffix).await {
-                Ok(stack) => {
-                    let store = crate::pipeline::stores::dynamo(&stack);
-                    match history::previous_scan(&store, true).await {
-                        Ok(p) => {
-                            table_start = Some(TableStart {
-                                stack,
-                                previous: p.previous.unwrap_or_default(),
-                            });
-                            Ok(p.run_starts)
-                        }
-                        Err(e) => Err(e.to_string()),
-                    }
-                }
-                // A stack that cannot be loaded is reported when the scan is
-                // recorded (exit 3); the findings go out first.
-                Err(e) => {
-                    tracing::debug!("stack not loaded before the scan: {e:#}");
-                    Err(String::new())
-                }
-            },
-        };
-        match read {
-            Ok(starts) => Some(starts),
-            Err(e) => {
-                if !e.is_empty() {
-                    tracing::warn!(
-                        "the previous scan could not be read, findings carry no first_seen: {e}"
-                    );
-                }
-                None
-            }
-        }
+        history::before_scan(global, &args.history).await
     };
     // History: the suffix's table is written after the scan; the local store
     // as the findings pass, in one transaction.

@@ -290,6 +290,53 @@ pub struct TableStart {
     pub previous: Previous,
 }
 
+/// Before a scan that keeps history: the runs open in the previous stored
+/// scan of the store the scan writes to (for [`crate::pipeline::Run::date_from`])
+/// and, with a suffix, the stack and what the alert compares with. Never
+/// fails: if the previous scan cannot be read, the findings carry no
+/// `first_seen` (a later `report` dates them by walking back) and the scan
+/// goes on; a stack that cannot be loaded is reported by [`record`] after the
+/// findings are out.
+pub async fn before_scan(
+    global: &GlobalArgs,
+    target: &StoreArgs,
+) -> (Option<HashMap<String, String>>, Option<TableStart>) {
+    let read = match &target.suffix {
+        None => match stores::local(target) {
+            Ok(store) => previous_scan(&store, false)
+                .await
+                .map(|p| (p.run_starts, None))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        },
+        Some(suffix) => {
+            let stack = match stores::stack(global, suffix).await {
+                Ok(stack) => stack,
+                Err(e) => {
+                    tracing::debug!("stack not loaded before the scan: {e:#}");
+                    return (None, None);
+                }
+            };
+            match previous_scan(&stores::dynamo(&stack), true).await {
+                Ok(p) => {
+                    let previous = p.previous.unwrap_or_default();
+                    Ok((p.run_starts, Some(TableStart { stack, previous })))
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    };
+    match read {
+        Ok((starts, table)) => (Some(starts), table),
+        Err(e) => {
+            tracing::warn!(
+                "the previous scan could not be read, findings carry no first_seen: {e}"
+            );
+            (None, None)
+        }
+    }
+}
+
 /// Where and how a scan is recorded.
 pub struct Recording<'a> {
     pub global: &'a GlobalArgs,
