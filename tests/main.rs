@@ -11,6 +11,7 @@ mod config_source;
 mod deploy;
 mod docs;
 mod example_estate;
+mod first_seen;
 mod fixtures;
 mod history_cli;
 mod history_dynamodb;

@@ -234,6 +234,23 @@ async fn scans_with_a_suffix_keep_history_alert_once_and_publish_metrics() {
     // The same violation again: stored, but not announced twice.
     let o = scan(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // It keeps the first scan's time, in the scan's output and in the table.
+    let open_in = |report: &Value| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["rule_id"] == "sg-no-world-open-db-ports" && f["resource_id"] == group.as_str()
+            })
+            .cloned()
+            .expect("the open group's finding")
+    };
+    assert_eq!(open_in(&json_of(&o))["first_seen"], first["generated_at"]);
+    let o = run(&[
+        "--region", REGION, "report", "--suffix", &suffix, "--format", "json",
+    ]);
+    assert_eq!(open_in(&json_of(&o))["first_seen"], first["generated_at"]);
     assert!(
         support::sqs_messages(&sqs, &queue_url).await.is_empty(),
         "a persisting violation was announced again"

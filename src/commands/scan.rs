@@ -93,6 +93,13 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         }
         _ => Default::default(),
     };
+    // With history, the previous stored scan is read once, before this
+    // scan's records are written: it dates this scan's open findings.
+    let (run_starts, mut table_start) = if args.no_history {
+        (None, None)
+    } else {
+        history::before_scan(global, &args.history).await
+    };
     // History: the suffix's table is written after the scan; the local store
     // as the findings pass, in one transaction.
     let table_records = match (&args.history.suffix, args.no_history) {
@@ -129,6 +136,9 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
         sinks.push(Box::new(records.clone()));
     }
     let mut run = Run::new(head, &settings, sinks);
+    if let Some(starts) = run_starts {
+        run.date_from(starts);
+    }
 
     let read = read_all(
         global,
@@ -175,7 +185,15 @@ pub async fn run(global: &GlobalArgs, args: &ScanArgs) -> Result<u8> {
             realert: args.realert,
             duration_secs: started.elapsed().as_secs_f64(),
         };
-        recorded = history::record(&how, suffix, &report, records.take(), failing.take()).await;
+        recorded = history::record(
+            &how,
+            suffix,
+            &report,
+            records.take(),
+            failing.take(),
+            table_start.take(),
+        )
+        .await;
     }
     if let Err(e) = recorded {
         notice::error(format!("{e:#}"));

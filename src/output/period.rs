@@ -221,6 +221,8 @@ mod tests {
                 status,
                 severity: Severity::High,
                 evidence: Evidence::note("p", "e", "n"),
+                first_seen: None,
+                exemption: None,
             }],
         };
         let sum = |id: &str, ts: &str, score| ScanSummary {

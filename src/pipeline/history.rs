@@ -3,6 +3,10 @@
 //! store (the suffix's DynamoDB table, else the local file); with a suffix, the
 //! alert and the metrics follow. The findings are already out when this runs,
 //! so a failure here is reported and never loses them.
+//!
+//! Before the scan, [`previous_scan`] reads the previous stored scan once: the
+//! runs its open findings started (so this scan's findings keep their
+//! `first_seen`) and, for the alert, its violations.
 
 use crate::aws::alerts;
 use crate::cli::{AlertOnChoice, GlobalArgs, StoreArgs};
@@ -10,12 +14,13 @@ use crate::core::alert::{compose, AlertOn, Previous};
 use crate::core::finding::Finding;
 use crate::core::history::{record_of, summary_of, violations, ResourceRecord, ScanSummary};
 use crate::core::report::ScanReport;
-use crate::pipeline::stores;
+use crate::pipeline::stores::{self, Stack};
 use crate::pipeline::{Head, Sink, SinkError};
 use crate::store::local::{LocalStore, ScanWriter};
 use crate::store::HistoryStore;
 use crate::store::StoreError;
 use anyhow::Result;
+use std::collections::HashMap;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -242,6 +247,96 @@ impl Sink for Records {
     }
 }
 
+/// What a scan reads of the previous stored scan before it starts.
+pub struct PreviousScan {
+    /// Finding id → `first_seen` of the runs open in it (see [`crate::pipeline::Run::date_from`]).
+    pub run_starts: HashMap<String, String>,
+    /// Its violations and whether it was below the threshold, when asked
+    /// for (the suffix's alert compares with them).
+    pub previous: Option<Previous>,
+}
+
+/// Reads the latest stored scan of `store` once: the runs of its open
+/// findings (recorded, else a bounded walk back for records of older
+/// versions) and, with `alerts`, what the alert compares with. An empty
+/// store has neither: every open finding of this scan starts its run now.
+pub async fn previous_scan<S: HistoryStore>(
+    store: &S,
+    alerts: bool,
+) -> Result<PreviousScan, StoreError> {
+    let scans = store.scans(None).await?;
+    let Some(last) = scans.last() else {
+        return Ok(PreviousScan {
+            run_starts: HashMap::new(),
+            previous: alerts.then(Previous::default),
+        });
+    };
+    let records = store.scan_records(&last.scan_id).await?;
+    let previous = alerts.then(|| Previous {
+        violations: violations(&records),
+        below_threshold: last.score.is_some_and(|s| s < last.threshold),
+    });
+    let run_starts = stores::run_starts(store, &scans, scans.len() - 1, &records).await?;
+    Ok(PreviousScan {
+        run_starts,
+        previous,
+    })
+}
+
+/// The suffix's stack and its previous scan, read before the scan (so
+/// [`record`] reads neither again).
+pub struct TableStart {
+    pub stack: Stack,
+    pub previous: Previous,
+}
+
+/// Before a scan that keeps history: the runs open in the previous stored
+/// scan of the store the scan writes to (for [`crate::pipeline::Run::date_from`])
+/// and, with a suffix, the stack and what the alert compares with. Never
+/// fails: if the previous scan cannot be read, the findings carry no
+/// `first_seen` (a later `report` dates them by walking back) and the scan
+/// goes on; a stack that cannot be loaded is reported by [`record`] after the
+/// findings are out.
+pub async fn before_scan(
+    global: &GlobalArgs,
+    target: &StoreArgs,
+) -> (Option<HashMap<String, String>>, Option<TableStart>) {
+    let read = match &target.suffix {
+        None => match stores::local(target) {
+            Ok(store) => previous_scan(&store, false)
+                .await
+                .map(|p| (p.run_starts, None))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        },
+        Some(suffix) => {
+            let stack = match stores::stack(global, suffix).await {
+                Ok(stack) => stack,
+                Err(e) => {
+                    tracing::debug!("stack not loaded before the scan: {e:#}");
+                    return (None, None);
+                }
+            };
+            match previous_scan(&stores::dynamo(&stack), true).await {
+                Ok(p) => {
+                    let previous = p.previous.unwrap_or_default();
+                    Ok((p.run_starts, Some(TableStart { stack, previous })))
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    };
+    match read {
+        Ok((starts, table)) => (Some(starts), table),
+        Err(e) => {
+            tracing::warn!(
+                "the previous scan could not be read, findings carry no first_seen: {e}"
+            );
+            (None, None)
+        }
+    }
+}
+
 /// Where and how a scan is recorded.
 pub struct Recording<'a> {
     pub global: &'a GlobalArgs,
@@ -251,35 +346,44 @@ pub struct Recording<'a> {
 }
 
 /// Stores the scan in the suffix's history table, then sends the alert and
-/// publishes the metrics. The previous scan is read first so violations it
-/// already had are not announced again. `failing` are the scan's failing
-/// findings (for the alert's list of the worst ones).
+/// publishes the metrics. The previous scan is compared with so violations it
+/// already had are not announced again: `start` when it was read before the
+/// scan, else it is read now. `failing` are the scan's failing findings (for
+/// the alert's list of the worst ones).
 pub async fn record(
     how: &Recording<'_>,
     suffix: &str,
     report: &ScanReport,
     records: Vec<ResourceRecord>,
     failing: Vec<Finding>,
+    start: Option<TableStart>,
 ) -> Result<()> {
     let not_written = |e: &dyn std::fmt::Display| {
         anyhow::anyhow!("history not written ({e}); the scan is not recorded")
     };
     // The stack is loaded once: its table, topic and metrics.
-    let stack = stores::stack(how.global, suffix)
-        .await
-        .map_err(|e| not_written(&format!("{e:#}")))?;
+    let (stack, previous) = match start {
+        Some(TableStart { stack, previous }) => (stack, previous),
+        None => {
+            let stack = stores::stack(how.global, suffix)
+                .await
+                .map_err(|e| not_written(&format!("{e:#}")))?;
+            let store = stores::dynamo(&stack);
+            let previous = async {
+                Ok::<_, StoreError>(match store.scans(None).await?.last() {
+                    Some(last) => Previous {
+                        violations: violations(&store.scan_records(&last.scan_id).await?),
+                        below_threshold: last.score.is_some_and(|s| s < last.threshold),
+                    },
+                    None => Previous::default(),
+                })
+            }
+            .await
+            .map_err(|e| not_written(&e))?;
+            (stack, previous)
+        }
+    };
     let store = stores::dynamo(&stack);
-    let previous = async {
-        Ok::<_, crate::store::StoreError>(match store.scans(None).await?.last() {
-            Some(last) => Previous {
-                violations: violations(&store.scan_records(&last.scan_id).await?),
-                below_threshold: last.score.is_some_and(|s| s < last.threshold),
-            },
-            None => Previous::default(),
-        })
-    }
-    .await
-    .map_err(|e| not_written(&e))?;
     let summary = summary_of(report);
     store
         .write_scan(&records, &summary)

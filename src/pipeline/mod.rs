@@ -3,7 +3,8 @@
 //! Commands parse flags and build a [`Run`]; a source (snapshot files in
 //! [`snapshot`], the live APIs in [`live`]; later the AWS Config inventory and
 //! other accounts) feeds it each resource's findings as they are made; the run
-//! applies exemptions, keeps the running score and summary, and hands the
+//! applies exemptions, dates open findings (`first_seen`, from the previous
+//! stored scan's runs when history is kept), keeps the running score and summary, and hands the
 //! findings on to its [`Sink`]s (a report renderer in [`render`], the history
 //! batch in [`history`]) before the next resource arrives. Nothing on this path
 //! holds every finding of a scan, so a 100,000-resource snapshot streams in
@@ -28,7 +29,7 @@ use crate::core::rule::Rule;
 use crate::core::score::ScoreBuilder;
 use crate::core::settings::Settings;
 use crate::core::timestamp;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Why a sink could not take findings.
@@ -100,6 +101,9 @@ pub struct Run {
     score: ScoreBuilder,
     summary: SummaryBuilder,
     rules_seen: BTreeSet<Arc<str>>,
+    /// With history: finding id → `first_seen` of the runs open in the
+    /// previous stored scan (see [`Run::date_from`]).
+    run_starts: Option<HashMap<String, String>>,
     sinks: Vec<Box<dyn Sink>>,
 }
 
@@ -112,8 +116,17 @@ impl Run {
             score: ScoreBuilder::default(),
             summary: SummaryBuilder::default(),
             rules_seen: BTreeSet::new(),
+            run_starts: None,
             sinks,
         }
+    }
+
+    /// The scan keeps history: its open findings get `first_seen`, from
+    /// `starts` (the runs open in the previous stored scan, by finding id)
+    /// or, for a run that starts now, the scan's own time. The findings the
+    /// sinks see carry it, so the report and the history records agree.
+    pub fn date_from(&mut self, starts: HashMap<String, String>) {
+        self.run_starts = Some(starts);
     }
 
     /// Takes one resource's findings: exemptions, totals, then every sink.
@@ -122,6 +135,11 @@ impl Run {
             return Ok(());
         }
         self.exemptions.apply(&mut findings);
+        if let Some(starts) = &self.run_starts {
+            for f in &mut findings {
+                crate::core::history::set_first_seen(f, starts, &self.head.generated_at);
+            }
+        }
         for f in &findings {
             self.score.add(f);
             self.summary.add(f);

@@ -3,18 +3,21 @@
 //! latest stored scan of the history store (`--suffix`'s DynamoDB table, else
 //! the local file). Files are streamed: a first pass reads and checks each
 //! head, a second hands the findings on one at a time, so a report of
-//! 100,000 findings holds one of them. A stored scan's findings also get `first_seen` from the
-//! scans before it. No stored scan and no input is an input error that says
-//! how to make one.
+//! 100,000 findings holds one of them. A stored scan's findings carry the
+//! `first_seen` and exemption their scan recorded; for records of versions
+//! that did not record `first_seen`, it is found by walking back through at
+//! most [`crate::core::history::FIRST_SEEN_WALK`] earlier scans (a run still
+//! open there gets the oldest scan's time reached). No stored scan and no
+//! input is an input error that says how to make one.
 
 use crate::cli::{GlobalArgs, StoreArgs};
 use crate::core::catalogue::Catalogue;
 use crate::core::finding::Finding;
 use crate::core::findings_reader::{self, ReadError};
-use crate::core::history::FirstSeen;
+use crate::core::history::{is_open, set_first_seen};
 use crate::core::report::{Merge, Meta, ReportError, RuleInfo, ScanReport, Source};
 use crate::error::InputError;
-use crate::pipeline::stores::{findings_of, open};
+use crate::pipeline::stores::{findings_of, open, run_starts};
 use crate::store::HistoryStore;
 use anyhow::Result;
 use std::collections::BTreeSet;
@@ -255,16 +258,18 @@ async fn read_stored(
     let summary = &scans[position];
     let records = store.scan_records(&summary.scan_id).await?;
     let mut findings = findings_of(&records, &catalogue);
-    drop(records);
-    // first_seen: walk back while some violation's run is still open.
-    let mut walk = FirstSeen::new(&findings, &summary.timestamp);
-    for earlier in scans[..position].iter().rev() {
-        let records = store.scan_records(&earlier.scan_id).await?;
-        if !walk.earlier(&earlier.timestamp, &records) {
-            break;
+    // Open findings recorded without first_seen (older versions) are dated
+    // by a bounded walk back; the others carry what was recorded.
+    if findings
+        .iter()
+        .any(|f| is_open(f.status) && f.first_seen.is_none())
+    {
+        let starts = run_starts(&store, &scans, position, &records).await?;
+        for f in &mut findings {
+            set_first_seen(f, &starts, &summary.timestamp);
         }
     }
-    walk.apply(&mut findings);
+    drop(records);
     let rule_ids: BTreeSet<&str> = findings.iter().map(|f| &*f.rule_id).collect();
     let rules: Vec<RuleInfo> = rule_ids
         .into_iter()

@@ -1,13 +1,14 @@
 //! What the history commands (`history`, `diff`, `score --scan`, `prune`) and
 //! `scan` share: opening the right store (the DynamoDB table of `--suffix`, else
-//! the local file) and turning stored records back into findings.
+//! the local file), turning stored records back into findings, and dating the
+//! runs of a stored scan's open findings (`first_seen`).
 
 use crate::aws::provision::manifest::load_named;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, StoreArgs};
 use crate::core::catalogue::Catalogue;
 use crate::core::finding::{Finding, Status};
-use crate::core::history::{ResourceRecord, ScanSummary};
+use crate::core::history::{scanned_resource_id, ResourceRecord, RunStarts, ScanSummary};
 use crate::core::stack::{Manifest, Names};
 use crate::error::InputError;
 use crate::pipeline::connection;
@@ -15,6 +16,7 @@ use crate::store::dynamodb::DynamoStore;
 use crate::store::local::LocalStore;
 use crate::store::{HistoryStore, RemediationTrail, StoreError};
 use anyhow::Result;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -190,7 +192,7 @@ pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Fin
                     .unwrap_or_else(|| Arc::from(Vec::new())),
                 service: crate::core::resource::service_of(&r.resource_type).into(),
                 resource_type: r.resource_type.as_str().into(),
-                resource_id: r.resource_id.clone(),
+                resource_id: scanned_resource_id(r).to_string(),
                 resource_name: None,
                 arn: r.arn.clone(),
                 region: r.region.as_deref().map(Into::into),
@@ -199,10 +201,10 @@ pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Fin
                 criticality: r.criticality,
                 evidence: o.evidence.clone(),
                 remediation: rule.and_then(|r| r.remediation.clone()),
-                exemption: None,
+                exemption: o.exemption.clone().map(Box::new),
                 source: Some(format!("history:{}", r.scan_id).into()),
                 message: None,
-                first_seen: None,
+                first_seen: o.first_seen.clone(),
             }
             .with_id();
             // Stored outcomes keep the evidence, so the rule's message can be
@@ -218,4 +220,28 @@ pub fn findings_of(records: &[ResourceRecord], catalogue: &Catalogue) -> Vec<Fin
         }
     }
     out
+}
+
+/// Finding id → `first_seen` of the open outcomes of `scans[position]`, whose
+/// records are `records`: the recorded `first_seen`, else (records of
+/// versions that did not record it) found by reading earlier scans, newest
+/// first, at most [`crate::core::history::FIRST_SEEN_WALK`] of them.
+pub async fn run_starts<S: HistoryStore>(
+    store: &S,
+    scans: &[ScanSummary],
+    position: usize,
+    records: &[ResourceRecord],
+) -> Result<HashMap<String, String>, StoreError> {
+    let Some(scan) = scans.get(position) else {
+        return Ok(HashMap::new());
+    };
+    let mut starts = RunStarts::of(&scan.timestamp, records);
+    for earlier in scans[..position].iter().rev() {
+        if !starts.needs_earlier() {
+            break;
+        }
+        let records = store.scan_records(&earlier.scan_id).await?;
+        starts.earlier(&earlier.timestamp, &records);
+    }
+    Ok(starts.finish())
 }

@@ -1,7 +1,7 @@
 //! What every history backend is held to (tests/history_store.rs runs it on the
 //! local store, tests/history_dynamodb.rs on DynamoDB), so the two cannot drift.
 
-use compliance::core::finding::{Evidence, Severity, Status};
+use compliance::core::finding::{AppliedExemption, Evidence, Severity, Status};
 use compliance::core::history::{diff, ResourceRecord, RuleOutcome, ScanSummary};
 use compliance::store::HistoryStore;
 use std::collections::BTreeMap;
@@ -39,8 +39,26 @@ pub fn record(resource: &str, scan: &str, timestamp: &str, status: Status) -> Re
                 expected: "== \"Enabled\"".into(),
                 note: None,
             },
+            first_seen: None,
+            exemption: None,
         }],
     }
+}
+
+/// `record` as a scan that knows history writes an open outcome: with the
+/// start of its run and, exempted, the exemption that applied.
+pub fn dated(mut r: ResourceRecord) -> ResourceRecord {
+    for o in &mut r.outcomes {
+        o.first_seen = Some(T1.to_string());
+        if o.status == Status::Exempted {
+            o.exemption = Some(AppliedExemption {
+                reason: "accepted in RISK-7".into(),
+                owner: "ops@example.com".into(),
+                expires: "2027-01-31".into(),
+            });
+        }
+    }
+    r
 }
 
 pub fn summary(scan: &str, timestamp: &str, score: f64) -> ScanSummary {
@@ -63,6 +81,7 @@ pub fn summary(scan: &str, timestamp: &str, score: f64) -> ScanSummary {
 pub async fn exercise<S: HistoryStore>(store: &S, tag: &str) {
     let a = format!("{tag}-a");
     let b = format!("{tag}-b");
+    let c = format!("{tag}-c");
     let (s1, s2) = (format!("{tag}-s1"), format!("{tag}-s2"));
     store
         .write_scan(
@@ -78,7 +97,8 @@ pub async fn exercise<S: HistoryStore>(store: &S, tag: &str) {
         .write_scan(
             &[
                 record(&a, &s2, T2, Status::Compliant),
-                record(&b, &s2, T2, Status::NonCompliant),
+                dated(record(&b, &s2, T2, Status::NonCompliant)),
+                dated(record(&c, &s2, T2, Status::Exempted)),
             ],
             &summary(&s2, T2, 50.0),
         )
@@ -112,7 +132,7 @@ pub async fn exercise<S: HistoryStore>(store: &S, tag: &str) {
     assert_eq!(later.len(), 1, "since filters by time");
 
     let one = store.scan_records(&s2).await.unwrap();
-    assert_eq!(one.len(), 2, "the summary item is not a record");
+    assert_eq!(one.len(), 3, "the summary item is not a record");
     assert!(one.iter().all(|r| r.scan_id == s2));
     assert_eq!(
         one.iter().find(|r| r.resource_id == a).unwrap().outcomes[0]
@@ -124,6 +144,17 @@ pub async fn exercise<S: HistoryStore>(store: &S, tag: &str) {
         one.iter().find(|r| r.resource_id == a),
         Some(&record(&a, &s2, T2, Status::Compliant)),
         "a record comes back whole"
+    );
+
+    assert_eq!(
+        one.iter().find(|r| r.resource_id == b),
+        Some(&dated(record(&b, &s2, T2, Status::NonCompliant))),
+        "first_seen comes back"
+    );
+    assert_eq!(
+        one.iter().find(|r| r.resource_id == c),
+        Some(&dated(record(&c, &s2, T2, Status::Exempted))),
+        "the exemption comes back"
     );
 
     let history = store.resource_history(&a, None).await.unwrap();

@@ -7,12 +7,21 @@
 //! only once everything else was written. Both stores (DynamoDB and the local
 //! file) keep exactly these shapes; the logic that reads them lives here so it is
 //! the same for both and tested without either.
+//!
+//! Each open outcome (non-compliant, error, exempted) also keeps its
+//! `first_seen`, the start of its unbroken run of open scans, set by the scan
+//! from the previous scan's records ([`RunStarts`]), and the exemption that
+//! applied, so a stored scan renders like the scan did. Records written before
+//! those fields existed have neither; their `first_seen` is found by walking
+//! back through earlier scans, at most [`FIRST_SEEN_WALK`] of them: a run
+//! still open at that bound gets the oldest scan's time reached, which is then
+//! later than the truth.
 
-use crate::finding::{Evidence, Finding, Severity, Status};
+use crate::finding::{AppliedExemption, Evidence, Finding, Severity, Status};
 use crate::report::ScanReport;
 use crate::score::score_of;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One rule's outcome on one resource in one scan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +30,13 @@ pub struct RuleOutcome {
     pub status: Status,
     pub severity: Severity,
     pub evidence: Evidence,
+    /// Open outcomes: when the run of scans in which this finding was open
+    /// started (ISO-8601 UTC). Absent in records of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Exempted outcomes: the exemption that applied (reason, owner, expiry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<AppliedExemption>,
 }
 
 /// Everything one scan said about one resource.
@@ -110,9 +126,29 @@ pub fn record_of<'a>(
                 status: f.status,
                 severity: f.severity,
                 evidence: f.evidence.clone(),
+                first_seen: f.first_seen.clone(),
+                exemption: f.exemption.as_deref().cloned(),
             })
             .collect(),
     })
+}
+
+/// The resource id the scan gave a record's findings: a type that could not
+/// be listed is recorded as `*/type/region` (one record per type and region)
+/// but its findings say `*`.
+pub fn scanned_resource_id(r: &ResourceRecord) -> &str {
+    if r.resource_id.starts_with("*/") {
+        "*"
+    } else {
+        &r.resource_id
+    }
+}
+
+/// The finding id of a stored outcome: the id the scan gave that finding.
+pub fn outcome_id(r: &ResourceRecord, o: &RuleOutcome) -> String {
+    let key =
+        crate::finding::resource_key(r.arn.as_deref(), &r.resource_type, scanned_resource_id(r));
+    crate::finding::finding_id(&o.rule_id, r.account.as_deref(), r.region.as_deref(), &key)
 }
 
 /// The summary of a scan, from its report (findings are not read: a streamed
@@ -165,83 +201,110 @@ pub fn violations(records: &[ResourceRecord]) -> BTreeSet<Violation> {
         .collect()
 }
 
-/// `first_seen` for a scan's open findings (non-compliant, error or
-/// exempted), found by walking back through earlier scans, newest first: a
-/// finding's run starts at the oldest scan of the unbroken series in which
-/// the same finding id was open. The walk can stop as soon as
-/// [`FirstSeen::earlier`] says nothing is still open.
-#[derive(Debug, Default)]
-pub struct FirstSeen {
-    /// Finding id → (index in the scan's findings, earliest time seen open).
-    open: std::collections::HashMap<String, (usize, String)>,
-    /// Runs that ended: (index, earliest time).
-    done: Vec<(usize, String)>,
-}
+/// How many earlier scans a walk for `first_seen` reads at most. The walk is
+/// needed only for open outcomes recorded without `first_seen` (by versions
+/// before it was recorded), and each step reads a whole scan's records, so
+/// without a bound a report of a long-open violation would read every scan
+/// ever stored. Thirty daily scans cover a month; a run still open at the
+/// bound gets the oldest scan's time reached.
+pub const FIRST_SEEN_WALK: usize = 30;
 
-fn is_open(status: Status) -> bool {
+/// Whether an outcome is part of a run `first_seen` dates: a violation still
+/// to fix (non-compliant), a check that could not run (error), or one
+/// accepted for now (exempted).
+pub fn is_open(status: Status) -> bool {
     matches!(
         status,
         Status::NonCompliant | Status::Error | Status::Exempted
     )
 }
 
-impl FirstSeen {
-    /// Starts from the scan's own findings, taken at `timestamp`.
-    pub fn new(findings: &[Finding], timestamp: &str) -> FirstSeen {
-        FirstSeen {
-            open: findings
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| is_open(f.status))
-                .map(|(i, f)| (f.finding_id.clone(), (i, timestamp.to_string())))
-                .collect(),
-            done: Vec::new(),
+/// `first_seen` of a stored scan's open outcomes, by finding id: the recorded
+/// one where there is one; for outcomes recorded without it, the earliest
+/// scan of the unbroken run found by walking back ([`RunStarts::earlier`],
+/// newest first, at most [`FIRST_SEEN_WALK`] scans).
+///
+/// A scan builds it from the previous stored scan: a finding open there keeps
+/// that `first_seen`, any other open finding starts its run now. `report`
+/// builds it from the scan it renders.
+#[derive(Debug, Default)]
+pub struct RunStarts {
+    /// Finding id → the start of its run, settled.
+    settled: HashMap<String, String>,
+    /// Finding id → the earliest scan reached in which it was open, for
+    /// outcomes recorded without `first_seen`.
+    unsettled: HashMap<String, String>,
+    /// Earlier scans read so far.
+    walked: usize,
+}
+
+impl RunStarts {
+    /// Starts from a stored scan's records, taken at `timestamp`.
+    pub fn of(timestamp: &str, records: &[ResourceRecord]) -> RunStarts {
+        let mut starts = RunStarts::default();
+        for r in records {
+            for o in r.outcomes.iter().filter(|o| is_open(o.status)) {
+                let id = outcome_id(r, o);
+                match &o.first_seen {
+                    Some(first) => starts.settled.insert(id, first.clone()),
+                    None => starts.unsettled.insert(id, timestamp.to_string()),
+                };
+            }
         }
+        starts
     }
 
-    /// The next earlier scan; runs not open in it end. True while some run
-    /// could still reach further back.
-    pub fn earlier(&mut self, timestamp: &str, records: &[ResourceRecord]) -> bool {
-        let mut still = std::collections::HashSet::new();
+    /// True while some run needs an earlier scan to be dated and the walk
+    /// has not reached [`FIRST_SEEN_WALK`].
+    pub fn needs_earlier(&self) -> bool {
+        !self.unsettled.is_empty() && self.walked < FIRST_SEEN_WALK
+    }
+
+    /// The next earlier scan (newest first): a run open in it reaches back to
+    /// it (or to the `first_seen` it recorded); a run not open in it started
+    /// in the scan after it.
+    pub fn earlier(&mut self, timestamp: &str, records: &[ResourceRecord]) {
+        self.walked += 1;
+        let mut still = HashMap::new();
         for r in records {
-            let resource_id = r.resource_id.as_str();
-            let key = crate::finding::resource_key(r.arn.as_deref(), &r.resource_type, resource_id);
             for o in r.outcomes.iter().filter(|o| is_open(o.status)) {
-                let id = crate::finding::finding_id(
-                    &o.rule_id,
-                    r.account.as_deref(),
-                    r.region.as_deref(),
-                    &key,
-                );
-                if let Some(entry) = self.open.get_mut(&id) {
-                    entry.1 = timestamp.to_string();
-                    still.insert(id);
+                let id = outcome_id(r, o);
+                if self.unsettled.remove(&id).is_some() {
+                    match &o.first_seen {
+                        Some(first) => {
+                            self.settled.insert(id, first.clone());
+                        }
+                        None => {
+                            still.insert(id, timestamp.to_string());
+                        }
+                    }
                 }
             }
         }
-        // Runs that were not open in this scan are settled.
-        let settled: Vec<String> = self
-            .open
-            .keys()
-            .filter(|id| !still.contains(*id))
-            .cloned()
-            .collect();
-        for id in settled {
-            if let Some(done) = self.open.remove(&id) {
-                self.done.push(done);
-            }
-        }
-        !self.open.is_empty()
+        // What is left was not open in this scan: its run started after it.
+        self.settled
+            .extend(std::mem::replace(&mut self.unsettled, still));
     }
 
-    /// Writes `first_seen` into the findings [`FirstSeen::new`] was given.
-    pub fn apply(mut self, findings: &mut [Finding]) {
-        self.done.extend(self.open.into_values());
-        for (i, when) in self.done {
-            if let Some(f) = findings.get_mut(i) {
-                f.first_seen = Some(when);
-            }
-        }
+    /// Finding id → `first_seen`; runs still unsettled (the walk reached its
+    /// bound or the oldest scan) get the earliest scan reached.
+    pub fn finish(mut self) -> HashMap<String, String> {
+        self.settled.extend(self.unsettled);
+        self.settled
+    }
+}
+
+/// Dates a scan's open findings from [`RunStarts::finish`]: a finding
+/// without `first_seen` gets the start of its run, or `now` when its run
+/// starts in this scan. Other findings are left as they are.
+pub fn set_first_seen(finding: &mut Finding, starts: &HashMap<String, String>, now: &str) {
+    if is_open(finding.status) && finding.first_seen.is_none() {
+        finding.first_seen = Some(
+            starts
+                .get(&finding.finding_id)
+                .cloned()
+                .unwrap_or_else(|| now.to_string()),
+        );
     }
 }
 
@@ -415,26 +478,133 @@ mod tests {
         assert_eq!(d.persisting.len(), 1);
     }
 
+    /// Records as a version before `first_seen` was recorded wrote them.
+    fn old(records: Vec<ResourceRecord>) -> Vec<ResourceRecord> {
+        records
+            .into_iter()
+            .map(|mut r| {
+                for o in &mut r.outcomes {
+                    o.first_seen = None;
+                }
+                r
+            })
+            .collect()
+    }
+
     #[test]
-    fn first_seen_is_the_start_of_the_unbroken_run() {
+    fn first_seen_of_old_records_is_the_start_of_the_unbroken_run() {
         let open = |r: &str| finding(r, "b1", Status::NonCompliant, Severity::High).with_id();
         let fixed = |r: &str| finding(r, "b1", Status::Compliant, Severity::High).with_id();
         let (s1, _) = records(&report("s1", vec![open("a"), open("b")]));
         let (s2, _) = records(&report("s2", vec![fixed("a"), open("b")]));
         let (s3, _) = records(&report("s3", vec![open("a"), open("b")]));
-        let mut now = vec![open("a"), open("b"), fixed("c")];
-        let mut walk = FirstSeen::new(&now, "T4");
-        assert!(walk.earlier("T3", &s3));
-        assert!(walk.earlier("T2", &s2), "b is still open");
-        assert!(!walk.earlier("T1", &s1.into_iter().take(0).collect::<Vec<_>>()));
-        walk.apply(&mut now);
+        let (s4, _) = records(&report("s4", vec![open("a"), open("b"), fixed("c")]));
+        let mut walk = RunStarts::of("T4", &old(s4));
+        assert!(walk.needs_earlier());
+        walk.earlier("T3", &old(s3));
+        assert!(walk.needs_earlier());
+        walk.earlier("T2", &old(s2));
+        assert!(walk.needs_earlier(), "b is still open");
+        walk.earlier("T1", &[]);
+        assert!(!walk.needs_earlier());
+        let starts = walk.finish();
+        assert_eq!(starts.len(), 2, "compliant outcomes have no run");
+        assert_eq!(starts[&open("a").finding_id], "T3", "a was fixed in s2");
+        assert_eq!(starts[&open("b").finding_id], "T2");
+        drop(s1);
+    }
+
+    #[test]
+    fn a_recorded_first_seen_is_taken_without_walking() {
+        let mut a = finding("a", "b1", Status::NonCompliant, Severity::High).with_id();
+        a.first_seen = Some("T0".into());
+        let (s2, _) = records(&report("s2", vec![a.clone()]));
+        let walk = RunStarts::of("T2", &s2);
+        assert!(!walk.needs_earlier());
+        assert_eq!(walk.finish()[&a.finding_id], "T0");
+        // An old record whose earlier scan recorded it stops there.
+        let (s1, _) = records(&report("s1", vec![a.clone()]));
+        let mut walk = RunStarts::of("T2", &old(s2));
+        walk.earlier("T1", &s1);
+        assert!(!walk.needs_earlier());
+        assert_eq!(walk.finish()[&a.finding_id], "T0");
+    }
+
+    #[test]
+    fn the_walk_stops_at_its_bound_with_the_oldest_scan_reached() {
+        let open = finding("a", "b1", Status::NonCompliant, Severity::High).with_id();
+        let (scan, _) = records(&report("s", vec![open.clone()]));
+        let scan = old(scan);
+        let mut walk = RunStarts::of("T-000", &scan);
+        let mut reached = 0;
+        while walk.needs_earlier() {
+            reached += 1;
+            walk.earlier(&format!("T-{reached:03}"), &scan);
+        }
+        assert_eq!(reached, FIRST_SEEN_WALK);
         assert_eq!(
-            now[0].first_seen.as_deref(),
-            Some("T3"),
-            "a was fixed in s2"
+            walk.finish()[&open.finding_id],
+            format!("T-{FIRST_SEEN_WALK:03}")
         );
-        assert_eq!(now[1].first_seen.as_deref(), Some("T2"));
-        assert_eq!(now[2].first_seen, None, "compliant findings have none");
+    }
+
+    #[test]
+    fn a_scan_dates_open_findings_from_the_previous_scans_runs() {
+        let mut kept = finding("a", "b1", Status::NonCompliant, Severity::High).with_id();
+        let mut new = finding("b", "b1", Status::Error, Severity::High).with_id();
+        let mut fine = finding("c", "b1", Status::Compliant, Severity::High).with_id();
+        let starts = HashMap::from([
+            (kept.finding_id.clone(), "T1".to_string()),
+            (fine.finding_id.clone(), "T1".to_string()),
+        ]);
+        for f in [&mut kept, &mut new, &mut fine] {
+            set_first_seen(f, &starts, "T9");
+        }
+        assert_eq!(kept.first_seen.as_deref(), Some("T1"));
+        assert_eq!(
+            new.first_seen.as_deref(),
+            Some("T9"),
+            "a new run starts now"
+        );
+        assert_eq!(fine.first_seen, None, "compliant findings have none");
+    }
+
+    #[test]
+    fn records_keep_first_seen_and_the_exemption() {
+        let mut f = finding("a", "b1", Status::Exempted, Severity::High).with_id();
+        f.first_seen = Some("2026-11-01T00:00:00.000Z".into());
+        f.exemption = Some(Box::new(AppliedExemption {
+            reason: "legacy".into(),
+            owner: "ops@example.com".into(),
+            expires: "2027-01-01".into(),
+        }));
+        let r = record_of("s", "t", [&f]).unwrap();
+        assert_eq!(r.outcomes[0].first_seen, f.first_seen);
+        assert_eq!(r.outcomes[0].exemption.as_ref(), f.exemption.as_deref());
+        let json = serde_json::to_value(&r.outcomes[0]).unwrap();
+        assert_eq!(json["exemption"]["owner"], "ops@example.com");
+        assert_eq!(outcome_id(&r, &r.outcomes[0]), f.finding_id);
+    }
+
+    #[test]
+    fn outcomes_recorded_before_first_seen_still_read() {
+        let text = r#"{"rule_id":"a","status":"non_compliant","severity":"high",
+            "evidence":{"path":"p","found":null,"missing":true,"expected":"e","note":null}}"#;
+        let o: RuleOutcome = serde_json::from_str(text).unwrap();
+        assert_eq!((&o.first_seen, &o.exemption), (&None, &None));
+        let again = serde_json::to_value(&o).unwrap();
+        assert!(again.get("first_seen").is_none() && again.get("exemption").is_none());
+    }
+
+    #[test]
+    fn an_unlisted_type_keeps_its_finding_id_in_history() {
+        let mut f = finding("a", "*", Status::Error, Severity::High);
+        f.arn = None;
+        let f = f.with_id();
+        let r = record_of("s", "t", [&f]).unwrap();
+        assert!(r.resource_id.starts_with("*/"), "{}", r.resource_id);
+        assert_eq!(scanned_resource_id(&r), "*");
+        assert_eq!(outcome_id(&r, &r.outcomes[0]), f.finding_id);
     }
 
     #[test]

@@ -389,6 +389,8 @@ mod tests {
                 status,
                 severity: Severity::High,
                 evidence: Evidence::note("p", "e", "n"),
+                first_seen: None,
+                exemption: None,
             }],
         }
     }
