@@ -14,13 +14,14 @@ use crate::cli::{GlobalArgs, StoreArgs};
 use crate::core::catalogue::Catalogue;
 use crate::core::finding::Finding;
 use crate::core::findings_reader::{self, ReadError};
-use crate::core::history::{is_open, set_first_seen};
-use crate::core::report::{Merge, Meta, ReportError, RuleInfo, ScanReport, Source};
+use crate::core::history::{is_open, set_first_seen, ResourceRecord};
+use crate::core::report::{Merge, Meta, ReportError, RuleInfo, ScanReport, Source, SummaryBuilder};
+use crate::core::score::ScoreBuilder;
 use crate::error::InputError;
 use crate::pipeline::stores::{findings_of, open, run_starts};
 use crate::store::HistoryStore;
 use anyhow::Result;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -57,12 +58,7 @@ impl<'a> ReportSource<'a> {
         match self {
             ReportSource::Files(files) => open_files(files),
             ReportSource::Stored { scan, store } => {
-                let mut report = read_stored(global, scan, store, catalogue()?).await?;
-                let findings = std::mem::take(&mut report.findings);
-                Ok(Opened {
-                    head: report,
-                    feed: Feed::Held(findings),
-                })
+                read_stored(global, scan, store, catalogue()?).await
             }
         }
     }
@@ -83,9 +79,20 @@ enum Feed {
     File(PathBuf, Option<Vec<u8>>),
     /// Several, merged as they are read.
     Merged(Vec<PathBuf>, Box<Merge>),
-    /// A stored scan, already in memory (history records are rebuilt into
-    /// findings together, for `first_seen`).
-    Held(Vec<Finding>),
+    /// A stored scan: its records, each rebuilt into findings as it is
+    /// handed on (records are what the store returns; the findings are not
+    /// all held besides them).
+    Stored(Box<Stored>),
+}
+
+struct Stored {
+    records: Vec<ResourceRecord>,
+    catalogue: Catalogue,
+    /// Run starts of open outcomes recorded without `first_seen` (older
+    /// versions), from the bounded walk back; None when none needed it.
+    starts: Option<HashMap<String, String>>,
+    timestamp: String,
+    threshold: f64,
 }
 
 /// Why the findings could not all be handed on.
@@ -130,11 +137,23 @@ impl Opened {
                 }
                 Ok(merge.finish())
             }
-            Feed::Held(findings) => {
-                for f in &findings {
-                    each(f).map_err(StreamError::Write)?;
+            Feed::Stored(stored) => {
+                let mut head = self.head;
+                let mut score = ScoreBuilder::default();
+                let mut summary = SummaryBuilder::default();
+                for record in &stored.records {
+                    for mut f in findings_of(std::slice::from_ref(record), &stored.catalogue) {
+                        if let Some(starts) = &stored.starts {
+                            set_first_seen(&mut f, starts, &stored.timestamp);
+                        }
+                        score.add(&f);
+                        summary.add(&f);
+                        each(&f).map_err(StreamError::Write)?;
+                    }
                 }
-                Ok(self.head)
+                head.score = score.finish(stored.threshold);
+                head.summary = summary.finish(head.summary.resources, head.summary.rules);
+                Ok(head)
             }
         }
     }
@@ -232,7 +251,7 @@ async fn read_stored(
     wanted: &str,
     args: &StoreArgs,
     catalogue: Catalogue,
-) -> Result<ScanReport> {
+) -> Result<Opened> {
     let store = open(global, args).await?;
     let scans = store.scans(None).await?;
     let Some(position) = (match wanted {
@@ -257,26 +276,30 @@ async fn read_stored(
     };
     let summary = &scans[position];
     let records = store.scan_records(&summary.scan_id).await?;
-    let mut findings = findings_of(&records, &catalogue);
-    // Open findings recorded without first_seen (older versions) are dated
+    // Open outcomes recorded without first_seen (older versions) are dated
     // by a bounded walk back; the others carry what was recorded.
-    if findings
+    let undated = records.iter().any(|r| {
+        r.outcomes
+            .iter()
+            .any(|o| is_open(o.status) && o.first_seen.is_none())
+    });
+    let starts = if undated {
+        Some(run_starts(&store, &scans, position, &records).await?)
+    } else {
+        None
+    };
+    // The rules are known before the first finding (formats describe them
+    // first); the score and summary are counted as the findings stream.
+    let rule_ids: BTreeSet<&str> = records
         .iter()
-        .any(|f| is_open(f.status) && f.first_seen.is_none())
-    {
-        let starts = run_starts(&store, &scans, position, &records).await?;
-        for f in &mut findings {
-            set_first_seen(f, &starts, &summary.timestamp);
-        }
-    }
-    drop(records);
-    let rule_ids: BTreeSet<&str> = findings.iter().map(|f| &*f.rule_id).collect();
+        .flat_map(|r| r.outcomes.iter().map(|o| o.rule_id.as_str()))
+        .collect();
     let rules: Vec<RuleInfo> = rule_ids
         .into_iter()
         .filter_map(|id| catalogue.get(id))
         .map(|r| RuleInfo::of(r))
         .collect();
-    let mut report = ScanReport::build(
+    let mut head = ScanReport::build(
         Meta {
             scan_id: summary.scan_id.clone(),
             generated_at: summary.timestamp.clone(),
@@ -289,12 +312,21 @@ async fn read_stored(
             rules: rules.len(),
             threshold: summary.threshold,
         },
-        findings,
+        Vec::new(),
         Vec::new(),
         Vec::new(),
     );
-    report.rules = rules;
-    Ok(report)
+    head.rules = rules;
+    Ok(Opened {
+        head,
+        feed: Feed::Stored(Box::new(Stored {
+            records,
+            catalogue,
+            starts,
+            timestamp: summary.timestamp.clone(),
+            threshold: summary.threshold,
+        })),
+    })
 }
 
 #[cfg(test)]
