@@ -73,7 +73,6 @@ pub struct Opened {
 }
 
 enum Feed {
-    /// One findings file, read again finding by finding.
     /// One findings file, read again finding by finding (from the bytes the
     /// head pass read, when the file was small enough to hold).
     File(PathBuf, Option<Vec<u8>>),
