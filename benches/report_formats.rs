@@ -130,8 +130,13 @@ fn main() {
     let input = dir.join("findings.json");
     {
         let file = std::fs::File::create(&input).expect("findings file");
-        compliance::output::json::write_report(BufWriter::with_capacity(1 << 16, file), &report)
-            .expect("writes the findings");
+        write(
+            ReportFormat::Json,
+            BufWriter::with_capacity(1 << 16, file),
+            &report,
+            &options,
+        )
+        .expect("writes the findings");
     }
     drop(report);
     let input_mb = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;

@@ -964,15 +964,6 @@ impl<W: Write + Send> super::report::FormatWriter for HtmlWriter<W> {
     }
 }
 
-/// A whole report (findings included) through the streaming writer.
-pub fn write_report<W: Write>(out: W, report: &ScanReport, context: HtmlContext) -> io::Result<W> {
-    let mut writer = HtmlWriter::start(out, &report.scan_id, &report.generated_at, context)?;
-    for f in &report.findings {
-        writer.finding(f)?;
-    }
-    writer.finish(report)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1028,7 +1019,19 @@ mod tests {
     }
 
     fn render(r: &ScanReport, context: HtmlContext) -> String {
-        String::from_utf8(write_report(Vec::new(), r, context).unwrap()).unwrap()
+        let mut out = Vec::new();
+        let options = crate::output::report::Options {
+            html: context,
+            ..Default::default()
+        };
+        crate::output::report::write(
+            crate::output::report::ReportFormat::Html,
+            &mut out,
+            r,
+            &options,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     /// The JSON text of one `<script type="application/json" id=…>` element.

@@ -90,20 +90,11 @@ impl<W: Write + Send> super::report::FormatWriter for FindingsWriter<W> {
     }
 }
 
-/// A whole report (findings included) through the streaming writer, so files
-/// written by `scan` and re-rendered by `report` look the same.
-pub fn write_report<W: Write>(out: W, report: &ScanReport) -> io::Result<W> {
-    let mut writer = FindingsWriter::start(out, &report.scan_id, &report.generated_at)?;
-    for f in &report.findings {
-        writer.finding(f)?;
-    }
-    writer.finish(report)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::report::{Meta, Source};
+    use crate::output::report::ReportFormat;
 
     #[test]
     fn streamed_document_parses_back_to_the_same_report() {
@@ -124,7 +115,9 @@ mod tests {
             vec![],
             vec![],
         );
-        let bytes = write_report(Vec::new(), &report).unwrap();
+        let mut bytes = Vec::new();
+        let options = crate::output::report::Options::default();
+        crate::output::report::write(ReportFormat::Json, &mut bytes, &report, &options).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(ScanReport::parse("f.json", &text).unwrap(), report);
     }

@@ -104,12 +104,12 @@ pub trait FormatWriter: Send {
 /// Starts `format` on `out`. `head` is what is known before the first
 /// finding: the scan id, time, tool and the rules' descriptions (its score,
 /// summary and findings are not read; they come to [`FormatWriter::finish`]).
-pub fn start<W: Write + Send + 'static>(
+pub fn start<'w, W: Write + Send + 'w>(
     format: ReportFormat,
     out: W,
     head: &ScanReport,
     options: &Options,
-) -> io::Result<Box<dyn FormatWriter>> {
+) -> io::Result<Box<dyn FormatWriter + 'w>> {
     Ok(match format {
         ReportFormat::Table => Box::new(super::table::TableWriter::new(out, options.all)),
         ReportFormat::Json => Box::new(super::json::FindingsWriter::start(
@@ -138,7 +138,7 @@ pub fn start<W: Write + Send + 'static>(
 
 /// Writes a report that holds its findings in `format` to `out`; returns
 /// how many findings the format had to leave out.
-pub fn write<W: Write + Send + 'static>(
+pub fn write<W: Write + Send>(
     format: ReportFormat,
     out: W,
     report: &ScanReport,
